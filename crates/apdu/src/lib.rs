@@ -1,0 +1,27 @@
+//! ISO/IEC 7816-4 application protocol data units and the card transport boundary.
+//!
+//! This crate is the lowest layer of cccd-bridge. It knows how to encode and decode command and
+//! response APDUs (ISO/IEC 7816-4 §5.1, short and extended length), what status words mean
+//! (§5.6), how to read BER-TLV headers (§5.2, via `iso7816-tlv`), and it defines the one trait
+//! boundary between protocol code and readers: [`CardConnection`] hands out short-lived
+//! [`CardTransaction`]s whose only operation is `transmit`.
+//!
+//! It deliberately does not depend on PC/SC: the backend lives in `pcsc-backend`, and unit tests
+//! use the [`Transcript`] mock.
+
+mod command;
+mod error;
+mod exchange;
+mod response;
+mod status;
+pub mod tlv;
+mod transcript;
+mod transport;
+
+pub use command::{Command, LengthEncoding, MAX_EXTENDED_DATA, MAX_EXTENDED_NE, MAX_SHORT_DATA, MAX_SHORT_NE};
+pub use error::ApduError;
+pub use exchange::{ExchangeExt, exchange};
+pub use response::Response;
+pub use status::StatusWord;
+pub use transcript::{Transcript, TranscriptError};
+pub use transport::{CardConnection, CardTransaction, TransportError};
