@@ -1,0 +1,1 @@
+//! ICAO Doc 9303 protocols (work in progress).
