@@ -1,1 +1,20 @@
-//! placeholder
+//! The virtual CCCD: a software smart card that plugs into the real `pcscd` through the
+//! vsmartcard `vpcd` driver, so the whole stack runs as on a clinic desk without a card.
+//!
+//! - [`Iso7816Card`]: the card side of ISO/IEC 7816-4 (SELECT, READ BINARY in all its forms,
+//!   extended length, the PC/SC GET DATA UID pseudo-APDU).
+//! - [`vpcd`]: the client side of the vpcd protocol (the card connects to pcscd's driver).
+//! - [`Simulator`]: a card on a virtual reader slot with insert/remove control and faults.
+//!
+//! Only `cccd sim` and `cccd demo` use this crate in production paths.
+
+mod atr;
+mod card;
+mod profile;
+mod simulator;
+pub mod vpcd;
+
+pub use atr::contactless_atr;
+pub use card::{Application, CardOptions, ElementaryFile, Iso7816Card, MAX_RESPONSE_DATA, SimCard};
+pub use profile::{CCCD_CARD_ACCESS, EMRTD_AID, default_card};
+pub use simulator::{Control, SimError, Simulator, SimulatorStatus};

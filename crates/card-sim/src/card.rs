@@ -1,0 +1,411 @@
+use apdu::{Command, Response, StatusWord};
+
+/// A card the simulator can serve: it is powered, reset, and answers command APDUs.
+pub trait SimCard: Send {
+    /// The ATR the reader reports.
+    fn atr(&self) -> Vec<u8>;
+    /// Power on (the field comes up): volatile state starts afresh.
+    fn power_on(&mut self);
+    /// Power off (the field goes away).
+    fn power_off(&mut self);
+    /// Warm reset.
+    fn reset(&mut self) {
+        self.power_off();
+        self.power_on();
+    }
+    /// Answers one command APDU with a response APDU (data + SW1 SW2).
+    fn process(&mut self, command: &[u8]) -> Vec<u8>;
+}
+
+/// The largest data field the simulator sends in one response: the vpcd protocol frames a
+/// message with a 2-byte length, so data plus status word must fit in 65535 bytes.
+pub const MAX_RESPONSE_DATA: usize = 65_535 - 2;
+
+/// A transparent elementary file.
+#[derive(Debug, Clone)]
+pub struct ElementaryFile {
+    /// File identifier.
+    pub fid: u16,
+    /// Short file identifier (1..=30), when the file has one.
+    pub sfi: Option<u8>,
+    /// Contents.
+    pub data: Vec<u8>,
+}
+
+/// An application (a DF selected by name) and its files.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// The application identifier.
+    pub aid: Vec<u8>,
+    /// Its elementary files.
+    pub files: Vec<ElementaryFile>,
+}
+
+/// Behaviour switches of the simulated card.
+#[derive(Debug, Clone)]
+pub struct CardOptions {
+    /// Accept extended-length APDUs (otherwise answer 6700 to them).
+    pub extended_length: bool,
+    /// Answer `SELECT MF` with 6D00, as the CCCD does.
+    pub refuse_select_mf: bool,
+    /// The historical bytes of the contactless ATR.
+    pub historical_bytes: Vec<u8>,
+    /// The UID returned by `FF CA 00 00 00`.
+    pub uid: Vec<u8>,
+}
+
+impl Default for CardOptions {
+    fn default() -> Self {
+        Self {
+            extended_length: true,
+            refuse_select_mf: true,
+            // Type B form: 4 bytes application data, 3 bytes protocol info, MBLI/CID byte.
+            historical_bytes: vec![0x00, 0x00, 0x00, 0x00, 0x00, 0x81, 0x81, 0x71],
+            uid: vec![0x08, 0x4E, 0x21, 0xC7],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Df {
+    Master,
+    App(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ef {
+    Master(usize),
+    App(usize, usize),
+}
+
+/// A card with an ISO/IEC 7816-4 file system: EFs at the master file and applications
+/// selected by AID, transparent files read with READ BINARY.
+#[derive(Debug, Clone)]
+pub struct Iso7816Card {
+    options: CardOptions,
+    mf_files: Vec<ElementaryFile>,
+    apps: Vec<Application>,
+    df: Df,
+    ef: Option<Ef>,
+}
+
+impl Iso7816Card {
+    /// A card with master-file EFs and applications.
+    pub fn new(options: CardOptions, mf_files: Vec<ElementaryFile>, apps: Vec<Application>) -> Self {
+        Self { options, mf_files, apps, df: Df::Master, ef: None }
+    }
+
+    /// The card's options.
+    pub fn options(&self) -> &CardOptions {
+        &self.options
+    }
+
+    /// Mutable options (to change behaviour between sessions).
+    pub fn options_mut(&mut self) -> &mut CardOptions {
+        &mut self.options
+    }
+
+    /// The AIDs of the card's applications.
+    pub fn aids(&self) -> Vec<Vec<u8>> {
+        self.apps.iter().map(|a| a.aid.clone()).collect()
+    }
+
+    /// The contents of a file, looked up by FID in an application (or the MF when `aid` is
+    /// `None`).
+    pub fn file(&self, aid: Option<&[u8]>, fid: u16) -> Option<&[u8]> {
+        let files = match aid {
+            None => &self.mf_files,
+            Some(aid) => &self.apps.iter().find(|a| a.aid == aid)?.files,
+        };
+        files.iter().find(|f| f.fid == fid).map(|f| f.data.as_slice())
+    }
+
+    /// Processes one decoded command (ISO/IEC 7816-4 §11: SELECT, READ BINARY).
+    pub fn process_command(&mut self, cmd: &Command) -> Response {
+        if cmd.is_extended() && !self.options.extended_length {
+            return Response::status(StatusWord::WRONG_LENGTH);
+        }
+        match (cmd.cla, cmd.ins) {
+            (0xFF, 0xCA) => self.get_uid(cmd),
+            (0xFF, _) => Response::status(StatusWord::INS_NOT_SUPPORTED),
+            (cla, _) if cla & 0xF0 != 0x00 => Response::status(StatusWord::CLA_NOT_SUPPORTED),
+            (_, 0xA4) => self.select(cmd),
+            (_, 0xB0) => self.read_binary(cmd),
+            (_, 0xB1) => self.read_binary_odd(cmd),
+            _ => Response::status(StatusWord::INS_NOT_SUPPORTED),
+        }
+    }
+
+    fn get_uid(&self, cmd: &Command) -> Response {
+        if cmd.p1 != 0 || cmd.p2 != 0 {
+            return Response::status(StatusWord::WRONG_PARAMETERS);
+        }
+        let uid = &self.options.uid;
+        match cmd.ne() {
+            Some(ne) if ne < 256 && ne < uid.len() => Response::status(StatusWord::from_bytes(0x6C, uid.len() as u8)),
+            _ => Response::new(uid.clone(), StatusWord::SUCCESS),
+        }
+    }
+
+    fn select(&mut self, cmd: &Command) -> Response {
+        let data = cmd.data();
+        match cmd.p1 {
+            0x04 => match self.apps.iter().position(|a| a.aid == data) {
+                Some(i) => {
+                    self.df = Df::App(i);
+                    self.ef = None;
+                    if cmd.p2 & 0x0C == 0x0C {
+                        Response::status(StatusWord::SUCCESS)
+                    } else {
+                        // FCI: 6F { 84 DF name }.
+                        let mut fci = vec![0x6F, (data.len() + 2) as u8, 0x84, data.len() as u8];
+                        fci.extend_from_slice(data);
+                        Response::new(fci, StatusWord::SUCCESS)
+                    }
+                }
+                None => Response::status(StatusWord::FILE_NOT_FOUND),
+            },
+            0x00 | 0x02 => {
+                let [hi, lo] = data else { return Response::status(StatusWord::WRONG_DATA) };
+                let fid = u16::from_be_bytes([*hi, *lo]);
+                if fid == 0x3F00 || (cmd.p1 == 0x00 && data.is_empty()) {
+                    if self.options.refuse_select_mf {
+                        return Response::status(StatusWord::INS_NOT_SUPPORTED);
+                    }
+                    self.df = Df::Master;
+                    self.ef = None;
+                    return Response::status(StatusWord::SUCCESS);
+                }
+                match self.find_fid(fid) {
+                    Some(ef) => {
+                        self.ef = Some(ef);
+                        Response::status(StatusWord::SUCCESS)
+                    }
+                    None => Response::status(StatusWord::FILE_NOT_FOUND),
+                }
+            }
+            _ => Response::status(StatusWord::WRONG_P1P2),
+        }
+    }
+
+    /// An EF of the current DF; EFs of the MF are reachable from an application too, as on
+    /// eMRTDs (EF.CardAccess is read before and after the application is selected).
+    fn find_fid(&self, fid: u16) -> Option<Ef> {
+        if let Df::App(a) = self.df
+            && let Some(i) = self.apps[a].files.iter().position(|f| f.fid == fid)
+        {
+            return Some(Ef::App(a, i));
+        }
+        self.mf_files.iter().position(|f| f.fid == fid).map(Ef::Master)
+    }
+
+    fn find_sfi(&self, sfi: u8) -> Option<Ef> {
+        if let Df::App(a) = self.df
+            && let Some(i) = self.apps[a].files.iter().position(|f| f.sfi == Some(sfi))
+        {
+            return Some(Ef::App(a, i));
+        }
+        self.mf_files.iter().position(|f| f.sfi == Some(sfi)).map(Ef::Master)
+    }
+
+    fn ef_data(&self, ef: Ef) -> &[u8] {
+        match ef {
+            Ef::Master(i) => &self.mf_files[i].data,
+            Ef::App(a, i) => &self.apps[a].files[i].data,
+        }
+    }
+
+    /// READ BINARY, even INS (§11.3.3): offset in P1-P2 (15 bits), or SFI in P1 (bit 8 set)
+    /// with an 8-bit offset in P2.
+    fn read_binary(&mut self, cmd: &Command) -> Response {
+        let (ef, offset) = if cmd.p1 & 0x80 != 0 {
+            if cmd.p1 & 0x60 != 0 {
+                return Response::status(StatusWord::WRONG_P1P2);
+            }
+            match self.find_sfi(cmd.p1 & 0x1F) {
+                Some(ef) => {
+                    self.ef = Some(ef);
+                    (ef, cmd.p2 as usize)
+                }
+                None => return Response::status(StatusWord::FILE_NOT_FOUND),
+            }
+        } else {
+            match self.ef {
+                Some(ef) => (ef, u16::from_be_bytes([cmd.p1, cmd.p2]) as usize),
+                None => return Response::status(StatusWord::COMMAND_NOT_ALLOWED),
+            }
+        };
+        match self.slice(ef, offset, cmd.ne()) {
+            Ok((data, sw)) => Response::new(data, sw),
+            Err(sw) => Response::status(sw),
+        }
+    }
+
+    /// READ BINARY, odd INS (§11.3.3): the offset travels in a DO'54 in the data field, so it
+    /// can exceed 32767; the data comes back in a DO'53.
+    fn read_binary_odd(&mut self, cmd: &Command) -> Response {
+        let ef = if cmd.p1 == 0 && cmd.p2 == 0 {
+            self.ef
+        } else if cmd.p1 == 0 && cmd.p2 & 0xE0 == 0 && cmd.p2 != 0 {
+            self.find_sfi(cmd.p2 & 0x1F)
+        } else {
+            self.find_fid(u16::from_be_bytes([cmd.p1, cmd.p2]))
+        };
+        let Some(ef) = ef else { return Response::status(StatusWord::FILE_NOT_FOUND) };
+        self.ef = Some(ef);
+        let offset = match cmd.data() {
+            [0x54, n, rest @ ..] if *n as usize == rest.len() && (1..=3).contains(n) => rest.iter().fold(0usize, |a, b| (a << 8) | *b as usize),
+            _ => return Response::status(StatusWord::WRONG_DATA),
+        };
+        // The DO'53 header takes up to 4 bytes of the response.
+        let ne = cmd.ne().map(|n| n.saturating_sub(4).max(1));
+        match self.slice(ef, offset, ne) {
+            Ok((data, sw)) => {
+                let mut out = vec![0x53];
+                match data.len() {
+                    0..=0x7F => out.push(data.len() as u8),
+                    0x80..=0xFF => out.extend_from_slice(&[0x81, data.len() as u8]),
+                    n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+                }
+                out.extend_from_slice(&data);
+                Response::new(out, sw)
+            }
+            Err(sw) => Response::status(sw),
+        }
+    }
+
+    fn slice(&self, ef: Ef, offset: usize, ne: Option<usize>) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+        let data = self.ef_data(ef);
+        if offset > data.len() || (offset == data.len() && !data.is_empty()) {
+            return Err(StatusWord::WRONG_PARAMETERS);
+        }
+        let available = data.len() - offset;
+        let want = ne.unwrap_or(256).min(MAX_RESPONSE_DATA);
+        let n = want.min(available);
+        let sw = if n < want && ne.is_some_and(|ne| ne < 65_536 && ne != 256) { StatusWord::END_OF_FILE } else { StatusWord::SUCCESS };
+        Ok((data[offset..offset + n].to_vec(), sw))
+    }
+}
+
+impl SimCard for Iso7816Card {
+    fn atr(&self) -> Vec<u8> {
+        crate::contactless_atr(&self.options.historical_bytes)
+    }
+
+    fn power_on(&mut self) {
+        self.df = Df::Master;
+        self.ef = None;
+    }
+
+    fn power_off(&mut self) {
+        self.df = Df::Master;
+        self.ef = None;
+    }
+
+    fn process(&mut self, command: &[u8]) -> Vec<u8> {
+        match Command::from_bytes(command) {
+            Ok(cmd) => self.process_command(&cmd).to_bytes(),
+            Err(_) => StatusWord::WRONG_LENGTH.to_bytes().to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apdu::{CardTransaction, ExchangeExt, TransportError};
+
+    struct Direct<'a>(&'a mut Iso7816Card);
+    impl CardTransaction for Direct<'_> {
+        fn transmit(&mut self, c: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Ok(self.0.process(c))
+        }
+    }
+
+    fn card() -> Iso7816Card {
+        let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        Iso7816Card::new(
+            CardOptions::default(),
+            vec![ElementaryFile { fid: 0x011C, sfi: Some(0x1C), data: vec![0x31, 0x02, 0xAA, 0xBB] }],
+            vec![Application {
+                aid: hex::decode("A0000002471001").unwrap(),
+                files: vec![
+                    ElementaryFile { fid: 0x011E, sfi: Some(0x1E), data: (0..100).collect() },
+                    ElementaryFile { fid: 0x0102, sfi: Some(0x02), data: big },
+                ],
+            }],
+        )
+    }
+
+    fn run(card: &mut Iso7816Card, hex_cmd: &str) -> String {
+        hex::encode_upper(card.process(&hex::decode(hex_cmd).unwrap()))
+    }
+
+    #[test]
+    fn select_and_read() {
+        let mut c = card();
+        assert_eq!(run(&mut c, "00A4000C023F00"), "6D00", "SELECT MF is refused like on the CCCD");
+        assert_eq!(run(&mut c, "00B09C0004"), "3102AABB9000", "EF.CardAccess by SFI from the MF");
+        assert_eq!(run(&mut c, "00A4040C07A0000002471002"), "6A82");
+        assert_eq!(run(&mut c, "00A4040C07A0000002471001"), "9000");
+        assert_eq!(run(&mut c, "00A4040007A0000002471001"), "6F098407A00000024710019000");
+        assert_eq!(run(&mut c, "00B0000004"), "6986", "no current EF");
+        assert_eq!(run(&mut c, "00A4020C02011E"), "9000");
+        assert_eq!(run(&mut c, "00B0000004"), "000102039000");
+        assert_eq!(run(&mut c, "00B0006004"), "606162639000");
+        assert_eq!(run(&mut c, "00B0006008"), "606162636282", "short file end: 6282");
+        assert_eq!(run(&mut c, "00B0006400"), "6B00", "offset at the end");
+        assert_eq!(run(&mut c, "00B09E0002"), "00019000");
+        assert_eq!(run(&mut c, "00A4020C02011C"), "9000", "MF EF reachable from the application");
+        assert_eq!(run(&mut c, "00A4020C020199"), "6A82");
+        assert_eq!(run(&mut c, "00CA000000"), "6D00");
+        assert_eq!(run(&mut c, "80B0000001"), "6E00");
+        assert_eq!(run(&mut c, "FFCA000000"), "084E21C79000");
+        assert_eq!(run(&mut c, "FFCA000002"), "6C04");
+    }
+
+    #[test]
+    fn extended_and_odd_reads() {
+        let mut c = card();
+        let mut tx = Direct(&mut c);
+        assert!(tx.exchange(&Command::new(0, 0xA4, 4, 0x0C).with_data(hex::decode("A0000002471001").unwrap())).unwrap().is_success());
+        let r = tx.exchange(&Command::new(0, 0xB0, 0x82, 0).with_ne(65_536)).unwrap();
+        assert_eq!(r.data.len(), 40_000);
+        assert!(r.is_success());
+        // Odd INS: offset 35000 > 32767, in a DO'54.
+        let r = tx.exchange(&Command::new(0, 0xB1, 0, 0).with_data(vec![0x54, 0x02, 0x88, 0xB8]).with_ne(104)).unwrap();
+        assert!(r.is_success());
+        assert_eq!(&r.data[..2], &[0x53, 100]);
+        assert_eq!(r.data[2], (35_000u32 % 251) as u8);
+        let r = tx.exchange(&Command::new(0, 0xB1, 0, 0).with_data(vec![0x54, 0x03, 0x00, 0x9C, 0x3F]).with_ne(65_536)).unwrap();
+        assert_eq!(r.data, vec![0x53, 0x01, (39_999u32 % 251) as u8]);
+    }
+
+    #[test]
+    fn short_only_card_refuses_extended() {
+        let mut c = card();
+        c.options_mut().extended_length = false;
+        assert_eq!(run(&mut c, "00B09E00000100"), "6700");
+    }
+
+    #[test]
+    fn responses_fit_the_vpcd_frame() {
+        let data = vec![7u8; 70_000];
+        let mut c = Iso7816Card::new(CardOptions::default(), vec![ElementaryFile { fid: 0x0101, sfi: Some(1), data }], vec![]);
+        let out = c.process(&[0, 0xB0, 0x81, 0, 0, 0, 0]);
+        assert_eq!(out.len(), 65_535);
+        assert_eq!(&out[out.len() - 2..], &[0x90, 0x00]);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut c = card();
+        for len in 0..12 {
+            for seed in 0..64u8 {
+                let cmd: Vec<u8> = (0..len).map(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 17)).collect();
+                let r = c.process(&cmd);
+                assert!(r.len() >= 2);
+            }
+        }
+    }
+}
