@@ -1,1 +1,114 @@
-fn main() {}
+//! `cccd`: the cccd-bridge command line. Argument parsing and output only; the protocol work
+//! lives in the crates under `crates/`.
+
+mod commands;
+mod config;
+mod error;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// cccd-bridge: reads Vietnamese citizen ID cards (CCCD) and serves them to hospital systems.
+#[derive(Debug, Parser)]
+#[command(name = "cccd", version, about, long_about = None)]
+struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Configuration file (default: $CCCD_CONFIG, then the platform's usual path).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). `CCCD_LOG` takes a full
+    /// filter instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the card readers and the cards on them.
+    Readers,
+    /// Print reader and card events (reader.added, reader.removed, card.inserted,
+    /// card.removed) until Ctrl-C.
+    Watch,
+    /// Send command APDUs (hex) to the card and print the responses with their meaning.
+    Apdu {
+        /// Reader to use (exact name or a unique part of it).
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
+        /// One or more command APDUs in hexadecimal (spaces and colons allowed inside quotes).
+        #[arg(required = true, value_name = "HEX")]
+        apdus: Vec<String>,
+    },
+    /// Run the virtual CCCD on a vpcd reader slot of pcscd. Reads commands on stdin:
+    /// insert, remove, remove-after N, quit.
+    Sim(commands::sim::SimArgs),
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets masked) and every problem found.
+    Check,
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = std::env::var("CCCD_LOG").ok().and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok()).unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let out = output::Output::new(cli.json);
+    if let Command::Config { command: ConfigCommand::Check } = cli.command {
+        return commands::config::check(&out, cli.config.as_deref());
+    }
+    let loaded = config::load(cli.config.as_deref())?;
+    let cfg = &loaded.config;
+    match cli.command {
+        Command::Readers => commands::readers::run(&out, cfg),
+        Command::Watch => commands::watch::run(&out),
+        Command::Apdu { reader, apdus } => commands::apdu::run(&out, cfg, reader.as_deref(), &apdus),
+        Command::Sim(args) => commands::sim::run(&out, &args),
+        Command::Config { .. } => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

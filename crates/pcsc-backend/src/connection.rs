@@ -76,16 +76,44 @@ impl PcscConnection {
     }
 }
 
+/// How long to wait, after a failed exchange, for the service to notice that the card is gone.
+/// pcscd learns of a removal from the driver's presence polling, which can lag behind the
+/// failed transmit by a few hundred milliseconds; a failure is rare, so waiting is cheap.
+const SETTLE: Duration = Duration::from_millis(1500);
+
 fn presence_of(ctx: &pcsc::Context, reader: &str, event_count: u32) -> Presence {
+    presence_within(ctx, reader, event_count, Duration::ZERO)
+}
+
+/// The reader's presence, waiting up to `wait` for a change away from "same card".
+fn presence_within(ctx: &pcsc::Context, reader: &str, event_count: u32, wait: Duration) -> Presence {
     let Ok(name) = CString::new(reader) else { return Presence::Unknown };
     let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
-    match ctx.get_status_change(Duration::ZERO, &mut states) {
+    let first = judge(ctx, &mut states, event_count);
+    if first != Presence::SameCard || wait.is_zero() {
+        return first;
+    }
+    states[0].sync_current_state();
+    match ctx.get_status_change(wait, &mut states) {
+        Ok(()) => judge_state(&states[0], event_count),
+        Err(pcsc::Error::Timeout) => Presence::SameCard,
+        Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => Presence::NoReader,
+        Err(_) => Presence::Unknown,
+    }
+}
+
+fn judge(ctx: &pcsc::Context, states: &mut [pcsc::ReaderState; 1], event_count: u32) -> Presence {
+    match ctx.get_status_change(Duration::ZERO, states) {
         Ok(()) | Err(pcsc::Error::Timeout) => {}
         Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => return Presence::NoReader,
         Err(_) => return Presence::Unknown,
     }
-    let s = crate::readers::ReaderStatus::from_state(&states[0]);
-    if states[0].event_state().contains(pcsc::State::UNKNOWN) {
+    judge_state(&states[0], event_count)
+}
+
+fn judge_state(state: &pcsc::ReaderState, event_count: u32) -> Presence {
+    let s = crate::readers::ReaderStatus::from_state(state);
+    if state.event_state().contains(pcsc::State::UNKNOWN) {
         Presence::NoReader
     } else if s.card == CardState::Empty || s.event_count != event_count {
         Presence::GoneOrReplaced
@@ -147,7 +175,9 @@ impl CardTransaction for PcscTransaction<'_> {
         match self.tx.transmit(command, &mut self.buffer) {
             Ok(r) => Ok(r.to_vec()),
             Err(e) => {
-                let presence = presence_of(self.ctx, self.reader, self.event_count);
+                // Errors that a pulled card can cause are judged once the service has caught up.
+                let wait = if matches!(e, pcsc::Error::SharingViolation | pcsc::Error::NoService | pcsc::Error::Cancelled) { Duration::ZERO } else { SETTLE };
+                let presence = presence_within(self.ctx, self.reader, self.event_count, wait);
                 let err = classify_exchange_failure(e, command.len(), presence, self.reader);
                 tracing::debug!(reader = self.reader, scard = ?e, ?presence, %err, "transmit failed");
                 Err(err)

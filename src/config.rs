@@ -1,0 +1,233 @@
+//! Configuration: one TOML file, overridden by environment variables.
+//!
+//! The file is `--config FILE`, else `$CCCD_CONFIG`, else the platform's usual place (first
+//! found): the user's configuration directory (`~/.config/cccd-bridge/config.toml` on Linux,
+//! `%APPDATA%\cccd-bridge\config.toml` on Windows), then the system's (`/etc/cccd-bridge/config.toml`,
+//! `%ProgramData%\cccd-bridge\config.toml`). No file means built-in defaults.
+//!
+//! Environment variables `CCCD_<SECTION>__<KEY>` override single keys, for example
+//! `CCCD_READER__SHARE_MODE=exclusive`. The double underscore separates section and key, as
+//! keys themselves contain underscores.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[reader]`: which reader to use and how.
+    pub reader: ReaderConfig,
+}
+
+/// `[reader]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReaderConfig {
+    /// Use this reader (exact name, or a unique part of it) when a command names none.
+    pub name: Option<String>,
+    /// `shared` (default: other programs may use the reader between our transactions) or
+    /// `exclusive`.
+    pub share_mode: ShareModeConfig,
+    /// Never use readers whose name contains one of these (for example a SAM slot).
+    pub ignore: Vec<String>,
+}
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        Self { name: None, share_mode: ShareModeConfig::Shared, ignore: Vec::new() }
+    }
+}
+
+/// PC/SC share mode as written in the file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareModeConfig {
+    /// `shared`.
+    Shared,
+    /// `exclusive`.
+    Exclusive,
+}
+
+impl From<ShareModeConfig> for pcsc_backend::ShareMode {
+    fn from(s: ShareModeConfig) -> Self {
+        match s {
+            ShareModeConfig::Shared => Self::Shared,
+            ShareModeConfig::Exclusive => Self::Exclusive,
+        }
+    }
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A file.
+    File(PathBuf),
+    /// No file: defaults (plus environment).
+    Defaults,
+}
+
+/// A loaded configuration and what was overridden.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The effective configuration.
+    pub config: Config,
+    /// Where it came from.
+    pub source: Source,
+    /// Environment variables that were applied.
+    pub overrides: Vec<String>,
+}
+
+/// The prefix of override variables.
+const ENV_PREFIX: &str = "CCCD_";
+
+/// The candidate default paths, in order.
+pub fn default_paths() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    if let Some(d) = directories::ProjectDirs::from("", "", "cccd-bridge") {
+        paths.push(d.config_dir().join("config.toml"));
+    }
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData").map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
+        paths.push(base.join("cccd-bridge").join("config.toml"));
+    } else {
+        paths.push(PathBuf::from("/etc/cccd-bridge/config.toml"));
+    }
+    paths
+}
+
+/// Loads the configuration as described in the module documentation.
+pub fn load(explicit: Option<&Path>) -> Result<Loaded, CliError> {
+    let env_path = std::env::var_os("CCCD_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from);
+    let (text, source) = match explicit.map(Path::to_path_buf).or(env_path) {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
+            (text, Source::File(p))
+        }
+        None => match default_paths().into_iter().find(|p| p.is_file()) {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
+                (text, Source::File(p))
+            }
+            None => (String::new(), Source::Defaults),
+        },
+    };
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    let (config, overrides) = parse(&text, &vars).map_err(|e| match &source {
+        Source::File(p) => CliError::Config(format!("{}: {e}", p.display())),
+        Source::Defaults => CliError::Config(e),
+    })?;
+    Ok(Loaded { config, source, overrides })
+}
+
+/// Parses the file's text and applies the `CCCD_<SECTION>__<KEY>` variables among `vars`.
+pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<String>), String> {
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned() + &location(text, e.span()))?;
+    let mut applied = Vec::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+        let Some((section, key)) = rest.split_once("__") else { continue };
+        let (section, key) = (section.to_lowercase(), key.to_lowercase());
+        let section_table = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(t) = section_table else {
+            return Err(format!("{name}: [{section}] is not a section"));
+        };
+        t.insert(key, env_value(value));
+        applied.push(name.clone());
+    }
+    let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| e.message().to_owned())?;
+    Ok((config, applied))
+}
+
+/// An environment value as TOML: numbers, booleans and arrays when they parse as such,
+/// otherwise a plain string (so `CCCD_READER__NAME=ACS ACR1252` needs no quotes).
+fn env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    span.map(|s| {
+        let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+        format!(" (line {line})")
+    })
+    .unwrap_or_default()
+}
+
+/// The configuration as a TOML value with secrets masked: any key naming a password, secret,
+/// token or key shows as `"********"`.
+pub fn masked(config: &Config) -> toml::Value {
+    let mut v = toml::Value::try_from(config).unwrap_or(toml::Value::Table(toml::Table::new()));
+    mask(&mut v);
+    v
+}
+
+fn mask(v: &mut toml::Value) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, val) in t.iter_mut() {
+                let k = k.to_lowercase();
+                if ["password", "secret", "token", "key"].iter().any(|s| k.contains(s)) && !k.ends_with("_file") && !k.ends_with("_path") {
+                    *val = toml::Value::String("********".into());
+                } else {
+                    mask(val);
+                }
+            }
+        }
+        toml::Value::Array(a) => a.iter_mut().for_each(mask),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_file_and_environment() {
+        let (c, applied) = parse("", &[]).unwrap();
+        assert_eq!(c, Config::default());
+        assert!(applied.is_empty());
+        let (c, _) = parse("[reader]\nname = \"ACR1252\"\nshare_mode = \"exclusive\"\nignore = [\"SAM\"]\n", &[]).unwrap();
+        assert_eq!(c.reader.name.as_deref(), Some("ACR1252"));
+        assert_eq!(c.reader.share_mode, ShareModeConfig::Exclusive);
+        assert_eq!(c.reader.ignore, vec!["SAM".to_string()]);
+        let (c, applied) = parse(
+            "[reader]\nname = \"ACR1252\"\n",
+            &vars(&[("CCCD_READER__NAME", "Virtual PCD 00 01"), ("CCCD_READER__IGNORE", "[\"SAM\", \"ICC\"]"), ("CCCD_CONFIG", "x"), ("PATH", "/bin")]),
+        )
+        .unwrap();
+        assert_eq!(c.reader.name.as_deref(), Some("Virtual PCD 00 01"));
+        assert_eq!(c.reader.ignore.len(), 2);
+        assert_eq!(applied, vec!["CCCD_READER__NAME".to_string(), "CCCD_READER__IGNORE".to_string()]);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        let e = parse("[reader]\nshare_mode = \"sometimes\"\n", &[]).unwrap_err();
+        assert!(e.contains("sometimes"), "{e}");
+        let e = parse("[reader]\nnmae = \"x\"\n", &[]).unwrap_err();
+        assert!(e.contains("nmae"), "{e}");
+        let e = parse("[reader\n", &[]).unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        let e = parse("", &vars(&[("CCCD_READER__SHARE_MODE", "sometimes")])).unwrap_err();
+        assert!(e.contains("sometimes"), "{e}");
+        let e = parse("", &vars(&[("CCCD_BOGUS__X", "1")])).unwrap_err();
+        assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let mut v: toml::Value = "[server]\napi_keys = [\"abc\"]\npassword_file = \"/etc/x\"\n[eligibility]\npassword = \"p\"\n".parse::<toml::Table>().map(toml::Value::Table).unwrap();
+        mask(&mut v);
+        let s = v.to_string();
+        assert!(!s.contains("abc") && !s.contains("\"p\""), "{s}");
+        assert!(s.contains("/etc/x"), "{s}");
+    }
+}

@@ -1,0 +1,57 @@
+//! The command line's error: one human sentence, and an exit code per kind of failure.
+
+use apdu::{ApduError, TransportError};
+use pcsc_backend::ReaderChoiceError;
+
+/// Exit codes (also in the README): 1 other failure, 2 usage (clap's), 3 PC/SC service not
+/// running, 4 no reader / unknown reader, 5 no card, 6 card removed during the exchange,
+/// 7 configuration problem, 8 bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// A failure below the APDU layer.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// No reader could be chosen.
+    #[error("{0}")]
+    Reader(#[from] ReaderChoiceError),
+    /// Input the user gave that cannot be used.
+    #[error("{0}")]
+    BadInput(String),
+    /// The configuration cannot be used.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<ApduError> for CliError {
+    fn from(e: ApduError) -> Self {
+        match e {
+            ApduError::Transport(t) => Self::Transport(t),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Other(e.to_string())
+    }
+}
+
+impl CliError {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Transport(TransportError::NoService) => 3,
+            Self::Transport(TransportError::NoReader(_)) => 4,
+            Self::Reader(ReaderChoiceError::NoCard) | Self::Transport(TransportError::NoCard) => 5,
+            Self::Reader(_) => 4,
+            Self::Transport(TransportError::CardRemoved) => 6,
+            Self::Config(_) => 7,
+            Self::BadInput(_) => 8,
+            _ => 1,
+        }
+    }
+}
