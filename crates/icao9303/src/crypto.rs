@@ -5,8 +5,8 @@
 //! Kept private to the crate except for the [`Cipher`] enum: callers go through BAC, PACE and
 //! secure messaging, which pick the right primitive for the negotiated cipher.
 
-use aes::{Aes128, Aes192, Aes256};
 use aes::cipher::{self, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use aes::{Aes128, Aes192, Aes256};
 use cmac::{Cmac, Mac};
 use des::{Des, TdesEde2};
 use retail_mac::RetailMac;
@@ -53,7 +53,7 @@ pub(crate) fn pad(data: &[u8], block: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + block);
     out.extend_from_slice(data);
     out.push(0x80);
-    while out.len() % block != 0 {
+    while !out.len().is_multiple_of(block) {
         out.push(0);
     }
     out
@@ -68,14 +68,20 @@ pub(crate) fn unpad(data: &[u8]) -> Option<&[u8]> {
 fn bad_key() -> Error {
     // Key lengths are fixed by the cipher and checked by construction; this is unreachable in
     // practice but must not panic.
-    Error::Malformed { what: "cipher key", why: "wrong key length" }
+    Error::Malformed {
+        what: "cipher key",
+        why: "wrong key length",
+    }
 }
 
 fn cbc_enc<C: BlockCipherEncrypt + KeyInit>(key: &[u8], iv: &[u8], data: &[u8]) -> Result<Vec<u8>> {
     let c = C::new_from_slice(key).map_err(|_| bad_key())?;
     let bs = iv.len();
-    if data.len() % bs != 0 {
-        return Err(Error::Malformed { what: "CBC input", why: "not a whole number of blocks" });
+    if !data.len().is_multiple_of(bs) {
+        return Err(Error::Malformed {
+            what: "CBC input",
+            why: "not a whole number of blocks",
+        });
     }
     let mut out = Vec::with_capacity(data.len());
     let mut prev = cipher::Block::<C>::try_from(iv).map_err(|_| bad_key())?;
@@ -91,11 +97,18 @@ fn cbc_enc<C: BlockCipherEncrypt + KeyInit>(key: &[u8], iv: &[u8], data: &[u8]) 
     Ok(out)
 }
 
-fn cbc_dec<C: BlockCipherDecrypt + KeyInit>(key: &[u8], iv: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+fn cbc_dec<C: BlockCipherDecrypt + KeyInit>(
+    key: &[u8],
+    iv: &[u8],
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let c = C::new_from_slice(key).map_err(|_| bad_key())?;
     let bs = iv.len();
-    if data.len() % bs != 0 {
-        return Err(Error::Malformed { what: "CBC input", why: "not a whole number of blocks" });
+    if !data.len().is_multiple_of(bs) {
+        return Err(Error::Malformed {
+            what: "CBC input",
+            why: "not a whole number of blocks",
+        });
     }
     let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
     let mut prev = cipher::Block::<C>::try_from(iv).map_err(|_| bad_key())?;
@@ -127,7 +140,12 @@ pub(crate) fn encrypt_cbc(alg: Cipher, key: &[u8], iv: &[u8], data: &[u8]) -> Re
 }
 
 /// CBC decryption of whole blocks, the inverse of [`encrypt_cbc`].
-pub(crate) fn decrypt_cbc(alg: Cipher, key: &[u8], iv: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub(crate) fn decrypt_cbc(
+    alg: Cipher,
+    key: &[u8],
+    iv: &[u8],
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     if iv.len() != alg.block_len() {
         return Err(bad_key());
     }
@@ -148,7 +166,8 @@ pub(crate) fn encrypt_block(alg: Cipher, key: &[u8], block: &[u8]) -> Result<Vec
 /// ISO/IEC 9797-1 MAC algorithm 3 with DES (the "retail MAC") over data that the caller has
 /// already padded with method 2, so the crate's zero padding never applies.
 pub(crate) fn retail_mac(key: &[u8], padded: &[u8]) -> Result<[u8; 8]> {
-    let mut mac = <RetailMac<Des> as retail_mac::KeyInit>::new_from_slice(key).map_err(|_| bad_key())?;
+    let mut mac =
+        <RetailMac<Des> as retail_mac::KeyInit>::new_from_slice(key).map_err(|_| bad_key())?;
     retail_mac::Mac::update(&mut mac, padded);
     let out = retail_mac::Mac::finalize(mac).into_bytes();
     let mut tag = [0u8; 8];
@@ -174,20 +193,23 @@ pub(crate) fn aes_cmac(alg: Cipher, key: &[u8], data: &[u8]) -> Result<Vec<u8>> 
     }
 }
 
-/// The 8-byte MAC of secure messaging and of PACE tokens (§9.8.6.2, §9.8.7.2, §4.4.3.4):
-/// retail MAC over method-2 padded data for 3DES, CMAC truncated to 8 bytes for AES. `pad_3des`
-/// pads the input first; secure messaging hands in data it already padded.
+/// The 8-byte MAC of BAC and of PACE tokens (ICAO 9303-11 §4.3.3, §4.4.3.4): the retail MAC
+/// over the data padded with method 2 for 3DES, CMAC truncated to 8 bytes for AES (CMAC pads
+/// by itself).
 pub(crate) fn mac8(alg: Cipher, key: &[u8], data: &[u8]) -> Result<[u8; 8]> {
     match alg {
-        Cipher::Tdes => {
-            if data.len() % 8 == 0 {
-                retail_mac(key, data)
-            } else {
-                retail_mac(key, &pad(data, 8))
-            }
-        }
+        Cipher::Tdes => retail_mac(key, &pad(data, 8)),
+        _ => mac8_prepadded(alg, key, data),
+    }
+}
+
+/// The 8-byte MAC of secure messaging (§9.8.6.2, §9.8.7.2) over input the caller already padded
+/// with method 2, as secure messaging does for both ciphers.
+pub(crate) fn mac8_prepadded(alg: Cipher, key: &[u8], padded: &[u8]) -> Result<[u8; 8]> {
+    match alg {
+        Cipher::Tdes => retail_mac(key, padded),
         _ => {
-            let full = aes_cmac(alg, key, data)?;
+            let full = aes_cmac(alg, key, padded)?;
             let mut tag = [0u8; 8];
             tag.copy_from_slice(&full[..8]);
             Ok(tag)
@@ -223,7 +245,10 @@ mod tests {
         let cases = v["aes_cmac_rfc4493"]["cases"].as_array().unwrap();
         assert_eq!(cases.len(), 4);
         for c in cases {
-            assert_eq!(aes_cmac(Cipher::Aes128, &key, &h(&c["msg"])).unwrap(), h(&c["mac"]));
+            assert_eq!(
+                aes_cmac(Cipher::Aes128, &key, &h(&c["msg"])).unwrap(),
+                h(&c["mac"])
+            );
         }
     }
 

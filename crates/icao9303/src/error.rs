@@ -76,7 +76,7 @@ pub enum Error {
     InvalidDate(MrzField),
     /// The reader, driver or PC/SC service failed.
     #[error(transparent)]
-    Transport(#[from] TransportError),
+    Transport(TransportError),
     /// An APDU could not be encoded or decoded.
     #[error(transparent)]
     Apdu(ApduError),
@@ -123,10 +123,22 @@ pub enum Error {
     Rng,
 }
 
+impl From<TransportError> for Error {
+    /// A transport error that reports a lost secure-messaging session (made by
+    /// [`crate::sm::SecureMessaging`] through the `CardTransaction` interface) becomes
+    /// [`Error::SmSessionLost`] again.
+    fn from(t: TransportError) -> Self {
+        match crate::sm::sm_failure_of(&t) {
+            Some(f) => Self::SmSessionLost(f),
+            None => Self::Transport(t),
+        }
+    }
+}
+
 impl From<ApduError> for Error {
     fn from(e: ApduError) -> Self {
         match e {
-            ApduError::Transport(t) => Self::Transport(t),
+            ApduError::Transport(t) => Self::from(t),
             other => Self::Apdu(other),
         }
     }

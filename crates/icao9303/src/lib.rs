@@ -1,1 +1,32 @@
-//! ICAO Doc 9303 protocols (work in progress).
+//! ICAO Doc 9303 part 11 (8th edition) access control and secure messaging for eMRTDs.
+//!
+//! - [`keys`]: CAN and MRZ access keys (9303-3 check digits, TD1/TD2/TD3), BAC key seed and
+//!   PACE passwords.
+//! - [`kdf`]: the key derivation function (§9.7.1).
+//! - [`bac`]: Basic Access Control (§4.3), terminal and card sides.
+//! - [`sm`]: secure messaging (§9.8) as a [`apdu::CardTransaction`] decorator, plus the card's
+//!   side as pure functions.
+//! - [`pace`]: PACE v2 with ECDH generic mapping (§4.4), terminal and card sides.
+//! - [`card_access`]: `SecurityInfos` of EF.CardAccess and DG14 (§9.2).
+//! - [`protocol::access`]: choosing and running PACE or BAC.
+//!
+//! All I/O goes through [`apdu::CardTransaction`]; randomness is injected
+//! ([`rand_core::CryptoRng`]) so the worked examples of the appendices replay exactly.
+
+pub mod bac;
+pub mod card_access;
+mod crypto;
+mod error;
+pub mod kdf;
+pub mod keys;
+pub mod pace;
+pub mod protocol;
+pub mod sm;
+#[cfg(test)]
+mod test_vectors;
+
+pub use crypto::Cipher;
+pub use error::{Error, MrzField, Result, SmFailure};
+pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
+pub use protocol::access::establish_access;
+pub use sm::SecureMessaging;

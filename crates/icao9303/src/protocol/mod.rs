@@ -1,0 +1,2 @@
+//! Protocol flows.
+pub mod access;

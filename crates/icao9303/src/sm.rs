@@ -1,0 +1,843 @@
+//! Secure messaging (ICAO 9303-11 §9.8) in both directions.
+//!
+//! The terminal side is [`SecureMessaging`], a [`CardTransaction`] decorator: code above it
+//! sends plain APDUs and gets plain responses, and cannot tell that SM is on. The card side
+//! ([`CardSecureMessaging`]) is the same arithmetic seen from the chip, as pure functions, so the
+//! virtual card of `card-sim` and the round-trip tests share one implementation.
+//!
+//! Protected command (§9.8.5): `CLA|0C INS P1 P2 Lc [DO'87 or DO'85] [DO'97] DO'8E Le`, where
+//! DO'87 = `87 L 01 ‖ E(K_enc, pad(data))` (DO'85 without the `01` for odd INS), DO'97 = `97 L Le`
+//! and DO'8E = `8E 08 MAC(K_mac, pad(SSC ‖ pad(header) ‖ DOs))`. Protected response:
+//! `[DO'87] DO'99 DO'8E SW1 SW2`. The send sequence counter SSC is incremented before each
+//! command and each response; AES uses `IV = E(K_enc, SSC)` (§9.8.7.1), 3DES a zero IV.
+
+use std::fmt;
+
+use apdu::{CardTransaction, Command, LengthEncoding, Response, StatusWord, TransportError};
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, Cipher};
+use crate::error::{Error, Result, SmFailure};
+
+/// The high byte of [`TransportError::Other`] codes that report a lost SM session; see
+/// [`sm_failure_of`].
+pub const SM_SESSION_LOST_CODE: u32 = 0x5300_0000;
+/// [`TransportError::Other`] code for a plain command that could not be decoded before
+/// protection (a caller bug; the session stays usable).
+pub const SM_BAD_COMMAND_CODE: u32 = 0x5200_0000;
+
+/// Session keys of a secure-messaging session (ICAO 9303-11 §9.8): the cipher with `KS_enc` and
+/// `KS_mac`. Zeroized on drop; `Debug` shows only the cipher.
+#[derive(Clone)]
+pub struct SmKeys {
+    cipher: Cipher,
+    k_enc: Zeroizing<Vec<u8>>,
+    k_mac: Zeroizing<Vec<u8>>,
+}
+
+impl SmKeys {
+    /// Session keys for `cipher`; both keys must have the cipher's key length.
+    pub fn new(cipher: Cipher, k_enc: &[u8], k_mac: &[u8]) -> Result<Self> {
+        if k_enc.len() != cipher.key_len() || k_mac.len() != cipher.key_len() {
+            return Err(Error::Malformed {
+                what: "session keys",
+                why: "length does not match the cipher",
+            });
+        }
+        Ok(Self {
+            cipher,
+            k_enc: Zeroizing::new(k_enc.to_vec()),
+            k_mac: Zeroizing::new(k_mac.to_vec()),
+        })
+    }
+
+    /// The block cipher.
+    pub fn cipher(&self) -> Cipher {
+        self.cipher
+    }
+
+    /// The raw keys `(K_enc, K_mac)`, for protocols that use them outside secure messaging
+    /// (BAC's mutual authentication, the virtual card).
+    pub fn material(&self) -> (&[u8], &[u8]) {
+        (&self.k_enc, &self.k_mac)
+    }
+}
+
+impl fmt::Debug for SmKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SmKeys({:?}, <redacted>)", self.cipher)
+    }
+}
+
+/// Keys plus send sequence counter: the state both sides keep in step.
+#[derive(Clone)]
+struct SmState {
+    keys: SmKeys,
+    ssc: Zeroizing<Vec<u8>>,
+}
+
+impl SmState {
+    fn new(keys: SmKeys, ssc: &[u8]) -> Result<Self> {
+        if ssc.len() != keys.cipher.block_len() {
+            return Err(Error::Malformed {
+                what: "send sequence counter",
+                why: "length is not the cipher's block length",
+            });
+        }
+        Ok(Self {
+            keys,
+            ssc: Zeroizing::new(ssc.to_vec()),
+        })
+    }
+
+    fn bs(&self) -> usize {
+        self.keys.cipher.block_len()
+    }
+
+    /// SSC + 1 as a big-endian integer; refusing to wrap, because a repeated SSC would repeat
+    /// MAC inputs and (for AES) IVs.
+    fn increment(&mut self) -> Result<(), SmFailure> {
+        for b in self.ssc.iter_mut().rev() {
+            let (v, carry) = b.overflowing_add(1);
+            *b = v;
+            if !carry {
+                return Ok(());
+            }
+        }
+        Err(SmFailure::SscExhausted)
+    }
+
+    fn iv(&self) -> Result<Vec<u8>, SmFailure> {
+        match self.keys.cipher {
+            Cipher::Tdes => Ok(vec![0; 8]),
+            c => crypto::encrypt_block(c, &self.keys.k_enc, &self.ssc)
+                .map_err(|_| SmFailure::Malformed("cipher failure")),
+        }
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Result<Vec<u8>, SmFailure> {
+        let iv = self.iv()?;
+        crypto::encrypt_cbc(
+            self.keys.cipher,
+            &self.keys.k_enc,
+            &iv,
+            &crypto::pad(plain, self.bs()),
+        )
+        .map_err(|_| SmFailure::Malformed("cipher failure"))
+    }
+
+    fn decrypt(&self, cryptogram: &[u8]) -> Result<Zeroizing<Vec<u8>>, SmFailure> {
+        if cryptogram.is_empty() || !cryptogram.len().is_multiple_of(self.bs()) {
+            return Err(SmFailure::Malformed(
+                "cryptogram is not a whole number of blocks",
+            ));
+        }
+        let iv = self.iv()?;
+        let padded = crypto::decrypt_cbc(self.keys.cipher, &self.keys.k_enc, &iv, cryptogram)
+            .map_err(|_| SmFailure::Malformed("cipher failure"))?;
+        let plain =
+            crypto::unpad(&padded).ok_or(SmFailure::Malformed("bad padding in the cryptogram"))?;
+        Ok(Zeroizing::new(plain.to_vec()))
+    }
+
+    /// `MAC(K_mac, pad(SSC ‖ input))` where `input` is already block-aligned or not.
+    fn mac(&self, input: &[u8]) -> Result<[u8; 8], SmFailure> {
+        let mut n = Zeroizing::new(Vec::with_capacity(self.ssc.len() + input.len() + self.bs()));
+        n.extend_from_slice(&self.ssc);
+        n.extend_from_slice(input);
+        let padded = crypto::pad(&n, self.bs());
+        crypto::mac8_prepadded(self.keys.cipher, &self.keys.k_mac, &padded)
+            .map_err(|_| SmFailure::Malformed("cipher failure"))
+    }
+}
+
+fn push_do(out: &mut Vec<u8>, tag: u8, parts: &[&[u8]]) {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    out.push(tag);
+    match len {
+        0..=0x7F => out.push(len as u8),
+        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
+        _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+    }
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+}
+
+/// One SM data object: tag, value and the whole encoding.
+struct Do<'a> {
+    tag: u8,
+    value: &'a [u8],
+    raw: &'a [u8],
+}
+
+/// Splits SM data objects (one-byte tags, lengths up to `82 xx xx`) without ever indexing out
+/// of bounds: the input comes from the other side and may be hostile.
+fn parse_dos(mut data: &[u8]) -> Result<Vec<Do<'_>>, SmFailure> {
+    let mut out = Vec::new();
+    while !data.is_empty() {
+        let (tag, rest) = data
+            .split_first()
+            .ok_or(SmFailure::Malformed("truncated data object"))?;
+        let (len, hdr) = match rest {
+            [l @ 0..=0x7F, ..] => (*l as usize, 2),
+            [0x81, l, ..] => (*l as usize, 3),
+            [0x82, a, b, ..] => (((*a as usize) << 8) | *b as usize, 4),
+            _ => return Err(SmFailure::Malformed("bad data object length")),
+        };
+        let total = hdr + len;
+        let raw = data
+            .get(..total)
+            .ok_or(SmFailure::Malformed("data object longer than the message"))?;
+        out.push(Do {
+            tag: *tag,
+            value: &raw[hdr..],
+            raw,
+        });
+        data = &data[total..];
+    }
+    Ok(out)
+}
+
+fn padded_header(cla: u8, ins: u8, p1: u8, p2: u8, bs: usize) -> Vec<u8> {
+    crypto::pad(&[cla, ins, p1, p2], bs)
+}
+
+/// DO'97 value: one byte for short commands (256 as `00`), two for extended (65536 as `0000`).
+fn encode_le(ne: usize, extended: bool) -> Vec<u8> {
+    if extended {
+        ((ne % 65_536) as u16).to_be_bytes().to_vec()
+    } else {
+        vec![(ne % 256) as u8]
+    }
+}
+
+fn decode_le(v: &[u8]) -> Result<usize, SmFailure> {
+    match v {
+        [0] => Ok(256),
+        [n] => Ok(*n as usize),
+        [0, 0] => Ok(65_536),
+        [a, b] => Ok(u16::from_be_bytes([*a, *b]) as usize),
+        _ => Err(SmFailure::Malformed("DO'97 must hold 1 or 2 bytes")),
+    }
+}
+
+/// Terminal side, ICAO 9303-11 §9.8.5.1: protects a plain command. Increments the SSC first.
+fn protect_command(state: &mut SmState, cmd: &Command) -> Result<Command, SmFailure> {
+    state.increment()?;
+    let bs = state.bs();
+    let cla = cmd.cla | 0x0C;
+    let mut dos = Vec::new();
+    if !cmd.data().is_empty() {
+        let cryptogram = state.encrypt(cmd.data())?;
+        // Odd INS (e.g. B1) carries BER-TLV data and uses DO'85 without the padding indicator.
+        if cmd.ins & 1 == 1 {
+            push_do(&mut dos, 0x85, &[&cryptogram]);
+        } else {
+            push_do(&mut dos, 0x87, &[&[0x01], &cryptogram]);
+        }
+    }
+    let extended = cmd.is_extended();
+    if let Some(ne) = cmd.ne() {
+        push_do(&mut dos, 0x97, &[&encode_le(ne, extended)]);
+    }
+    let mut mac_input = padded_header(cla, cmd.ins, cmd.p1, cmd.p2, bs);
+    mac_input.extend_from_slice(&dos);
+    let mac = state.mac(&mac_input)?;
+    push_do(&mut dos, 0x8E, &[&mac]);
+    let protected_extended = extended || dos.len() > apdu::MAX_SHORT_DATA;
+    let out = Command::new(cla, cmd.ins, cmd.p1, cmd.p2).with_data(dos);
+    Ok(if protected_extended {
+        out.with_ne(65_536).with_encoding(LengthEncoding::Extended)
+    } else {
+        out.with_ne(256).with_encoding(LengthEncoding::Short)
+    })
+}
+
+/// Terminal side, ICAO 9303-11 §9.8.5.2: verifies and decrypts a protected response. Increments
+/// the SSC first.
+fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Response, SmFailure> {
+    state.increment()?;
+    if raw.data.is_empty() {
+        return match raw.sw {
+            StatusWord::SM_OBJECTS_MISSING | StatusWord::SM_OBJECTS_INCORRECT => {
+                Err(SmFailure::CardRejected(raw.sw))
+            }
+            StatusWord::SUCCESS => Err(SmFailure::MissingObject("DO'99")),
+            // Some chips answer errors such as 6A82 without protection. Such a status carries no
+            // data and only ends the current command, so it is passed on unauthenticated; if the
+            // chip did drop the session, the next response's MAC fails and the loss is reported.
+            sw => Ok(Response::status(sw)),
+        };
+    }
+    let dos = parse_dos(&raw.data)?;
+    let (mac_do, signed) = match dos.split_last() {
+        Some((last, signed)) if last.tag == 0x8E => (last, signed),
+        _ => return Err(SmFailure::MissingObject("DO'8E")),
+    };
+    if mac_do.value.len() != 8 {
+        return Err(SmFailure::Malformed("DO'8E must hold 8 bytes"));
+    }
+    let mac_input: Vec<u8> = signed.iter().flat_map(|d| d.raw.iter().copied()).collect();
+    if !crypto::ct_eq(&state.mac(&mac_input)?, mac_do.value) {
+        return Err(SmFailure::BadMac);
+    }
+    let mut data = Vec::new();
+    let mut sw = None;
+    for d in signed {
+        match d.tag {
+            0x87 => match d.value.split_first() {
+                Some((0x01, c)) => data = state.decrypt(c)?.to_vec(),
+                _ => {
+                    return Err(SmFailure::Malformed(
+                        "DO'87 without the 01 padding indicator",
+                    ));
+                }
+            },
+            0x85 => data = state.decrypt(d.value)?.to_vec(),
+            0x99 => match d.value {
+                [a, b] => sw = Some(StatusWord::from_bytes(*a, *b)),
+                _ => return Err(SmFailure::Malformed("DO'99 must hold 2 bytes")),
+            },
+            _ => {
+                return Err(SmFailure::Malformed(
+                    "unexpected data object in the response",
+                ));
+            }
+        }
+    }
+    let sw = sw.ok_or(SmFailure::MissingObject("DO'99"))?;
+    Ok(Response::new(data, sw))
+}
+
+/// Encodes an SM failure as a [`TransportError`], for the [`CardTransaction`] interface that
+/// cannot carry this crate's error. [`sm_failure_of`] reverses it.
+pub fn session_lost_error(f: SmFailure) -> TransportError {
+    let (kind, sw): (u32, u16) = match f {
+        SmFailure::CardRejected(sw) => (1, sw.0),
+        SmFailure::BadMac => (2, 0),
+        SmFailure::MissingObject("DO'99") => (3, 0),
+        SmFailure::MissingObject(_) => (4, 0),
+        SmFailure::Malformed(_) => (5, 0),
+        SmFailure::SscExhausted => (6, 0),
+        SmFailure::Transport => (7, 0),
+    };
+    TransportError::Other {
+        code: SM_SESSION_LOST_CODE | (kind << 16) | sw as u32,
+        message: format!("secure messaging session lost: {f}"),
+    }
+}
+
+/// Recognises a [`TransportError`] made by [`session_lost_error`]: the way code holding only a
+/// `CardTransaction` learns that the secure-messaging session was lost (and must re-run BAC or
+/// PACE) rather than the reader failing.
+pub fn sm_failure_of(e: &TransportError) -> Option<SmFailure> {
+    let TransportError::Other { code, .. } = e else {
+        return None;
+    };
+    if code & 0xFF00_0000 != SM_SESSION_LOST_CODE {
+        return None;
+    }
+    Some(match (code >> 16) & 0xFF {
+        1 => SmFailure::CardRejected(StatusWord(*code as u16)),
+        2 => SmFailure::BadMac,
+        3 => SmFailure::MissingObject("DO'99"),
+        4 => SmFailure::MissingObject("DO'8E"),
+        6 => SmFailure::SscExhausted,
+        7 => SmFailure::Transport,
+        _ => SmFailure::Malformed("protected response"),
+    })
+}
+
+/// The terminal side of a secure-messaging session (ICAO 9303-11 §9.8), wrapping a transaction.
+///
+/// It implements [`CardTransaction`]: `transmit` takes a plain command APDU and returns the plain
+/// response. Any SM failure (6987/6988 from the card, a bad or missing MAC, missing DO'99, a
+/// transport failure mid-exchange) marks the session lost for good: that and every later
+/// `transmit` fail with the [`TransportError`] of [`session_lost_error`], recognisable with
+/// [`sm_failure_of`] or [`SecureMessaging::session_lost`].
+pub struct SecureMessaging<T> {
+    inner: T,
+    state: SmState,
+    lost: Option<SmFailure>,
+}
+
+impl<T: CardTransaction> SecureMessaging<T> {
+    /// Starts protecting `inner` with session keys and the initial SSC (BAC: from the nonces,
+    /// §9.8.2; PACE: zero).
+    pub fn new(inner: T, keys: SmKeys, ssc: &[u8]) -> Result<Self> {
+        Ok(Self {
+            inner,
+            state: SmState::new(keys, ssc)?,
+            lost: None,
+        })
+    }
+
+    /// `Some(reason)` once the session has been lost.
+    pub fn session_lost(&self) -> Option<SmFailure> {
+        self.lost
+    }
+
+    /// The session's cipher.
+    pub fn cipher(&self) -> Cipher {
+        self.state.keys.cipher
+    }
+
+    /// Gives back the unprotected transaction (the card's session keys are dropped with self).
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    /// Sends a plain command protected and returns the plain response, with this crate's error.
+    pub fn transmit_command(&mut self, cmd: &Command) -> Result<Response> {
+        if let Some(f) = self.lost {
+            return Err(Error::SmSessionLost(f));
+        }
+        let result = self.exchange_protected(cmd);
+        if let Err(Error::SmSessionLost(f)) = &result {
+            tracing::warn!(reason = %f, "secure messaging session lost");
+        }
+        result
+    }
+
+    fn exchange_protected(&mut self, cmd: &Command) -> Result<Response> {
+        let protected = protect_command(&mut self.state, cmd).map_err(|f| self.lose(f))?;
+        let bytes = protected
+            .to_bytes()
+            .map_err(|_| self.lose(SmFailure::Malformed("protected command too long")))?;
+        let raw = match self.inner.transmit(&bytes) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // The card may have moved its counter on or not: the session cannot continue.
+                self.lost = Some(SmFailure::Transport);
+                return Err(Error::Transport(e));
+            }
+        };
+        let resp = Response::from_bytes(&raw)
+            .map_err(|_| self.lose(SmFailure::Malformed("response shorter than a status word")))?;
+        unprotect_response(&mut self.state, &resp).map_err(|f| self.lose(f))
+    }
+
+    fn lose(&mut self, f: SmFailure) -> Error {
+        self.lost = Some(f);
+        Error::SmSessionLost(f)
+    }
+}
+
+impl<T: CardTransaction> CardTransaction for SecureMessaging<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let cmd = Command::from_bytes(command).map_err(|e| TransportError::Other {
+            code: SM_BAD_COMMAND_CODE,
+            message: format!("cannot protect this command: {e}"),
+        })?;
+        match self.transmit_command(&cmd) {
+            Ok(r) => Ok(r.to_bytes()),
+            Err(Error::Transport(t)) => Err(t),
+            Err(Error::SmSessionLost(f)) => Err(session_lost_error(f)),
+            Err(other) => Err(TransportError::Other {
+                code: SM_BAD_COMMAND_CODE,
+                message: other.to_string(),
+            }),
+        }
+    }
+}
+
+impl<T> fmt::Debug for SecureMessaging<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecureMessaging")
+            .field("cipher", &self.state.keys.cipher)
+            .field("lost", &self.lost)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The chip's side of a secure-messaging session (ICAO 9303-11 §9.8), for the virtual card:
+/// unwrap protected commands, wrap plain responses, with its own SSC.
+///
+/// On an `Err` the chip is expected to answer `6987`/`6988` unprotected and forget the session
+/// (§9.8.4); this type does not enforce that, the simulator decides.
+#[derive(Clone)]
+pub struct CardSecureMessaging {
+    state: SmState,
+}
+
+impl CardSecureMessaging {
+    /// The chip's session with the same keys and initial SSC as the terminal's.
+    pub fn new(keys: SmKeys, ssc: &[u8]) -> Result<Self> {
+        Ok(Self {
+            state: SmState::new(keys, ssc)?,
+        })
+    }
+
+    /// Verifies and decrypts a protected command APDU (SSC incremented first). The plain
+    /// command has CLA without the SM bits, the decrypted data and Ne from DO'97; it is marked
+    /// extended when DO'97 had two bytes.
+    pub fn unwrap_command(&mut self, protected: &[u8]) -> Result<Command, SmFailure> {
+        let state = &mut self.state;
+        state.increment()?;
+        let cmd = Command::from_bytes(protected)
+            .map_err(|_| SmFailure::Malformed("not a command APDU"))?;
+        if cmd.cla & 0x0C != 0x0C {
+            return Err(SmFailure::MissingObject("DO'8E"));
+        }
+        let dos = parse_dos(cmd.data())?;
+        let (mac_do, signed) = match dos.split_last() {
+            Some((last, signed)) if last.tag == 0x8E && last.value.len() == 8 => (last, signed),
+            _ => return Err(SmFailure::MissingObject("DO'8E")),
+        };
+        let mut mac_input = padded_header(cmd.cla, cmd.ins, cmd.p1, cmd.p2, state.bs());
+        for d in signed {
+            mac_input.extend_from_slice(d.raw);
+        }
+        if !crypto::ct_eq(&state.mac(&mac_input)?, mac_do.value) {
+            return Err(SmFailure::BadMac);
+        }
+        let mut plain = Command::new(cmd.cla & !0x0C, cmd.ins, cmd.p1, cmd.p2);
+        for d in signed {
+            match d.tag {
+                0x87 => match d.value.split_first() {
+                    Some((0x01, c)) => plain = plain.with_data(state.decrypt(c)?.to_vec()),
+                    _ => {
+                        return Err(SmFailure::Malformed(
+                            "DO'87 without the 01 padding indicator",
+                        ));
+                    }
+                },
+                0x85 => plain = plain.with_data(state.decrypt(d.value)?.to_vec()),
+                0x97 => {
+                    plain = plain.with_ne(decode_le(d.value)?);
+                    if d.value.len() == 2 {
+                        plain = plain.with_encoding(LengthEncoding::Extended);
+                    }
+                }
+                _ => {
+                    return Err(SmFailure::Malformed(
+                        "unexpected data object in the command",
+                    ));
+                }
+            }
+        }
+        Ok(plain)
+    }
+
+    /// Protects a plain response (SSC incremented first): `[DO'87] DO'99 DO'8E SW1 SW2`.
+    pub fn wrap_response(&mut self, response: &Response) -> Result<Vec<u8>, SmFailure> {
+        let state = &mut self.state;
+        state.increment()?;
+        let mut dos = Vec::new();
+        if !response.data.is_empty() {
+            let cryptogram = state.encrypt(&response.data)?;
+            push_do(&mut dos, 0x87, &[&[0x01], &cryptogram]);
+        }
+        push_do(&mut dos, 0x99, &[&response.sw.to_bytes()]);
+        let mac = state.mac(&dos)?;
+        push_do(&mut dos, 0x8E, &[&mac]);
+        dos.extend_from_slice(&response.sw.to_bytes());
+        Ok(dos)
+    }
+}
+
+impl fmt::Debug for CardSecureMessaging {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CardSecureMessaging({:?}, <redacted>)",
+            self.state.keys.cipher
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_vectors::{h, s, vectors};
+    use apdu::{ExchangeExt, Transcript};
+    use proptest::prelude::*;
+
+    fn hx(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    fn d4_session(t: Transcript) -> SecureMessaging<Transcript> {
+        let v = vectors();
+        let d3 = &v["bac_icao_appD"]["D3_mutual_auth"];
+        let keys = SmKeys::new(Cipher::Tdes, &h(&d3["KSenc"]), &h(&d3["KSmac"])).unwrap();
+        SecureMessaging::new(t, keys, &h(&d3["SSC"])).unwrap()
+    }
+
+    #[test]
+    fn appendix_d4_select_and_read_binary() {
+        let v = vectors();
+        let steps = v["bac_icao_appD"]["D4_secure_messaging"]
+            .as_array()
+            .unwrap();
+        assert_eq!(steps.len(), 3);
+        let pairs: Vec<(&str, &str)> = steps
+            .iter()
+            .map(|st| (s(&st["protected"]), s(&st["RAPDU"])))
+            .collect();
+        let mut sm = d4_session(Transcript::from_hex(&pairs));
+        let mut plain = Vec::new();
+        for st in steps {
+            let cmd = Command::from_bytes(&h(&st["unprotected"])).unwrap();
+            let r = sm.exchange(&cmd).unwrap();
+            assert_eq!(r.sw, StatusWord::SUCCESS, "{}", s(&st["step"]));
+            if let Some(d) = st.get("decrypted") {
+                assert_eq!(r.data, h(d));
+            }
+            plain.extend_from_slice(&r.data);
+        }
+        assert_eq!(plain, h(&v["bac_icao_appD"]["EF_COM"]));
+        assert_eq!(&*sm.state.ssc, &hx("887022120C06C22C"));
+        sm.into_inner().finish().unwrap();
+    }
+
+    #[test]
+    fn appendix_d4_card_side() {
+        let v = vectors();
+        let d3 = &v["bac_icao_appD"]["D3_mutual_auth"];
+        let keys = SmKeys::new(Cipher::Tdes, &h(&d3["KSenc"]), &h(&d3["KSmac"])).unwrap();
+        let mut card = CardSecureMessaging::new(keys, &h(&d3["SSC"])).unwrap();
+        for st in v["bac_icao_appD"]["D4_secure_messaging"]
+            .as_array()
+            .unwrap()
+        {
+            let cmd = card.unwrap_command(&h(&st["protected"])).unwrap();
+            assert_eq!(cmd.to_bytes().unwrap(), h(&st["unprotected"]));
+            let data = st.get("decrypted").map(h).unwrap_or_default();
+            let wrapped = card
+                .wrap_response(&Response::new(data, StatusWord::SUCCESS))
+                .unwrap();
+            assert_eq!(wrapped, h(&st["RAPDU"]), "{}", s(&st["step"]));
+        }
+    }
+
+    #[test]
+    fn nfc_passport_reader_3des_cases() {
+        let v = vectors();
+        let c = &v["sm_extra"]["NFCPassportReader_3DES"];
+        let keys = SmKeys::new(Cipher::Tdes, &h(&c["KSenc"]), &h(&c["KSmac"])).unwrap();
+        let mut st = SmState::new(keys.clone(), &h(&c["protect"]["SSC_before"])).unwrap();
+        let cmd = Command::from_bytes(&h(&c["protect"]["apdu"])).unwrap();
+        let p = protect_command(&mut st, &cmd).unwrap();
+        assert_eq!(p.data(), h(&c["protect"]["protected_data"]).as_slice());
+        for case in ["unprotect_nodata", "unprotect_data"] {
+            let mut st = SmState::new(keys.clone(), &h(&c[case]["SSC_before"])).unwrap();
+            let r = unprotect_response(
+                &mut st,
+                &Response::from_bytes(&h(&c[case]["rapdu"])).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(r.to_bytes(), h(&c[case]["plain"]), "{case}");
+        }
+    }
+
+    #[test]
+    fn gmrtd_aes_cases() {
+        let v = vectors();
+        let c = &v["sm_extra"]["gmrtd_AES128_protect"];
+        let keys = SmKeys::new(Cipher::Aes128, &h(&c["KSenc"]), &h(&c["KSmac"])).unwrap();
+        let mut st = SmState::new(keys, &h(&c["SSC_before"])).unwrap();
+        let p = protect_command(&mut st, &Command::from_bytes(&h(&c["apdu"])).unwrap()).unwrap();
+        assert_eq!(p.to_bytes().unwrap(), h(&c["protected"]));
+
+        let c = &v["sm_extra"]["gmrtd_AES256_decrypt"];
+        let keys = SmKeys::new(Cipher::Aes256, &h(&c["KSenc"]), &[0; 32]).unwrap();
+        let st = SmState::new(keys, &h(&c["SSC"])).unwrap();
+        let value = h(&c["DO87_value"]);
+        assert_eq!(value[0], 1);
+        assert_eq!(*st.decrypt(&value[1..]).unwrap(), h(&c["plain"]));
+    }
+
+    fn pair(cipher: Cipher) -> (SmKeys, Vec<u8>) {
+        let k_enc: Vec<u8> = (1..=cipher.key_len() as u8).collect();
+        let k_mac: Vec<u8> = (101..101 + cipher.key_len() as u8).collect();
+        (
+            SmKeys::new(cipher, &k_enc, &k_mac).unwrap(),
+            vec![0x42; cipher.block_len()],
+        )
+    }
+
+    /// A card that answers through [`CardSecureMessaging`], with a hook to tamper with replies.
+    struct Loopback {
+        card: CardSecureMessaging,
+        tamper: fn(&mut Vec<u8>),
+        seen: Vec<Command>,
+    }
+
+    impl CardTransaction for Loopback {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            let Ok(cmd) = self.card.unwrap_command(command) else {
+                return Ok(vec![0x69, 0x88]);
+            };
+            let data: Vec<u8> = cmd.data().iter().rev().copied().collect();
+            self.seen.push(cmd);
+            let mut out = self
+                .card
+                .wrap_response(&Response::new(data, StatusWord::SUCCESS))
+                .unwrap();
+            (self.tamper)(&mut out);
+            Ok(out)
+        }
+    }
+
+    fn loopback(cipher: Cipher, tamper: fn(&mut Vec<u8>)) -> SecureMessaging<Loopback> {
+        let (keys, ssc) = pair(cipher);
+        let card = CardSecureMessaging::new(keys.clone(), &ssc).unwrap();
+        SecureMessaging::new(
+            Loopback {
+                card,
+                tamper,
+                seen: vec![],
+            },
+            keys,
+            &ssc,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn bad_response_mac_kills_the_session() {
+        for cipher in [Cipher::Tdes, Cipher::Aes128] {
+            let mut sm = loopback(cipher, |r| {
+                let n = r.len();
+                r[n - 3] ^= 1; // last MAC byte
+            });
+            let cmd = Command::new(0, 0xB0, 0, 0).with_ne(4);
+            let e = sm.transmit(&cmd.to_bytes().unwrap()).unwrap_err();
+            assert_eq!(sm_failure_of(&e), Some(SmFailure::BadMac));
+            assert_eq!(sm.session_lost(), Some(SmFailure::BadMac));
+            // Every later exchange fails the same way without reaching the card.
+            let e2 = sm.transmit(&cmd.to_bytes().unwrap()).unwrap_err();
+            assert_eq!(sm_failure_of(&e2), Some(SmFailure::BadMac));
+            assert_eq!(sm.inner.seen.len(), 1);
+            let err: Error = apdu::ApduError::Transport(e2).into();
+            assert_eq!(err, Error::SmSessionLost(SmFailure::BadMac));
+        }
+    }
+
+    #[test]
+    fn unprotected_sm_errors_and_missing_objects_kill_the_session() {
+        let cases: [(&str, SmFailure); 4] = [
+            ("6988", SmFailure::CardRejected(StatusWord(0x6988))),
+            ("6987", SmFailure::CardRejected(StatusWord(0x6987))),
+            ("9000", SmFailure::MissingObject("DO'99")),
+            ("990290009000", SmFailure::MissingObject("DO'8E")),
+        ];
+        for (resp, want) in cases {
+            let t = Transcript::from_hex(&[("0CB000000D9701048E08ED6705417E96BA5500", resp)]);
+            let mut sm = d4_session(t);
+            // Skip the SELECT of D.4 so the READ BINARY's SSC matches the transcript.
+            sm.state.increment().unwrap();
+            sm.state.increment().unwrap();
+            let e = sm.transmit(&hx("00B0000004")).unwrap_err();
+            assert_eq!(sm_failure_of(&e), Some(want), "{resp}");
+            assert_eq!(sm.session_lost(), Some(want));
+            let mut t = sm.into_inner();
+            t.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn plain_error_status_passes_through() {
+        let t = Transcript::from_hex(&[(
+            "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800",
+            "6A82",
+        )]);
+        let mut sm = d4_session(t);
+        assert_eq!(sm.transmit(&hx("00A4020C02011E")).unwrap(), hx("6A82"));
+        assert_eq!(sm.session_lost(), None);
+        sm.into_inner().finish().unwrap();
+    }
+
+    #[test]
+    fn transport_failure_loses_the_session() {
+        let mut sm = d4_session(Transcript::new(vec![]).then_fail(TransportError::CardRemoved));
+        assert_eq!(
+            sm.transmit(&hx("00B0000004")),
+            Err(TransportError::CardRemoved)
+        );
+        assert_eq!(sm.session_lost(), Some(SmFailure::Transport));
+        sm.into_inner().finish().unwrap();
+    }
+
+    #[test]
+    fn card_rejects_tampered_commands() {
+        let (keys, ssc) = pair(Cipher::Aes128);
+        let mut term = SmState::new(keys.clone(), &ssc).unwrap();
+        let mut card = CardSecureMessaging::new(keys, &ssc).unwrap();
+        let mut p = protect_command(
+            &mut term,
+            &Command::new(0, 0xA4, 2, 0x0C).with_data(vec![1, 0x1E]),
+        )
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+        p[8] ^= 0x40;
+        assert_eq!(card.unwrap_command(&p).err(), Some(SmFailure::BadMac));
+        assert!(card.unwrap_command(&hx("00A4020C02011E")).is_err());
+    }
+
+    #[test]
+    fn extended_length_is_kept() {
+        for cipher in [Cipher::Tdes, Cipher::Aes256] {
+            let (keys, ssc) = pair(cipher);
+            let mut st = SmState::new(keys, &ssc).unwrap();
+            let p = protect_command(&mut st, &Command::new(0, 0xB0, 0, 0).with_ne(1000)).unwrap();
+            let bytes = p.to_bytes().unwrap();
+            // 0C B0 00 00 | 00 00 0E | 97 02 03E8 | 8E 08 .. | 00 00
+            assert_eq!(&bytes[..11], &hx("0CB0000000000E970203E8")[..11]);
+            assert_eq!(&bytes[bytes.len() - 2..], &[0, 0]);
+            let p = protect_command(&mut st, &Command::new(0, 0xB0, 0, 0).with_ne(256)).unwrap();
+            assert_eq!(&p.to_bytes().unwrap()[4..8], &hx("0D970100"));
+        }
+    }
+
+    fn ciphers() -> impl Strategy<Value = Cipher> {
+        prop_oneof![
+            Just(Cipher::Tdes),
+            Just(Cipher::Aes128),
+            Just(Cipher::Aes192),
+            Just(Cipher::Aes256)
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn wrap_then_card_unwrap_round_trip(
+            cipher in ciphers(),
+            ins in prop_oneof![Just(0xA4u8), Just(0xB0), Just(0xB1), Just(0x22), Just(0x2A)],
+            p1 in any::<u8>(), p2 in any::<u8>(),
+            data in proptest::collection::vec(any::<u8>(), 0..700),
+            ne in proptest::option::of(1usize..=65_536),
+            rounds in 1usize..3,
+        ) {
+            let mut sm = loopback(cipher, |_| {});
+            for _ in 0..rounds {
+                let mut cmd = Command::new(0x00, ins, p1, p2).with_data(data.clone());
+                if let Some(ne) = ne { cmd = cmd.with_ne(ne); }
+                let raw = sm.transmit(&cmd.to_bytes().unwrap()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let seen = sm.inner.seen.last().unwrap().clone();
+                prop_assert_eq!((seen.cla, seen.ins, seen.p1, seen.p2), (0, ins, p1, p2));
+                prop_assert_eq!(seen.data(), cmd.data());
+                prop_assert_eq!(seen.ne(), cmd.ne());
+                prop_assert_eq!(seen.is_extended(), cmd.is_extended());
+                let mut want: Vec<u8> = data.iter().rev().copied().collect();
+                want.extend_from_slice(&[0x90, 0x00]);
+                prop_assert_eq!(raw, want);
+            }
+            prop_assert_eq!(sm.session_lost(), None);
+        }
+
+        #[test]
+        fn hostile_responses_never_panic(cipher in ciphers(), resp in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let (keys, ssc) = pair(cipher);
+            let mut st = SmState::new(keys.clone(), &ssc).unwrap();
+            if let Ok(r) = Response::from_bytes(&resp) { let _ = unprotect_response(&mut st, &r); }
+            let mut card = CardSecureMessaging::new(keys, &ssc).unwrap();
+            let _ = card.unwrap_command(&resp);
+        }
+    }
+}

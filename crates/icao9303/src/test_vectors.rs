@@ -1,0 +1,57 @@
+//! Test helpers: the shared ICAO 9303-11 worked examples, loaded at test time.
+
+use serde_json::Value;
+
+/// The worked-examples file, read from the shared vectors folder beside the repository.
+pub(crate) fn vectors() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/icao9303_p11_worked_examples.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A hex field as bytes; panics if absent, so a renamed field fails the test.
+pub(crate) fn h(v: &Value) -> Vec<u8> {
+    hex::decode(v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))).unwrap()
+}
+
+/// A string field.
+pub(crate) fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+/// A deterministic "random" source replaying scripted bytes, so worked examples replay with
+/// their fixed nonces and keys. Panics when it runs dry: a test that draws more randomness than
+/// scripted is a test failure.
+pub(crate) struct ScriptedRng(pub std::collections::VecDeque<u8>);
+
+impl ScriptedRng {
+    pub(crate) fn new(parts: &[&[u8]]) -> Self {
+        Self(parts.iter().flat_map(|p| p.iter().copied()).collect())
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl rand_core::RngCore for ScriptedRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0; 4];
+        self.fill_bytes(&mut b);
+        u32::from_be_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0; 8];
+        self.fill_bytes(&mut b);
+        u64::from_be_bytes(b)
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for d in dst {
+            *d = self.0.pop_front().expect("scripted randomness exhausted");
+        }
+    }
+}
+
+impl rand_core::CryptoRng for ScriptedRng {}
