@@ -171,7 +171,7 @@ fn watch(pcsc: &Pcsc, stop: &AtomicBool, known: &mut BTreeMap<String, ReaderStat
         let mut states = Vec::with_capacity(names.len() + 1);
         for n in &names {
             let Ok(c) = CString::new(n.as_str()) else { continue };
-            let prev = known.get(n).map_or(pcsc::State::UNAWARE, |s| last_state(s));
+            let prev = known.get(n).map_or(pcsc::State::UNAWARE, last_state);
             states.push(pcsc::ReaderState::new(c, prev));
         }
         states.push(pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE));

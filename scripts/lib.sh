@@ -1,0 +1,67 @@
+# Shared helpers of scripts/test, scripts/demo and scripts/fresh-check. Sourced, not run.
+
+# Run as root, or through sudo when it exists.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "error: '$*' needs root and sudo is not installed" >&2; return 1; fi
+}
+
+# Install the Debian packages given that are not installed yet (apt-get update only if needed).
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# What the build needs: a C toolchain for linking and -sys crates, and pcsc-lite's headers.
+BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev)
+# What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver.
+RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd)
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+  fi
+  command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found: install Rust (https://rustup.rs) first" >&2; return 1; }
+}
+
+vpcd_listening() {
+  # pcscd's vpcd driver listens on 35963 (slot 0) once loaded.
+  (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null
+}
+
+STARTED_PCSCD=""
+# Make sure pcscd runs with the vpcd driver loaded. A pcscd started before vsmartcard-vpcd was
+# installed has not loaded the driver and is restarted. Sets STARTED_PCSCD when we started it.
+ensure_pcscd() {
+  if pgrep -x pcscd >/dev/null 2>&1 && vpcd_listening; then return 0; fi
+  if pgrep -x pcscd >/dev/null 2>&1; then
+    echo "==> restarting pcscd so that it loads the vpcd driver"
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet pcscd 2>/dev/null; then
+      as_root systemctl restart pcscd
+    else
+      as_root pkill -x pcscd || true
+      for _ in $(seq 50); do pgrep -x pcscd >/dev/null || break; sleep 0.1; done
+    fi
+  fi
+  if ! vpcd_listening; then
+    echo "==> starting pcscd"
+    as_root pcscd --foreground >/dev/null 2>&1 &
+    STARTED_PCSCD=1
+  fi
+  for _ in $(seq 100); do vpcd_listening && return 0; sleep 0.1; done
+  echo "error: pcscd did not load the vpcd driver (is vsmartcard-vpcd installed?)" >&2
+  return 1
+}
+
+stop_pcscd_if_started() {
+  if [ -n "$STARTED_PCSCD" ]; then
+    as_root pkill -x pcscd 2>/dev/null || true
+    STARTED_PCSCD=""
+  fi
+}
