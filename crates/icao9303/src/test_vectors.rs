@@ -55,3 +55,27 @@ impl rand_core::RngCore for ScriptedRng {
 }
 
 impl rand_core::CryptoRng for ScriptedRng {}
+/// A cheap non-cryptographic generator for round-trip tests.
+pub(crate) struct CounterRng(pub u64);
+
+impl rand_core::RngCore for CounterRng {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+    fn next_u64(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.next_u64().to_be_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+impl rand_core::CryptoRng for CounterRng {}
