@@ -10,6 +10,7 @@
 //! use the [`Transcript`] mock.
 
 mod command;
+mod counting;
 mod error;
 mod exchange;
 mod response;
@@ -19,6 +20,7 @@ mod transcript;
 mod transport;
 
 pub use command::{Command, LengthEncoding, MAX_EXTENDED_DATA, MAX_EXTENDED_NE, MAX_SHORT_DATA, MAX_SHORT_NE};
+pub use counting::{Counting, TransferStats};
 pub use error::ApduError;
 pub use exchange::{ExchangeExt, exchange};
 pub use response::Response;
