@@ -129,6 +129,16 @@ pub fn perform_bac<T: CardTransaction>(
     mrz: &MrzInfo,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<SecureMessaging<T>> {
+    let (session, ssc) = bac_session(&mut tx, mrz, rng)?;
+    SecureMessaging::new(tx, session, &ssc)
+}
+
+/// The BAC exchange itself, leaving the transaction with the caller (who may fall back or wrap).
+pub(crate) fn bac_session(
+    tx: &mut (impl CardTransaction + ?Sized),
+    mrz: &MrzInfo,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<(SmKeys, [u8; 8])> {
     let keys = derive_bac_keys(mrz)?;
     let (k_enc, k_mac) = keys.material();
     let material = BacKeyMaterial { k_enc, k_mac };
@@ -174,9 +184,9 @@ pub fn perform_bac<T: CardTransaction>(
     }
     let mut k_ic = Zeroizing::new([0u8; 16]);
     k_ic.copy_from_slice(&r[16..32]);
-    let (session, ssc) = session_keys(&k_ifd, &k_ic, &rnd_ic, &rnd_ifd)?;
+    let keys = session_keys(&k_ifd, &k_ic, &rnd_ic, &rnd_ifd)?;
     tracing::debug!("BAC established");
-    SecureMessaging::new(tx, session, &ssc)
+    Ok(keys)
 }
 
 /// What the chip computes when the terminal's EXTERNAL AUTHENTICATE verifies.

@@ -28,5 +28,5 @@ mod test_vectors;
 pub use crypto::Cipher;
 pub use error::{Error, MrzField, Result, SmFailure};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
-pub use protocol::access::establish_access;
+pub use protocol::access::{establish_access, open, read_card_access};
 pub use sm::SecureMessaging;

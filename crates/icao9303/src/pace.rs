@@ -537,7 +537,7 @@ pub struct PaceParams {
 }
 
 fn ga_step(
-    tx: &mut impl CardTransaction,
+    tx: &mut (impl CardTransaction + ?Sized),
     step: &'static str,
     tag: u8,
     value: &[u8],
@@ -567,6 +567,18 @@ pub fn perform_pace<T: CardTransaction>(
     params: &PaceParams,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<SecureMessaging<T>> {
+    let keys = pace_session(&mut tx, key, params, rng)?;
+    let ssc = vec![0; keys.cipher().block_len()];
+    SecureMessaging::new(tx, keys, &ssc)
+}
+
+/// The PACE exchange itself, leaving the transaction with the caller (who may fall back or wrap).
+pub(crate) fn pace_session(
+    tx: &mut (impl CardTransaction + ?Sized),
+    key: &AccessKey,
+    params: &PaceParams,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<SmKeys> {
     let alg = params.algorithm;
     let curve = params.curve;
     if !alg.is_supported() {
@@ -591,13 +603,13 @@ pub fn perform_pace<T: CardTransaction>(
     }
 
     let k_pi = password_key(&alg, &key.pace_password()?);
-    let z = ga_step(&mut tx, "General Authenticate (nonce)", 0, &[], false, 0x80)?;
+    let z = ga_step(tx, "General Authenticate (nonce)", 0, &[], false, 0x80)?;
     let s = decrypt_nonce(&alg, &k_pi, &z)?;
 
     let sk_map = random_private_key(curve, rng);
     let pk_map = public_key(curve, None, &sk_map)?;
     let pk_map_ic = ga_step(
-        &mut tx,
+        tx,
         "General Authenticate (mapping)",
         0x81,
         &pk_map,
@@ -614,7 +626,7 @@ pub fn perform_pace<T: CardTransaction>(
     let sk = random_private_key(curve, rng);
     let pk = public_key(curve, Some(&g_hat), &sk)?;
     let pk_ic = ga_step(
-        &mut tx,
+        tx,
         "General Authenticate (key agreement)",
         0x83,
         &pk,
@@ -630,7 +642,7 @@ pub fn perform_pace<T: CardTransaction>(
 
     let t_ifd = authentication_token(&alg, &keys, &pk_ic)?;
     let t_ic = ga_step(
-        &mut tx,
+        tx,
         "General Authenticate (mutual authentication)",
         0x85,
         &t_ifd,
@@ -644,7 +656,7 @@ pub fn perform_pace<T: CardTransaction>(
         return Err(Error::WrongAccessKey);
     }
     tracing::debug!(curve = ?curve, cipher = ?alg.cipher, "PACE established");
-    SecureMessaging::new(tx, keys, &vec![0; alg.cipher.block_len()])
+    Ok(keys)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,2 +1,3 @@
-//! Protocol flows.
+//! Protocol flows that combine the building blocks: choosing and running access control.
+
 pub mod access;
