@@ -21,6 +21,7 @@ pub mod kdf;
 pub mod keys;
 pub mod pace;
 pub mod protocol;
+pub mod read;
 pub mod sm;
 #[cfg(test)]
 mod test_vectors;

@@ -1,0 +1,471 @@
+//! Reading the LDS's elementary files with the fewest round trips (ICAO 9303-10 §4, ISO/IEC
+//! 7816-4 §11.3.3), through any [`CardTransaction`] — plain or secure messaging alike.
+//!
+//! The strategy:
+//! - the first READ BINARY of a file addresses it by short file identifier (`P1 = 80 | SFI`),
+//!   which selects it without a separate SELECT; if the card refuses SFI addressing, SELECT by
+//!   file identifier is used from then on;
+//! - the file's length comes from the TLV header in its first bytes, so the reads that follow
+//!   ask for exactly what is left;
+//! - extended length (Le up to 65536) is used while the reader and card accept it: the first
+//!   read with an extended Le is the probe, and its outcome is remembered for the card;
+//!   otherwise short reads of 0xDF bytes, the largest whose secure-messaging response still fits
+//!   a short response APDU;
+//! - `6700` (wrong length): drop extended length, then halve the short read size;
+//!   `6Cxx` (wrong Le): the length the card gives (handled by [`apdu::exchange`]);
+//!   `6282` (end of file): stop; offsets above 32767 use the odd-INS READ BINARY (`B1`) with the
+//!   offset in a DO'54.
+//!
+//! Every decision is logged at `debug`, never with file contents.
+
+use apdu::tlv::{HeaderError, decode_header};
+use apdu::{ApduError, CardTransaction, Command, ExchangeExt, LengthEncoding, StatusWord, TransportError};
+
+use crate::Error;
+
+/// An elementary file of the LDS (ICAO 9303-10 §4.6, Table 37).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LdsFile {
+    /// EF.CardAccess (master file; PACE and other SecurityInfos).
+    CardAccess,
+    /// EF.COM (LDS version and data-group list).
+    Com,
+    /// EF.SOD (document security object).
+    Sod,
+    /// Data group 1 to 16.
+    Dg(u8),
+}
+
+impl LdsFile {
+    /// File identifier.
+    pub fn fid(self) -> u16 {
+        match self {
+            Self::CardAccess => 0x011C,
+            Self::Com => 0x011E,
+            Self::Sod => 0x011D,
+            Self::Dg(n) => 0x0100 | u16::from(n),
+        }
+    }
+
+    /// Short file identifier.
+    pub fn sfi(self) -> u8 {
+        match self {
+            Self::CardAccess => 0x1C,
+            Self::Com => 0x1E,
+            Self::Sod => 0x1D,
+            Self::Dg(n) => n,
+        }
+    }
+
+    /// The name used in messages: `EF.COM`, `EF.SOD`, `DG13`...
+    pub fn name(self) -> &'static str {
+        const DG: [&str; 16] = ["DG1", "DG2", "DG3", "DG4", "DG5", "DG6", "DG7", "DG8", "DG9", "DG10", "DG11", "DG12", "DG13", "DG14", "DG15", "DG16"];
+        match self {
+            Self::CardAccess => "EF.CardAccess",
+            Self::Com => "EF.COM",
+            Self::Sod => "EF.SOD",
+            Self::Dg(n) => DG.get(usize::from(n).wrapping_sub(1)).copied().unwrap_or("DG?"),
+        }
+    }
+
+    /// The short lowercase name used on the command line: `com`, `sod`, `dg1`, `cardaccess`.
+    pub fn short_name(self) -> String {
+        match self {
+            Self::CardAccess => "cardaccess".into(),
+            Self::Com => "com".into(),
+            Self::Sod => "sod".into(),
+            Self::Dg(n) => format!("dg{n}"),
+        }
+    }
+
+    /// The conventional dump file name: `EF_COM.bin`, `EF_SOD.bin`, `EF_DG1.bin`...
+    pub fn file_name(self) -> String {
+        match self {
+            Self::CardAccess => "EF_CardAccess.bin".into(),
+            Self::Com => "EF_COM.bin".into(),
+            Self::Sod => "EF_SOD.bin".into(),
+            Self::Dg(n) => format!("EF_DG{n}.bin"),
+        }
+    }
+
+    /// Parses a short name (`com`, `sod`, `dg1`..`dg16`, `cardaccess`), ignoring case.
+    pub fn parse(name: &str) -> Option<Self> {
+        let n = name.trim().to_ascii_lowercase();
+        match n.as_str() {
+            "com" => Some(Self::Com),
+            "sod" => Some(Self::Sod),
+            "cardaccess" => Some(Self::CardAccess),
+            _ => n.strip_prefix("dg").and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=16).contains(d)).map(Self::Dg),
+        }
+    }
+
+    /// The data-group number, for data groups.
+    pub fn dg_number(self) -> Option<u8> {
+        match self {
+            Self::Dg(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// The short read size that keeps a secure-messaging response within a short response APDU:
+/// 223 plain bytes pad to 224 (AES) or 232 (3DES), and DO'87 + DO'99 + DO'8E add at most 18.
+pub const SM_SHORT_CHUNK: usize = 0xDF;
+
+/// What the reading strategy may use.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Try extended-length reads (false for readers known to drop them).
+    pub allow_extended: bool,
+    /// The largest short read.
+    pub short_chunk: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self { allow_extended: true, short_chunk: SM_SHORT_CHUNK }
+    }
+}
+
+/// What the strategy did, for reports and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadCounts {
+    /// READ BINARY commands sent (retries included).
+    pub reads: u64,
+    /// SELECT commands sent (when SFI addressing was refused).
+    pub selects: u64,
+    /// Plain file bytes obtained.
+    pub bytes: u64,
+}
+
+/// The file-reading strategy for one card. It remembers what it learned about the reader and
+/// card (extended length, SFI addressing, a working short read size) across files.
+#[derive(Debug, Clone)]
+pub struct FileReader {
+    extended: Option<bool>,
+    sfi: bool,
+    chunk: usize,
+    counts: ReadCounts,
+}
+
+/// The most an extended Le asks for.
+const EXTENDED_NE: usize = 65_536;
+/// Highest offset P1-P2 of the even READ BINARY can carry.
+const MAX_EVEN_OFFSET: usize = 0x7FFF;
+/// Room for the DO'53 header in an odd READ BINARY response.
+const DO53_HEADER: usize = 4;
+
+impl FileReader {
+    /// A strategy with these options; nothing known about the card yet.
+    pub fn new(options: ReadOptions) -> Self {
+        Self { extended: if options.allow_extended { None } else { Some(false) }, sfi: true, chunk: options.short_chunk.clamp(1, 256), counts: ReadCounts::default() }
+    }
+
+    /// Whether extended length works: `None` until probed.
+    pub fn extended_length(&self) -> Option<bool> {
+        self.extended
+    }
+
+    /// The short read size in use.
+    pub fn short_chunk(&self) -> usize {
+        self.chunk
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> ReadCounts {
+        self.counts
+    }
+
+    /// Reads a whole file.
+    ///
+    /// Errors: [`Error::CardRefused`] with the file's name as the step for status words such as
+    /// `6A82` (no such file) and `6982` (access denied: the file needs terminal authentication);
+    /// [`Error::Malformed`] when the file does not start with a valid TLV header or ends before
+    /// its header says; transport and secure-messaging failures as they come.
+    pub fn read_file(&mut self, tx: &mut (impl CardTransaction + ?Sized), file: LdsFile) -> Result<Vec<u8>, Error> {
+        let mut data: Vec<u8> = Vec::new();
+        let mut total: Option<usize> = None;
+        let mut selected = false;
+        loop {
+            let offset = data.len();
+            if total.is_some_and(|t| offset >= t) {
+                break;
+            }
+            if offset == 0 && !self.sfi && !selected {
+                self.select(tx, file)?;
+                selected = true;
+            }
+            let wanted = total.map_or(usize::MAX, |t| t - offset);
+            let extended = self.extended != Some(false);
+            let ne = if extended { wanted.min(EXTENDED_NE) } else { wanted.min(self.chunk) };
+            let by_sfi = offset == 0 && self.sfi && !selected;
+            let odd = offset > MAX_EVEN_OFFSET;
+            let cmd = if by_sfi {
+                read_binary_sfi(file.sfi(), ne)
+            } else if odd {
+                read_binary_odd(offset, (ne + DO53_HEADER).min(if extended { EXTENDED_NE } else { 256 }))
+            } else {
+                read_binary(offset, ne)
+            };
+            let cmd = if extended { cmd } else { cmd.with_encoding(LengthEncoding::Short) };
+            self.counts.reads += 1;
+            let response = match tx.exchange(&cmd) {
+                Ok(r) => r,
+                Err(ApduError::Transport(TransportError::CommandTooLong(_))) if extended && self.extended.is_none() => {
+                    tracing::debug!(file = file.name(), "the reader refused an extended APDU; using short reads");
+                    self.extended = Some(false);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let sw = response.sw;
+            match sw {
+                StatusWord::SUCCESS | StatusWord::END_OF_FILE => {
+                    let chunk = if odd { unwrap_do53(&response.data)? } else { response.data };
+                    if extended && self.extended.is_none() && ne > 256 {
+                        tracing::debug!(file = file.name(), "extended length works; remembered for this card");
+                        self.extended = Some(true);
+                    }
+                    if chunk.is_empty() {
+                        if total.is_none() && offset > 0 {
+                            break;
+                        }
+                        return Err(Error::Malformed { what: file.name(), why: "the card returned no data" });
+                    }
+                    data.extend_from_slice(&chunk);
+                    self.counts.bytes += chunk.len() as u64;
+                    if total.is_none() {
+                        match decode_header(&data) {
+                            Ok(h) => {
+                                total = Some(h.total_len());
+                                tracing::debug!(file = file.name(), length = h.total_len(), "file length from its TLV header");
+                            }
+                            Err(HeaderError::Incomplete { .. }) => {}
+                            Err(_) => return Err(Error::Malformed { what: file.name(), why: "the file does not start with a valid TLV header" }),
+                        }
+                    }
+                    if sw == StatusWord::END_OF_FILE {
+                        tracing::debug!(file = file.name(), "6282: end of file reached");
+                        break;
+                    }
+                }
+                StatusWord::WRONG_LENGTH if extended => {
+                    tracing::debug!(file = file.name(), "6700 to an extended Le: using short reads");
+                    self.extended = Some(false);
+                }
+                StatusWord::WRONG_LENGTH if self.chunk > 1 => {
+                    self.chunk /= 2;
+                    tracing::debug!(file = file.name(), chunk = self.chunk, "6700: halving the read size");
+                }
+                StatusWord::WRONG_PARAMETERS if offset > 0 && total.is_none() => break,
+                sw if by_sfi && sfi_refused(sw) => {
+                    tracing::debug!(file = file.name(), %sw, "SFI addressing refused; selecting by file identifier");
+                    self.sfi = false;
+                    self.select(tx, file)?;
+                    selected = true;
+                }
+                sw => return Err(Error::CardRefused { step: file.name(), sw }),
+            }
+        }
+        match total {
+            Some(t) if data.len() < t => Err(Error::Malformed { what: file.name(), why: "the file ends before the length its header gives" }),
+            Some(t) => {
+                data.truncate(t);
+                Ok(data)
+            }
+            None => Err(Error::Malformed { what: file.name(), why: "the file ends inside its TLV header" }),
+        }
+    }
+
+    fn select(&mut self, tx: &mut (impl CardTransaction + ?Sized), file: LdsFile) -> Result<(), Error> {
+        self.counts.selects += 1;
+        let r = tx.exchange(&select_ef(file.fid()))?;
+        if r.is_success() { Ok(()) } else { Err(Error::CardRefused { step: file.name(), sw: r.sw }) }
+    }
+}
+
+/// Status words with which a card says it does not do SFI addressing (rather than "no such file").
+fn sfi_refused(sw: StatusWord) -> bool {
+    matches!(sw.0, 0x6A86 | 0x6A81 | 0x6B00 | 0x6981 | 0x6986 | 0x6D00)
+}
+
+/// SELECT EF by file identifier, no response data (ISO/IEC 7816-4 §11.2.2: `00 A4 02 0C`).
+pub fn select_ef(fid: u16) -> Command {
+    Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid.to_be_bytes().to_vec())
+}
+
+/// READ BINARY of the EF with short file identifier `sfi` from offset 0 (ISO/IEC 7816-4
+/// §11.3.3: `P1 = 100xxxxx`), which also makes it the current EF.
+pub fn read_binary_sfi(sfi: u8, ne: usize) -> Command {
+    Command::new(0x00, 0xB0, 0x80 | (sfi & 0x1F), 0x00).with_ne(ne)
+}
+
+/// READ BINARY of the current EF at a 15-bit offset (ISO/IEC 7816-4 §11.3.3).
+pub fn read_binary(offset: usize, ne: usize) -> Command {
+    let o = (offset & MAX_EVEN_OFFSET) as u16;
+    Command::new(0x00, 0xB0, (o >> 8) as u8, o as u8).with_ne(ne)
+}
+
+/// READ BINARY with odd INS of the current EF (ISO/IEC 7816-4 §11.3.3): the offset travels in
+/// a DO'54, so it can exceed 32767 (ICAO 9303-10 §4.6 for data groups larger than 32 KiB).
+pub fn read_binary_odd(offset: usize, ne: usize) -> Command {
+    let bytes = (offset as u32).to_be_bytes();
+    let skip = bytes.iter().take(3).take_while(|b| **b == 0).count();
+    let mut data = vec![0x54, (4 - skip) as u8];
+    data.extend_from_slice(&bytes[skip..]);
+    Command::new(0x00, 0xB1, 0x00, 0x00).with_data(data).with_ne(ne)
+}
+
+/// The contents of the DO'53 an odd READ BINARY answers with.
+fn unwrap_do53(data: &[u8]) -> Result<Vec<u8>, Error> {
+    let bad = Error::Malformed { what: "READ BINARY (odd INS) response", why: "not a DO'53" };
+    match decode_header(data) {
+        Ok(h) if h.tag == 0x53 && h.total_len() <= data.len() => Ok(data[h.header_len..h.total_len()].to_vec()),
+        _ => Err(bad),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apdu::Transcript;
+
+    fn file(len: usize) -> Vec<u8> {
+        // A TLV of tag 77 whose total length is `len`.
+        let v = len - 4;
+        let mut f = vec![0x77, 0x82, (v >> 8) as u8, v as u8];
+        f.extend((0..v).map(|i| (i % 251) as u8));
+        f
+    }
+
+    fn hx(b: &[u8]) -> String {
+        hex::encode_upper(b)
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(LdsFile::parse("DG13"), Some(LdsFile::Dg(13)));
+        assert_eq!(LdsFile::parse("sod"), Some(LdsFile::Sod));
+        assert_eq!(LdsFile::parse("dg17"), None);
+        assert_eq!(LdsFile::Dg(13).name(), "DG13");
+        assert_eq!(LdsFile::Dg(2).file_name(), "EF_DG2.bin");
+        assert_eq!(LdsFile::Com.fid(), 0x011E);
+        assert_eq!(LdsFile::Dg(15).sfi(), 0x0F);
+        assert_eq!(hx(&read_binary_odd(35_000, 104).to_bytes().unwrap()), "00B1000004540288B868");
+    }
+
+    #[test]
+    fn one_extended_read_per_file() {
+        let f = file(2000);
+        let mut t = Transcript::new(vec![(hex::decode("00B09D00000000").unwrap(), [f.clone(), vec![0x90, 0x00]].concat())]);
+        let mut r = FileReader::new(ReadOptions::default());
+        assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
+        assert_eq!(r.extended_length(), Some(true));
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn short_reads_follow_the_header() {
+        let f = file(500);
+        let mut steps = vec![(hex::decode("00B09D00DF").unwrap(), [f[..223].to_vec(), vec![0x90, 0x00]].concat())];
+        steps.push((hex::decode("00B000DFDF").unwrap(), [f[223..446].to_vec(), vec![0x90, 0x00]].concat()));
+        steps.push((hex::decode("00B001BE36").unwrap(), [f[446..].to_vec(), vec![0x90, 0x00]].concat()));
+        let mut t = Transcript::new(steps);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
+        assert_eq!(r.counts(), ReadCounts { reads: 3, selects: 0, bytes: 500 });
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn small_file_ends_with_6282() {
+        let com = hex::decode("60145F0104303130375F36063034303030305C026175").unwrap();
+        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), [com.clone(), vec![0x62, 0x82]].concat())]);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        assert_eq!(r.read_file(&mut t, LdsFile::Com).unwrap(), com);
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn wrong_length_drops_extended_then_halves() {
+        let f = file(300);
+        let mut t = Transcript::new(vec![
+            (hex::decode("00B09D00000000").unwrap(), vec![0x67, 0x00]),
+            (hex::decode("00B09D00DF").unwrap(), vec![0x67, 0x00]),
+            (hex::decode("00B09D006F").unwrap(), [f[..111].to_vec(), vec![0x90, 0x00]].concat()),
+            (hex::decode("00B0006F6F").unwrap(), [f[111..222].to_vec(), vec![0x90, 0x00]].concat()),
+            (hex::decode("00B000DE4E").unwrap(), [f[222..].to_vec(), vec![0x90, 0x00]].concat()),
+        ]);
+        let mut r = FileReader::new(ReadOptions::default());
+        assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
+        assert_eq!((r.extended_length(), r.short_chunk()), (Some(false), 111));
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn wrong_le_uses_the_cards_length() {
+        let com = file(30);
+        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x6C, 30]), (hex::decode("00B09E001E").unwrap(), [com.clone(), vec![0x90, 0x00]].concat())]);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        assert_eq!(r.read_file(&mut t, LdsFile::Com).unwrap(), com);
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn refused_sfi_falls_back_to_select() {
+        let f = file(40);
+        let mut t = Transcript::new(vec![
+            (hex::decode("00B08D00DF").unwrap(), vec![0x6A, 0x86]),
+            (hex::decode("00A4020C02010D").unwrap(), vec![0x90, 0x00]),
+            (hex::decode("00B00000DF").unwrap(), [f.clone(), vec![0x62, 0x82]].concat()),
+            (hex::decode("00A4020C02010E").unwrap(), vec![0x90, 0x00]),
+            (hex::decode("00B00000DF").unwrap(), [f.clone(), vec![0x62, 0x82]].concat()),
+        ]);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        assert_eq!(r.read_file(&mut t, LdsFile::Dg(13)).unwrap(), f);
+        assert_eq!(r.read_file(&mut t, LdsFile::Dg(14)).unwrap(), f, "SFI refusal is remembered");
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn offsets_beyond_32767_use_the_odd_instruction() {
+        let f = file(33_000);
+        let mut steps = Vec::new();
+        let mut off = 0;
+        let mut first = true;
+        while off < f.len() {
+            let n = (f.len() - off).min(223);
+            let cmd = if first {
+                read_binary_sfi(2, 223)
+            } else if off > 0x7FFF {
+                read_binary_odd(off, n + 4)
+            } else {
+                read_binary(off, n)
+            }
+            .with_encoding(LengthEncoding::Short);
+            let body = if off > 0x7FFF { [vec![0x53, 0x81, n as u8], f[off..off + n].to_vec()].concat() } else { f[off..off + n].to_vec() };
+            steps.push((cmd.to_bytes().unwrap(), [body, vec![0x90, 0x00]].concat()));
+            off += n;
+            first = false;
+        }
+        let mut t = Transcript::new(steps);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        assert_eq!(r.read_file(&mut t, LdsFile::Dg(2)).unwrap(), f);
+        t.finish().unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let mut t = Transcript::new(vec![(hex::decode("00B08300DF").unwrap(), vec![0x69, 0x82])]);
+        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let e = r.read_file(&mut t, LdsFile::Dg(3)).unwrap_err();
+        assert_eq!(e, Error::CardRefused { step: "DG3", sw: StatusWord(0x6982) });
+        t.finish().unwrap();
+        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x30, 0x80, 0x90, 0x00])]);
+        assert!(matches!(r.read_file(&mut t, LdsFile::Com), Err(Error::Malformed { .. })));
+        t.finish().unwrap();
+        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x60, 0x20, 0x01, 0x62, 0x82])]);
+        assert!(matches!(r.read_file(&mut t, LdsFile::Com), Err(Error::Malformed { .. })));
+        t.finish().unwrap();
+    }
+}
