@@ -29,18 +29,35 @@ impl TransferStats {
 #[derive(Debug)]
 pub struct Counting<T> {
     inner: T,
-    stats: TransferStats,
+    stats: Meter,
+}
+
+/// A handle on a [`Counting`] transaction's counts that stays readable after the transaction
+/// has been moved into another decorator (secure messaging).
+#[derive(Debug, Clone, Default)]
+pub struct Meter(std::rc::Rc<std::cell::Cell<TransferStats>>);
+
+impl Meter {
+    /// The counts so far.
+    pub fn get(&self) -> TransferStats {
+        self.0.get()
+    }
 }
 
 impl<T> Counting<T> {
     /// Wraps a transaction.
     pub fn new(inner: T) -> Self {
-        Self { inner, stats: TransferStats::default() }
+        Self { inner, stats: Meter::default() }
+    }
+
+    /// A handle to read the counts later.
+    pub fn meter(&self) -> Meter {
+        self.stats.clone()
     }
 
     /// The counts so far.
     pub fn stats(&self) -> TransferStats {
-        self.stats
+        self.stats.get()
     }
 
     /// The wrapped transaction.
@@ -51,10 +68,13 @@ impl<T> Counting<T> {
 
 impl<T: CardTransaction> CardTransaction for Counting<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.stats.apdus += 1;
-        self.stats.bytes_sent += command.len() as u64;
+        let mut s = self.stats.get();
+        s.apdus += 1;
+        s.bytes_sent += command.len() as u64;
+        self.stats.0.set(s);
         let r = self.inner.transmit(command)?;
-        self.stats.bytes_received += r.len() as u64;
+        s.bytes_received += r.len() as u64;
+        self.stats.0.set(s);
         Ok(r)
     }
 }
@@ -67,11 +87,13 @@ mod tests {
     #[test]
     fn counts_apdus_and_bytes() {
         let mut c = Counting::new(Transcript::from_hex(&[("00B0000002", "01029000"), ("00B0000202", "6282")]));
+        let meter = c.meter();
         c.transmit(&[0, 0xB0, 0, 0, 2]).unwrap();
         let first = c.stats();
         c.transmit(&[0, 0xB0, 0, 2, 2]).unwrap();
         assert_eq!(c.stats(), TransferStats { apdus: 2, bytes_sent: 10, bytes_received: 6 });
         assert_eq!(c.stats().since(&first), TransferStats { apdus: 1, bytes_sent: 5, bytes_received: 2 });
+        assert_eq!(meter.get(), c.stats());
         c.into_inner().finish().unwrap();
     }
 }

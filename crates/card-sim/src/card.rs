@@ -21,6 +21,18 @@ pub trait SimCard: Send {
 /// message with a 2-byte length, so data plus status word must fit in 65535 bytes.
 pub const MAX_RESPONSE_DATA: usize = 65_535 - 2;
 
+/// Who may read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileAccess {
+    /// Anyone (EF.CardAccess).
+    #[default]
+    Free,
+    /// Only inside a secure-messaging session (BAC or PACE): the LDS data groups.
+    SecureMessaging,
+    /// Only after terminal authentication, which the simulator does not offer (DG3).
+    TerminalAuthentication,
+}
+
 /// A transparent elementary file.
 #[derive(Debug, Clone)]
 pub struct ElementaryFile {
@@ -30,6 +42,20 @@ pub struct ElementaryFile {
     pub sfi: Option<u8>,
     /// Contents.
     pub data: Vec<u8>,
+    /// Who may read it.
+    pub access: FileAccess,
+}
+
+impl ElementaryFile {
+    /// A file anyone may read.
+    pub fn free(fid: u16, sfi: u8, data: Vec<u8>) -> Self {
+        Self { fid, sfi: Some(sfi), data, access: FileAccess::Free }
+    }
+
+    /// A file readable under secure messaging only.
+    pub fn protected(fid: u16, sfi: u8, data: Vec<u8>) -> Self {
+        Self { fid, sfi: Some(sfi), data, access: FileAccess::SecureMessaging }
+    }
 }
 
 /// An application (a DF selected by name) and its files.
@@ -52,6 +78,14 @@ pub struct CardOptions {
     pub historical_bytes: Vec<u8>,
     /// The UID returned by `FF CA 00 00 00`.
     pub uid: Vec<u8>,
+    /// Answer 6700 to a READ BINARY asking for more than this many bytes.
+    pub max_read: Option<usize>,
+    /// Answer 6Cxx (with the length it would return, at most 256) to a READ BINARY whose Le is
+    /// anything else.
+    pub exact_le: bool,
+    /// The most data one response carries (lower than [`MAX_RESPONSE_DATA`] when secure
+    /// messaging must still wrap it).
+    pub response_cap: usize,
 }
 
 impl Default for CardOptions {
@@ -62,6 +96,9 @@ impl Default for CardOptions {
             // Type B form: 4 bytes application data, 3 bytes protocol info, MBLI/CID byte.
             historical_bytes: vec![0x00, 0x00, 0x00, 0x00, 0x00, 0x81, 0x81, 0x71],
             uid: vec![0x08, 0x4E, 0x21, 0xC7],
+            max_read: None,
+            exact_le: false,
+            response_cap: MAX_RESPONSE_DATA,
         }
     }
 }
@@ -87,12 +124,13 @@ pub struct Iso7816Card {
     apps: Vec<Application>,
     df: Df,
     ef: Option<Ef>,
+    secure: bool,
 }
 
 impl Iso7816Card {
     /// A card with master-file EFs and applications.
     pub fn new(options: CardOptions, mf_files: Vec<ElementaryFile>, apps: Vec<Application>) -> Self {
-        Self { options, mf_files, apps, df: Df::Master, ef: None }
+        Self { options, mf_files, apps, df: Df::Master, ef: None, secure: false }
     }
 
     /// The card's options.
@@ -120,7 +158,44 @@ impl Iso7816Card {
         files.iter().find(|f| f.fid == fid).map(|f| f.data.as_slice())
     }
 
-    /// Processes one decoded command (ISO/IEC 7816-4 §11: SELECT, READ BINARY).
+    /// Processes one decoded command received inside a secure-messaging session (`secure`) or
+    /// not: files that need secure messaging are only readable in the first case.
+    pub fn process_with_access(&mut self, cmd: &Command, secure: bool) -> Response {
+        self.secure = secure;
+        let r = self.process_command(cmd);
+        self.secure = false;
+        r
+    }
+
+    /// Replaces the contents of a file of an application (or of the MF when `aid` is `None`).
+    pub fn set_file(&mut self, aid: Option<&[u8]>, file: ElementaryFile) {
+        let files = match aid {
+            None => &mut self.mf_files,
+            Some(aid) => match self.apps.iter_mut().find(|a| a.aid == aid) {
+                Some(a) => &mut a.files,
+                None => return,
+            },
+        };
+        match files.iter_mut().find(|f| f.fid == file.fid) {
+            Some(f) => *f = file,
+            None => files.push(file),
+        }
+    }
+
+    /// Removes a file.
+    pub fn remove_file(&mut self, aid: Option<&[u8]>, fid: u16) {
+        let files = match aid {
+            None => &mut self.mf_files,
+            Some(aid) => match self.apps.iter_mut().find(|a| a.aid == aid) {
+                Some(a) => &mut a.files,
+                None => return,
+            },
+        };
+        files.retain(|f| f.fid != fid);
+    }
+
+    /// Processes one decoded command outside secure messaging (ISO/IEC 7816-4 §11: SELECT,
+    /// READ BINARY).
     pub fn process_command(&mut self, cmd: &Command) -> Response {
         if cmd.is_extended() && !self.options.extended_length {
             return Response::status(StatusWord::WRONG_LENGTH);
@@ -208,10 +283,23 @@ impl Iso7816Card {
         self.mf_files.iter().position(|f| f.sfi == Some(sfi)).map(Ef::Master)
     }
 
-    fn ef_data(&self, ef: Ef) -> &[u8] {
+    fn ef_file(&self, ef: Ef) -> &ElementaryFile {
         match ef {
-            Ef::Master(i) => &self.mf_files[i].data,
-            Ef::App(a, i) => &self.apps[a].files[i].data,
+            Ef::Master(i) => &self.mf_files[i],
+            Ef::App(a, i) => &self.apps[a].files[i],
+        }
+    }
+
+    fn ef_data(&self, ef: Ef) -> &[u8] {
+        &self.ef_file(ef).data
+    }
+
+    /// 6982 when the file may not be read now.
+    fn check_access(&self, ef: Ef) -> Result<(), StatusWord> {
+        match self.ef_file(ef).access {
+            FileAccess::Free => Ok(()),
+            FileAccess::SecureMessaging if self.secure => Ok(()),
+            _ => Err(StatusWord::SECURITY_STATUS_NOT_SATISFIED),
         }
     }
 
@@ -259,6 +347,7 @@ impl Iso7816Card {
         };
         // The DO'53 header takes up to 4 bytes of the response.
         let ne = cmd.ne().map(|n| n.saturating_sub(4).max(1));
+        let ne = if self.options.exact_le { Some(self.ef_data(ef).len().saturating_sub(offset).min(256)) } else { ne };
         match self.slice(ef, offset, ne) {
             Ok((data, sw)) => {
                 let mut out = vec![0x53];
@@ -275,12 +364,24 @@ impl Iso7816Card {
     }
 
     fn slice(&self, ef: Ef, offset: usize, ne: Option<usize>) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+        self.check_access(ef)?;
         let data = self.ef_data(ef);
         if offset > data.len() || (offset == data.len() && !data.is_empty()) {
             return Err(StatusWord::WRONG_PARAMETERS);
         }
         let available = data.len() - offset;
-        let want = ne.unwrap_or(256).min(MAX_RESPONSE_DATA);
+        if let (Some(max), Some(ne)) = (self.options.max_read, ne)
+            && ne > max
+        {
+            return Err(StatusWord::WRONG_LENGTH);
+        }
+        if self.options.exact_le {
+            let exact = available.min(256);
+            if ne != Some(exact) {
+                return Err(StatusWord::from_bytes(0x6C, (exact % 256) as u8));
+            }
+        }
+        let want = ne.unwrap_or(256).min(self.options.response_cap).min(MAX_RESPONSE_DATA);
         let n = want.min(available);
         let sw = if n < want && ne.is_some_and(|ne| ne < 65_536 && ne != 256) { StatusWord::END_OF_FILE } else { StatusWord::SUCCESS };
         Ok((data[offset..offset + n].to_vec(), sw))
@@ -326,12 +427,13 @@ mod tests {
         let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
         Iso7816Card::new(
             CardOptions::default(),
-            vec![ElementaryFile { fid: 0x011C, sfi: Some(0x1C), data: vec![0x31, 0x02, 0xAA, 0xBB] }],
+            vec![ElementaryFile::free(0x011C, 0x1C, vec![0x31, 0x02, 0xAA, 0xBB])],
             vec![Application {
                 aid: hex::decode("A0000002471001").unwrap(),
                 files: vec![
-                    ElementaryFile { fid: 0x011E, sfi: Some(0x1E), data: (0..100).collect() },
-                    ElementaryFile { fid: 0x0102, sfi: Some(0x02), data: big },
+                    ElementaryFile::free(0x011E, 0x1E, (0..100).collect()),
+                    ElementaryFile::free(0x0102, 0x02, big),
+                    ElementaryFile::protected(0x0101, 0x01, vec![0x61, 0x01, 0x00]),
                 ],
             }],
         )
@@ -382,6 +484,30 @@ mod tests {
     }
 
     #[test]
+    fn protected_files_need_secure_messaging() {
+        let mut c = card();
+        run(&mut c, "00A4040C07A0000002471001");
+        assert_eq!(run(&mut c, "00B0810000"), "6982");
+        let r = c.process_with_access(&Command::from_bytes(&hex::decode("00B0810000").unwrap()).unwrap(), true);
+        assert_eq!(r.to_bytes(), vec![0x61, 0x01, 0x00, 0x90, 0x00]);
+    }
+
+    #[test]
+    fn quirk_options() {
+        let mut c = card();
+        run(&mut c, "00A4040C07A0000002471001");
+        c.options_mut().max_read = Some(100);
+        assert_eq!(run(&mut c, "00B09E0065"), "6700");
+        assert_eq!(run(&mut c, "00B09E0064").len(), 2 * 100 + 4);
+        c.options_mut().max_read = None;
+        c.options_mut().exact_le = true;
+        assert_eq!(run(&mut c, "00B09E0000"), "6C64", "100 bytes left: 6C64");
+        assert_eq!(run(&mut c, "00B0005000"), "6C14");
+        assert_eq!(run(&mut c, "00B0005014"), format!("{}9000", hex::encode_upper((80..100).collect::<Vec<u8>>())));
+        assert_eq!(run(&mut c, "00B0820010"), "6C00", "a big file: 256 at a time");
+    }
+
+    #[test]
     fn short_only_card_refuses_extended() {
         let mut c = card();
         c.options_mut().extended_length = false;
@@ -391,7 +517,7 @@ mod tests {
     #[test]
     fn responses_fit_the_vpcd_frame() {
         let data = vec![7u8; 70_000];
-        let mut c = Iso7816Card::new(CardOptions::default(), vec![ElementaryFile { fid: 0x0101, sfi: Some(1), data }], vec![]);
+        let mut c = Iso7816Card::new(CardOptions::default(), vec![ElementaryFile::free(0x0101, 1, data)], vec![]);
         let out = c.process(&[0, 0xB0, 0x81, 0, 0, 0, 0]);
         assert_eq!(out.len(), 65_535);
         assert_eq!(&out[out.len() - 2..], &[0x90, 0x00]);

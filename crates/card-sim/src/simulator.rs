@@ -253,23 +253,30 @@ fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream) {
             }
             Message::Apdu(apdu) => Some(card.process(&apdu)),
         };
+        // Count before answering: once the answer is out, the test or script may already send
+        // the next control command, which must apply to the APDUs after this one.
+        let pull_after = is_apdu && {
+            let mut st = shared.lock();
+            st.apdus += 1;
+            match st.remove_after.as_mut() {
+                Some(n) => {
+                    *n = n.saturating_sub(1);
+                    *n == 0
+                }
+                None => false,
+            }
+        };
         if let Some(r) = reply
             && vpcd::write_message(&mut conn, &r).is_err()
         {
             return;
         }
-        if is_apdu {
+        if pull_after {
+            tracing::info!("card pulled after the requested number of APDUs");
             let mut st = shared.lock();
-            st.apdus += 1;
-            if let Some(n) = st.remove_after.as_mut() {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    tracing::info!("card pulled after the requested number of APDUs");
-                    pull(&mut st);
-                    shared.changed.notify_all();
-                    return;
-                }
-            }
+            pull(&mut st);
+            shared.changed.notify_all();
+            return;
         }
     }
 }

@@ -108,11 +108,40 @@ fn select_application(tx: &mut (impl CardTransaction + ?Sized)) -> Result<()> {
 /// MRZ, BAC is tried next, as chips with PACE also keep BAC. A wrong key is
 /// [`Error::WrongAccessKey`] and is not retried: every failed attempt may slow the chip down.
 pub fn establish_access<T: CardTransaction>(
-    mut tx: T,
+    tx: T,
     card_access: Option<&[u8]>,
     key: &AccessKey,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<SecureMessaging<T>> {
+    establish_access_reporting(tx, card_access, key, rng).map(|(sm, _)| sm)
+}
+
+/// Which access-control protocol opened the chip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessProtocol {
+    /// PACE (ICAO 9303-11 §4.4).
+    Pace,
+    /// BAC (ICAO 9303-11 §4.3).
+    Bac,
+}
+
+impl AccessProtocol {
+    /// `"PACE"` or `"BAC"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pace => "PACE",
+            Self::Bac => "BAC",
+        }
+    }
+}
+
+/// [`establish_access`], also saying which protocol succeeded.
+pub fn establish_access_reporting<T: CardTransaction>(
+    mut tx: T,
+    card_access: Option<&[u8]>,
+    key: &AccessKey,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<(SecureMessaging<T>, AccessProtocol)> {
     let pace = card_access.and_then(|bytes| match SecurityInfos::parse(bytes) {
         Ok(infos) => infos.preferred_pace(),
         Err(e) => {
@@ -127,7 +156,7 @@ pub fn establish_access<T: CardTransaction>(
                 let ssc = vec![0; keys.cipher().block_len()];
                 let mut sm = SecureMessaging::new(tx, keys, &ssc)?;
                 select_application(&mut sm)?;
-                return Ok(sm);
+                return Ok((sm, AccessProtocol::Pace));
             }
             Err(
                 e @ (Error::CardRefused { .. }
@@ -145,7 +174,7 @@ pub fn establish_access<T: CardTransaction>(
     };
     select_application(&mut tx)?;
     let (keys, ssc) = bac_session(&mut tx, mrz, rng)?;
-    SecureMessaging::new(tx, keys, &ssc)
+    Ok((SecureMessaging::new(tx, keys, &ssc)?, AccessProtocol::Bac))
 }
 
 /// [`read_card_access`] then [`establish_access`]: the whole opening of a chip.
