@@ -38,7 +38,11 @@ pub struct ReaderConfig {
 
 impl Default for ReaderConfig {
     fn default() -> Self {
-        Self { name: None, share_mode: ShareModeConfig::Shared, ignore: Vec::new() }
+        Self {
+            name: None,
+            share_mode: ShareModeConfig::Shared,
+            ignore: Vec::new(),
+        }
     }
 }
 
@@ -91,7 +95,8 @@ pub fn default_paths() -> Vec<PathBuf> {
         paths.push(d.config_dir().join("config.toml"));
     }
     if cfg!(windows) {
-        let base = std::env::var_os("ProgramData").map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
+        let base = std::env::var_os("ProgramData")
+            .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
         paths.push(base.join("cccd-bridge").join("config.toml"));
     } else {
         paths.push(PathBuf::from("/etc/cccd-bridge/config.toml"));
@@ -101,15 +106,19 @@ pub fn default_paths() -> Vec<PathBuf> {
 
 /// Loads the configuration as described in the module documentation.
 pub fn load(explicit: Option<&Path>) -> Result<Loaded, CliError> {
-    let env_path = std::env::var_os("CCCD_CONFIG").filter(|p| !p.is_empty()).map(PathBuf::from);
+    let env_path = std::env::var_os("CCCD_CONFIG")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
     let (text, source) = match explicit.map(Path::to_path_buf).or(env_path) {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
             (text, Source::File(p))
         }
         None => match default_paths().into_iter().find(|p| p.is_file()) {
             Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|e| CliError::Config(format!("cannot read {}: {e}", p.display())))?;
                 (text, Source::File(p))
             }
             None => (String::new(), Source::Defaults),
@@ -120,32 +129,49 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, CliError> {
         Source::File(p) => CliError::Config(format!("{}: {e}", p.display())),
         Source::Defaults => CliError::Config(e),
     })?;
-    Ok(Loaded { config, source, overrides })
+    Ok(Loaded {
+        config,
+        source,
+        overrides,
+    })
 }
 
 /// Parses the file's text and applies the `CCCD_<SECTION>__<KEY>` variables among `vars`.
 pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<String>), String> {
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned() + &location(text, e.span()))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_owned() + &location(text, e.span()))?;
     let mut applied = Vec::new();
     for (name, value) in vars {
-        let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
-        let Some((section, key)) = rest.split_once("__") else { continue };
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let Some((section, key)) = rest.split_once("__") else {
+            continue;
+        };
         let (section, key) = (section.to_lowercase(), key.to_lowercase());
-        let section_table = table.entry(section.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let section_table = table
+            .entry(section.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         let toml::Value::Table(t) = section_table else {
             return Err(format!("{name}: [{section}] is not a section"));
         };
         t.insert(key, env_value(value));
         applied.push(name.clone());
     }
-    let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| e.message().to_owned())?;
+    let config =
+        Config::deserialize(toml::Value::Table(table)).map_err(|e| e.message().to_owned())?;
     Ok((config, applied))
 }
 
 /// An environment value as TOML: numbers, booleans and arrays when they parse as such,
 /// otherwise a plain string (so `CCCD_READER__NAME=ACS ACR1252` needs no quotes).
 fn env_value(raw: &str) -> toml::Value {
-    format!("v = {raw}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
 }
 
 fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
@@ -169,7 +195,12 @@ fn mask(v: &mut toml::Value) {
         toml::Value::Table(t) => {
             for (k, val) in t.iter_mut() {
                 let k = k.to_lowercase();
-                if ["password", "secret", "token", "key"].iter().any(|s| k.contains(s)) && !k.ends_with("_file") && !k.ends_with("_path") {
+                if ["password", "secret", "token", "key"]
+                    .iter()
+                    .any(|s| k.contains(s))
+                    && !k.ends_with("_file")
+                    && !k.ends_with("_path")
+                {
                     *val = toml::Value::String("********".into());
                 } else {
                     mask(val);
@@ -186,7 +217,9 @@ mod tests {
     use super::*;
 
     fn vars(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -194,18 +227,33 @@ mod tests {
         let (c, applied) = parse("", &[]).unwrap();
         assert_eq!(c, Config::default());
         assert!(applied.is_empty());
-        let (c, _) = parse("[reader]\nname = \"ACR1252\"\nshare_mode = \"exclusive\"\nignore = [\"SAM\"]\n", &[]).unwrap();
+        let (c, _) = parse(
+            "[reader]\nname = \"ACR1252\"\nshare_mode = \"exclusive\"\nignore = [\"SAM\"]\n",
+            &[],
+        )
+        .unwrap();
         assert_eq!(c.reader.name.as_deref(), Some("ACR1252"));
         assert_eq!(c.reader.share_mode, ShareModeConfig::Exclusive);
         assert_eq!(c.reader.ignore, vec!["SAM".to_string()]);
         let (c, applied) = parse(
             "[reader]\nname = \"ACR1252\"\n",
-            &vars(&[("CCCD_READER__NAME", "Virtual PCD 00 01"), ("CCCD_READER__IGNORE", "[\"SAM\", \"ICC\"]"), ("CCCD_CONFIG", "x"), ("PATH", "/bin")]),
+            &vars(&[
+                ("CCCD_READER__NAME", "Virtual PCD 00 01"),
+                ("CCCD_READER__IGNORE", "[\"SAM\", \"ICC\"]"),
+                ("CCCD_CONFIG", "x"),
+                ("PATH", "/bin"),
+            ]),
         )
         .unwrap();
         assert_eq!(c.reader.name.as_deref(), Some("Virtual PCD 00 01"));
         assert_eq!(c.reader.ignore.len(), 2);
-        assert_eq!(applied, vec!["CCCD_READER__NAME".to_string(), "CCCD_READER__IGNORE".to_string()]);
+        assert_eq!(
+            applied,
+            vec![
+                "CCCD_READER__NAME".to_string(),
+                "CCCD_READER__IGNORE".to_string()
+            ]
+        );
     }
 
     #[test]

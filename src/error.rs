@@ -5,7 +5,7 @@ use pcsc_backend::ReaderChoiceError;
 
 /// Exit codes (also in the README): 1 other failure, 2 usage (clap's), 3 PC/SC service not
 /// running, 4 no reader / unknown reader, 5 no card, 6 card removed during the exchange,
-/// 7 configuration problem, 8 bad input.
+/// 7 configuration problem, 8 bad input, 9 wrong access key (or none that this card accepts).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A failure below the APDU layer.
@@ -20,6 +20,9 @@ pub enum CliError {
     /// The configuration cannot be used.
     #[error("configuration: {0}")]
     Config(String),
+    /// The card refused the access key, or cannot be opened with the key given.
+    #[error("{0}")]
+    Access(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -29,6 +32,19 @@ impl From<ApduError> for CliError {
     fn from(e: ApduError) -> Self {
         match e {
             ApduError::Transport(t) => Self::Transport(t),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<icao9303::Error> for CliError {
+    fn from(e: icao9303::Error) -> Self {
+        match e {
+            icao9303::Error::Transport(t) => Self::Transport(t),
+            icao9303::Error::Apdu(a) => a.into(),
+            e @ (icao9303::Error::WrongAccessKey | icao9303::Error::NoPaceForCan) => {
+                Self::Access(e.to_string())
+            }
             other => Self::Other(other.to_string()),
         }
     }
@@ -51,6 +67,7 @@ impl CliError {
             Self::Transport(TransportError::CardRemoved) => 6,
             Self::Config(_) => 7,
             Self::BadInput(_) => 8,
+            Self::Access(_) => 9,
             _ => 1,
         }
     }

@@ -47,6 +47,16 @@ enum Command {
         #[arg(required = true, value_name = "HEX")]
         apdus: Vec<String>,
     },
+    /// Open the chip (PACE with the CAN, or BAC/PACE with the MRZ) and read its files, with
+    /// timings and APDU counts.
+    Read(commands::read::ReadArgs),
+    /// The APDU and byte counts of reading the default virtual card, with and without extended
+    /// length (simulated in process; the README's table is this command's output).
+    Counts {
+        /// Print the Markdown table of the README.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Run the virtual CCCD on a vpcd reader slot of pcscd. Reads commands on stdin:
     /// insert, remove, remove-after N, quit.
     Sim(commands::sim::SimArgs),
@@ -70,13 +80,23 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = std::env::var("CCCD_LOG").ok().and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok()).unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let filter = std::env::var("CCCD_LOG")
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     let out = output::Output::new(cli.json);
-    if let Command::Config { command: ConfigCommand::Check } = cli.command {
+    if let Command::Config {
+        command: ConfigCommand::Check,
+    } = cli.command
+    {
         return commands::config::check(&out, cli.config.as_deref());
     }
     let loaded = config::load(cli.config.as_deref())?;
@@ -84,8 +104,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Readers => commands::readers::run(&out, cfg),
         Command::Watch => commands::watch::run(&out),
-        Command::Apdu { reader, apdus } => commands::apdu::run(&out, cfg, reader.as_deref(), &apdus),
+        Command::Apdu { reader, apdus } => {
+            commands::apdu::run(&out, cfg, reader.as_deref(), &apdus)
+        }
         Command::Sim(args) => commands::sim::run(&out, &args),
+        Command::Read(args) => commands::read::run(&out, cfg, &args),
+        Command::Counts { markdown } => commands::counts::run(&out, markdown),
         Command::Config { .. } => Ok(()),
     }
 }

@@ -17,7 +17,11 @@ impl Output {
     /// Prints `value` as pretty JSON (one document) when in JSON mode, else `text()`.
     pub fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value)
+                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            );
         } else {
             let t = text();
             if !t.is_empty() {
@@ -29,7 +33,10 @@ impl Output {
     /// Prints one line of a stream: compact JSON in JSON mode, else `text()`.
     pub fn line<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")));
+            println!(
+                "{}",
+                serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            );
         } else {
             println!("{}", text());
         }

@@ -1,4 +1,5 @@
 //! The PC/SC backend used directly, against the virtual card in the real pcscd.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -25,15 +26,31 @@ fn transactions_reconnect_and_attributes() {
     assert_eq!(attrs.vendor, None);
     {
         let mut tx = conn.begin().unwrap();
-        assert_eq!(get_uid(&mut tx).unwrap().map(hex::encode_upper).as_deref(), sim.info["uid"].as_str());
+        assert_eq!(
+            get_uid(&mut tx).unwrap().map(hex::encode_upper).as_deref(),
+            sim.info["uid"].as_str()
+        );
         assert!(tx.exchange(&select_emrtd()).unwrap().is_success());
-        assert!(tx.exchange(&Command::new(0, 0xA4, 0x02, 0x0C).with_data(vec![0x01, 0x1E])).unwrap().is_success());
-        assert!(tx.exchange(&Command::new(0, 0xB0, 0, 0).with_ne(2)).unwrap().is_success());
+        assert!(
+            tx.exchange(&Command::new(0, 0xA4, 0x02, 0x0C).with_data(vec![0x01, 0x1C]))
+                .unwrap()
+                .is_success()
+        );
+        assert!(
+            tx.exchange(&Command::new(0, 0xB0, 0, 0).with_ne(2))
+                .unwrap()
+                .is_success()
+        );
     }
     // A reset powers the card off and on: its selection state is gone afterwards.
     conn.reconnect(true).unwrap();
     let mut tx = conn.begin().unwrap();
-    assert_eq!(tx.exchange(&Command::new(0, 0xB0, 0, 0).with_ne(2)).unwrap().sw, StatusWord::COMMAND_NOT_ALLOWED);
+    assert_eq!(
+        tx.exchange(&Command::new(0, 0xB0, 0, 0).with_ne(2))
+            .unwrap()
+            .sw,
+        StatusWord::COMMAND_NOT_ALLOWED
+    );
 }
 
 #[test]
@@ -43,10 +60,17 @@ fn exclusive_connections_exclude_others() {
     let pcsc = Pcsc::establish().unwrap();
     let _first = pcsc.connect(&sim.reader, ShareMode::Exclusive).unwrap();
     let other = Pcsc::establish().unwrap();
-    assert_eq!(other.connect(&sim.reader, ShareMode::Shared).err(), Some(TransportError::SharingViolation));
+    assert_eq!(
+        other.connect(&sim.reader, ShareMode::Shared).err(),
+        Some(TransportError::SharingViolation)
+    );
     let o = cccd(&["apdu", "--reader", &sim.reader, "00A4040C07A0000002471001"]);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("another program is using the card exclusively"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another program is using the card exclusively"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -61,7 +85,9 @@ fn monitor_reports_and_stops_promptly() {
     let wait_for = |want: &dyn Fn(&MonitorEvent) -> bool| {
         let end = Instant::now() + DEADLINE;
         loop {
-            let e = rx.recv_timeout(end.saturating_duration_since(Instant::now())).expect("monitor event");
+            let e = rx
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+                .expect("monitor event");
             if want(&e) {
                 return e;
             }
@@ -76,5 +102,8 @@ fn monitor_reports_and_stops_promptly() {
     // channel is then disconnected.
     monitor.stop();
     let _ = rx.try_iter().count();
-    assert!(matches!(rx.recv_timeout(Duration::from_secs(1)), Err(RecvTimeoutError::Disconnected)));
+    assert!(matches!(
+        rx.recv_timeout(Duration::from_secs(1)),
+        Err(RecvTimeoutError::Disconnected)
+    ));
 }

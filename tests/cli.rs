@@ -1,4 +1,5 @@
 //! Command-line behaviour that needs no card: bad input, a missing service, configuration.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -19,8 +20,16 @@ fn bad_hex_is_refused_before_touching_a_reader() {
 #[test]
 fn a_missing_service_is_explained() {
     // pcsc-lite's client library finds pcscd through this socket path.
-    for args in [&["readers"][..], &["watch"], &["apdu", "00A4040C07A0000002471001"]] {
-        let o = Command::new(cccd_path()).args(args).env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm").output().unwrap();
+    for args in [
+        &["readers"][..],
+        &["watch"],
+        &["apdu", "00A4040C07A0000002471001"],
+    ] {
+        let o = Command::new(cccd_path())
+            .args(args)
+            .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -34,7 +43,12 @@ fn config_check_prints_the_effective_configuration_and_problems() {
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.toml");
     std::fs::write(&good, "[reader]\nname = \"ACR1252\"\nignore = [\"SAM\"]\n").unwrap();
-    let o = Command::new(cccd_path()).args(["config", "check", "--json", "--config"]).arg(&good).env("CCCD_READER__SHARE_MODE", "exclusive").output().unwrap();
+    let o = Command::new(cccd_path())
+        .args(["config", "check", "--json", "--config"])
+        .arg(&good)
+        .env("CCCD_READER__SHARE_MODE", "exclusive")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["effective"]["reader"]["name"], "ACR1252");
@@ -44,11 +58,19 @@ fn config_check_prints_the_effective_configuration_and_problems() {
 
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "[reader]\nshare_mode = \"sometimes\"\n").unwrap();
-    let o = Command::new(cccd_path()).args(["config", "check", "--config"]).arg(&bad).output().unwrap();
+    let o = Command::new(cccd_path())
+        .args(["config", "check", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(7));
     assert!(stderr(&o).contains("sometimes"), "{}", stderr(&o));
 
-    let o = Command::new(cccd_path()).args(["readers", "--config"]).arg(dir.join("missing.toml")).output().unwrap();
+    let o = Command::new(cccd_path())
+        .args(["readers", "--config"])
+        .arg(dir.join("missing.toml"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(7));
     assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).unwrap();

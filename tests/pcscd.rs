@@ -1,4 +1,5 @@
 //! End-to-end tests of the foundation through the real pcscd, its vpcd driver and `cccd sim`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -12,10 +13,19 @@ fn readers_show_the_virtual_card_and_its_removal() {
     let o = cccd(&["readers", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
-    let r = v["readers"].as_array().unwrap().iter().find(|r| r["name"] == sim.reader.as_str()).expect("the virtual reader is listed");
+    let r = v["readers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == sim.reader.as_str())
+        .expect("the virtual reader is listed");
     assert_eq!(r["card"], "present");
     assert_eq!(r["atr"].as_str(), Some(sim.atr().as_str()));
-    assert!(sim.atr().starts_with("3B8"), "contactless ATR form: {}", sim.atr());
+    assert!(
+        sim.atr().starts_with("3B8"),
+        "contactless ATR form: {}",
+        sim.atr()
+    );
     sim.send("remove");
     assert_eq!(wait_card(&sim.reader, "empty"), None);
     let o = cccd(&["readers"]);
@@ -30,13 +40,19 @@ fn watch_reports_insertion_and_removal() {
     wait_card(&sim.reader, "empty");
     let watch = Streaming::start(&["watch", "--json"]);
     let reader = sim.reader.clone();
-    watch.expect("reader.added", |v| v["event"] == "reader.added" && v["reader"] == reader.as_str());
+    watch.expect("reader.added", |v| {
+        v["event"] == "reader.added" && v["reader"] == reader.as_str()
+    });
     sim.send("insert");
-    let ins = watch.expect("card.inserted", |v| v["event"] == "card.inserted" && v["reader"] == reader.as_str());
+    let ins = watch.expect("card.inserted", |v| {
+        v["event"] == "card.inserted" && v["reader"] == reader.as_str()
+    });
     assert_eq!(ins["atr"].as_str(), Some(sim.atr().as_str()));
     assert!(ins["time"].as_str().is_some_and(|t| t.ends_with('Z')));
     sim.send("remove");
-    watch.expect("card.removed", |v| v["event"] == "card.removed" && v["reader"] == reader.as_str());
+    watch.expect("card.removed", |v| {
+        v["event"] == "card.removed" && v["reader"] == reader.as_str()
+    });
 }
 
 #[test]
@@ -47,19 +63,45 @@ fn apdu_selects_the_emrtd_application() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("< 9000 (success)"), "{}", stdout(&o));
 
-    let o = cccd(&["apdu", "--json", "--reader", &sim.reader, "00A4040C07A0000002471002"]);
+    let o = cccd(&[
+        "apdu",
+        "--json",
+        "--reader",
+        &sim.reader,
+        "00A4040C07A0000002471002",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["exchanges"][0]["sw"], "6A82");
-    assert_eq!(v["exchanges"][0]["meaning"], "file or application not found");
+    assert_eq!(
+        v["exchanges"][0]["meaning"],
+        "file or application not found"
+    );
 
-    // Several APDUs in one transaction, with the UID pseudo-APDU answered by the card.
-    let o = cccd(&["apdu", "--json", "00A4040C07A0000002471001", "00A4020C02011E", "00B0000004", "FFCA000000"]);
+    // Several APDUs in one transaction: EF.CardAccess by SFI (free to read, like on the CCCD),
+    // a data group (needs secure messaging), SELECT MF (the CCCD's 6D00) and the UID
+    // pseudo-APDU answered by the card.
+    let o = cccd(&[
+        "apdu",
+        "--json",
+        "00B09C0004",
+        "00A4040C07A0000002471001",
+        "00B0810004",
+        "00A4000C023F00",
+        "FFCA000000",
+    ]);
     let v = json(&o);
-    assert_eq!(v["exchanges"][2]["data"], "60185F01");
-    assert_eq!(v["exchanges"][3]["data"], sim.info["uid"]);
+    assert_eq!(v["exchanges"][0]["data"], "3134300D");
+    assert_eq!(v["exchanges"][2]["sw"], "6982");
+    assert_eq!(v["exchanges"][3]["sw"], "6D00");
+    assert_eq!(v["exchanges"][4]["data"], sim.info["uid"]);
 
-    let o = cccd(&["apdu", "--reader", "No Such Reader", "00A4040C07A0000002471001"]);
+    let o = cccd(&[
+        "apdu",
+        "--reader",
+        "No Such Reader",
+        "00A4040C07A0000002471001",
+    ]);
     assert!(!o.status.success());
     assert_eq!(o.status.code(), Some(4));
     let err = stderr(&o);
@@ -72,10 +114,31 @@ fn a_card_pulled_mid_exchange_is_card_removed_and_the_next_insert_works() {
     let _slots = lock_slots();
     let mut sim = Sim::start(&[]);
     sim.send("remove-after 2");
-    let o = cccd(&["apdu", "00A4040C07A0000002471001", "00A4020C02011E", "00B0000004", "00B0000404"]);
-    assert_eq!(o.status.code(), Some(6), "stdout {} stderr {}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains("the card was removed during the exchange"), "{}", stderr(&o));
-    assert_eq!(stdout(&o).matches("< 9000").count(), 2, "two APDUs were answered: {}", stdout(&o));
+    let o = cccd(&[
+        "apdu",
+        "00A4040C07A0000002471001",
+        "00A4020C02011E",
+        "00B0000004",
+        "00B0000404",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "stdout {} stderr {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("the card was removed during the exchange"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stdout(&o).matches("< 9000").count(),
+        2,
+        "two APDUs were answered: {}",
+        stdout(&o)
+    );
     wait_card(&sim.reader, "empty");
 
     sim.send("insert");
@@ -92,13 +155,22 @@ fn no_card_and_several_cards_are_clear_failures() {
     let o = cccd(&["apdu", "00A4040C07A0000002471001"]);
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("several readers hold a card") && err.contains(&a.reader) && err.contains(&b.reader), "{err}");
+    assert!(
+        err.contains("several readers hold a card")
+            && err.contains(&a.reader)
+            && err.contains(&b.reader),
+        "{err}"
+    );
     drop(b);
     a.send("remove");
     wait_card(&a.reader, "empty");
     let o = cccd(&["apdu", "--reader", &a.reader, "00A4040C07A0000002471001"]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no card on the reader"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no card on the reader"),
+        "{}",
+        stderr(&o)
+    );
     let o = cccd(&["apdu", "00A4040C07A0000002471001"]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
 }

@@ -27,18 +27,35 @@ struct ApduJson {
 
 /// Parses one APDU given in hex; spaces and colons are allowed as separators.
 pub fn parse_apdu(text: &str) -> Result<Command, CliError> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
-    let bytes = hex::decode(&clean).map_err(|e| CliError::BadInput(format!("\"{text}\" is not hexadecimal: {e}")))?;
-    Command::from_bytes(&bytes).map_err(|e| CliError::BadInput(format!("\"{text}\" is not a command APDU: {e}")))
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .collect();
+    let bytes = hex::decode(&clean)
+        .map_err(|e| CliError::BadInput(format!("\"{text}\" is not hexadecimal: {e}")))?;
+    Command::from_bytes(&bytes)
+        .map_err(|e| CliError::BadInput(format!("\"{text}\" is not a command APDU: {e}")))
 }
 
 /// `cccd apdu`: sends the APDUs in one transaction; 61xx and 6Cxx are followed automatically.
-pub fn run(out: &Output, cfg: &Config, reader: Option<&str>, apdus: &[String]) -> Result<(), CliError> {
-    let commands = apdus.iter().map(|a| parse_apdu(a)).collect::<Result<Vec<_>, _>>()?;
+pub fn run(
+    out: &Output,
+    cfg: &Config,
+    reader: Option<&str>,
+    apdus: &[String],
+) -> Result<(), CliError> {
+    let commands = apdus
+        .iter()
+        .map(|a| parse_apdu(a))
+        .collect::<Result<Vec<_>, _>>()?;
     let pcsc = Pcsc::establish()?;
     let name = super::select_reader(&pcsc, cfg, reader)?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
-    let mut report = ApduJson { reader: name.clone(), exchanges: Vec::new(), error: None };
+    let mut report = ApduJson {
+        reader: name.clone(),
+        exchanges: Vec::new(),
+        error: None,
+    };
     let mut failure = None;
     {
         let mut tx = conn.begin()?;
@@ -62,7 +79,14 @@ pub fn run(out: &Output, cfg: &Config, reader: Option<&str>, apdus: &[String]) -
     out.emit(&report, || {
         let mut s = format!("reader: {}\n", report.reader);
         for e in &report.exchanges {
-            s += &format!("> {}\n< {}{}{} ({})\n", e.command, e.data, if e.data.is_empty() { "" } else { " " }, e.sw, e.meaning);
+            s += &format!(
+                "> {}\n< {}{}{} ({})\n",
+                e.command,
+                e.data,
+                if e.data.is_empty() { "" } else { " " },
+                e.sw,
+                e.meaning
+            );
         }
         s
     });
@@ -80,11 +104,26 @@ mod tests {
 
     #[test]
     fn apdu_arguments() {
-        assert_eq!(parse_apdu("00A4040C07A0000002471001").unwrap().data().len(), 7);
-        assert_eq!(parse_apdu("00 a4 04 0c 07 a0:00:00:02:47:10:01").unwrap().data().len(), 7);
-        assert!(matches!(parse_apdu("00A4040C07A00000024710"), Err(CliError::BadInput(_))));
+        assert_eq!(
+            parse_apdu("00A4040C07A0000002471001").unwrap().data().len(),
+            7
+        );
+        assert_eq!(
+            parse_apdu("00 a4 04 0c 07 a0:00:00:02:47:10:01")
+                .unwrap()
+                .data()
+                .len(),
+            7
+        );
+        assert!(matches!(
+            parse_apdu("00A4040C07A00000024710"),
+            Err(CliError::BadInput(_))
+        ));
         assert!(matches!(parse_apdu("xyz"), Err(CliError::BadInput(_))));
         assert!(matches!(parse_apdu("00A"), Err(CliError::BadInput(_))));
-        assert_eq!(StatusWord(0x6A82).meaning(), "file or application not found");
+        assert_eq!(
+            StatusWord(0x6A82).meaning(),
+            "file or application not found"
+        );
     }
 }

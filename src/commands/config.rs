@@ -17,7 +17,12 @@ struct CheckJson {
 
 /// `cccd config check`: the effective configuration with secrets masked, and every problem.
 pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
-    let mut report = CheckJson { source: None, overrides: Vec::new(), effective: None, problems: Vec::new() };
+    let mut report = CheckJson {
+        source: None,
+        overrides: Vec::new(),
+        effective: None,
+        problems: Vec::new(),
+    };
     let mut text = String::new();
     match config::load(explicit) {
         Ok(loaded) => {
@@ -37,7 +42,11 @@ pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
             Some(p) => format!("# configuration file: {p}\n"),
             None if report.problems.is_empty() => format!(
                 "# no configuration file found (looked in {}); built-in defaults\n",
-                config::default_paths().iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                config::default_paths()
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => String::new(),
         };
@@ -51,7 +60,9 @@ pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
         s
     });
     match report.problems.first() {
-        Some(p) => Err(CliError::Config(p.trim_start_matches("configuration: ").to_owned())),
+        Some(p) => Err(CliError::Config(
+            p.trim_start_matches("configuration: ").to_owned(),
+        )),
         None => Ok(()),
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod apdu;
 pub mod config;
+pub mod counts;
+pub mod read;
 pub mod readers;
 pub mod sim;
 pub mod watch;
@@ -15,7 +17,15 @@ use crate::error::CliError;
 /// The readers, minus those the configuration says to ignore.
 pub fn readers(pcsc: &Pcsc, cfg: &Config) -> Result<Vec<ReaderStatus>, CliError> {
     let all = pcsc.readers()?;
-    Ok(all.into_iter().filter(|r| !cfg.reader.ignore.iter().any(|i| r.name.contains(i.as_str()))).collect())
+    Ok(all
+        .into_iter()
+        .filter(|r| {
+            !cfg.reader
+                .ignore
+                .iter()
+                .any(|i| r.name.contains(i.as_str()))
+        })
+        .collect())
 }
 
 /// The reader a card command should use: `--reader`, else the configured one, else the only

@@ -36,7 +36,13 @@ pub fn run(out: &Output, cfg: &Config) -> Result<(), CliError> {
     let json = ReadersJson {
         readers: list
             .iter()
-            .map(|r| ReaderJson { name: r.name.clone(), card: card_word(r.card), atr: r.atr.as_deref().map(hex_upper), in_use: r.in_use, exclusive: r.exclusive })
+            .map(|r| ReaderJson {
+                name: r.name.clone(),
+                card: card_word(r.card),
+                atr: r.atr.as_deref().map(hex_upper),
+                in_use: r.in_use,
+                exclusive: r.exclusive,
+            })
             .collect(),
     };
     out.emit(&json, || {

@@ -1,11 +1,22 @@
 use std::io::BufRead;
 use std::time::Duration;
 
-use card_sim::{Control, SimCard, Simulator, vpcd};
+use card_sim::{AccessMode, CccdOptions, Control, SimCard, Simulator, vpcd};
 use serde::Serialize;
 
 use crate::error::CliError;
 use crate::output::{Output, hex_upper};
+
+/// Access protocols the virtual card offers.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AccessArg {
+    /// PACE only.
+    Pace,
+    /// BAC only (no EF.CardAccess).
+    Bac,
+    /// PACE and BAC, like the CCCD.
+    Both,
+}
 
 /// `cccd sim` options.
 #[derive(Debug, clap::Args)]
@@ -16,6 +27,37 @@ pub struct SimArgs {
     /// Address of pcscd's vpcd driver, overriding --slot.
     #[arg(long, value_name = "HOST:PORT")]
     vpcd: Option<String>,
+    /// Access protocols the card offers.
+    #[arg(long, value_enum, default_value = "both")]
+    access: AccessArg,
+    /// Refuse extended-length APDUs (6700), like a card behind a short-only reader.
+    #[arg(long)]
+    no_extended: bool,
+    /// Answer 6700 to a READ BINARY asking for more than N bytes.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_read: Option<u32>,
+    /// Answer 6Cxx with the right length to a READ BINARY with any other Le.
+    #[arg(long)]
+    exact_le: bool,
+    /// Size of the photo data group DG2 in bytes (up to 65000).
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(16..=65_000))]
+    dg2_size: u32,
+}
+
+impl SimArgs {
+    fn card_options(&self) -> CccdOptions {
+        CccdOptions {
+            access: match self.access {
+                AccessArg::Pace => AccessMode::Pace,
+                AccessArg::Bac => AccessMode::Bac,
+                AccessArg::Both => AccessMode::Both,
+            },
+            extended: !self.no_extended,
+            max_read: self.max_read.map(|n| n as usize),
+            exact_le: self.exact_le,
+            dg2_size: self.dg2_size as usize,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -26,6 +68,10 @@ struct StartJson {
     atr: String,
     uid: String,
     applications: Vec<String>,
+    id_number: String,
+    can: String,
+    mrz: Vec<String>,
+    qr: String,
 }
 
 #[derive(Serialize)]
@@ -39,24 +85,45 @@ struct ControlJson<'a> {
 /// `cccd sim`: serves the virtual card until `quit` (or a signal). End of input is not `quit`,
 /// so a simulator started with no terminal keeps running.
 pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
-    let address = args.vpcd.clone().unwrap_or_else(|| format!("{}:{}", vpcd::DEFAULT_HOST, vpcd::BASE_PORT + u16::from(args.slot)));
-    let card = card_sim::default_card();
+    let address = args.vpcd.clone().unwrap_or_else(|| {
+        format!(
+            "{}:{}",
+            vpcd::DEFAULT_HOST,
+            vpcd::BASE_PORT + u16::from(args.slot)
+        )
+    });
+    let card = card_sim::default_cccd(&args.card_options());
+    let id = card.identity().clone();
     let start = StartJson {
-        reader: args.vpcd.is_none().then(|| format!("Virtual PCD 00 {:02}", args.slot)),
+        reader: args
+            .vpcd
+            .is_none()
+            .then(|| format!("Virtual PCD 00 {:02}", args.slot)),
         vpcd: address.clone(),
         atr: hex_upper(&card.atr()),
-        uid: hex_upper(&card.options().uid),
-        applications: card.aids().iter().map(|a| hex_upper(a)).collect(),
+        uid: hex_upper(&card.files().options().uid),
+        applications: card.files().aids().iter().map(|a| hex_upper(a)).collect(),
+        id_number: id.id_number.clone(),
+        can: id.can.clone(),
+        mrz: id.mrz.to_vec(),
+        qr: id.qr.clone(),
     };
-    let sim = Simulator::start(Box::new(card), &address).map_err(|e| CliError::BadInput(e.to_string()))?;
+    let sim = Simulator::start(Box::new(card), &address)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
     out.line(&start, || {
         format!(
-            "virtual CCCD on {} (vpcd {})\n  ATR: {}\n  UID: {}\n  applications: {}\ncommands: insert, remove, remove-after N, quit",
+            "virtual CCCD (a fictional citizen) on {} (vpcd {})\n  ATR: {}\n  UID: {}\n  applications: {}\n  ID number: {}\n  CAN: {}\n  MRZ: {}\n       {}\n       {}\n  QR: {}\ncommands: insert, remove, remove-after N, quit",
             start.reader.as_deref().unwrap_or("a custom vpcd address"),
             start.vpcd,
             start.atr,
             start.uid,
-            start.applications.join(", ")
+            start.applications.join(", "),
+            start.id_number,
+            start.can,
+            start.mrz[0],
+            start.mrz[1],
+            start.mrz[2],
+            start.qr
         )
     });
     let out = *out;
@@ -75,14 +142,24 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
                         // go on without guessing.
                         let ok = match c {
                             Control::Insert => sim.wait_connected(true, Duration::from_secs(10)),
-                            Control::Remove | Control::RemoveAfter(0) => sim.wait_connected(false, Duration::from_secs(10)),
+                            Control::Remove | Control::RemoveAfter(0) => {
+                                sim.wait_connected(false, Duration::from_secs(10))
+                            }
                             _ => true,
                         };
-                        let error = (!ok).then(|| "pcscd's vpcd driver did not answer in time".to_owned());
-                        out.line(&ControlJson { control: &word, ok, error: error.clone() }, || match &error {
-                            None => format!("ok: {word}"),
-                            Some(e) => format!("failed: {word}: {e}"),
-                        });
+                        let error =
+                            (!ok).then(|| "pcscd's vpcd driver did not answer in time".to_owned());
+                        out.line(
+                            &ControlJson {
+                                control: &word,
+                                ok,
+                                error: error.clone(),
+                            },
+                            || match &error {
+                                None => format!("ok: {word}"),
+                                Some(e) => format!("failed: {word}: {e}"),
+                            },
+                        );
                         if c == Control::Quit {
                             break;
                         }

@@ -21,14 +21,23 @@ pub fn run(out: &Output) -> Result<(), CliError> {
     let out = *out;
     let _monitor = Monitor::start(move |ev| {
         let (reader, atr) = match &ev {
-            MonitorEvent::ReaderAdded { reader } | MonitorEvent::ReaderRemoved { reader } | MonitorEvent::CardRemoved { reader } => (Some(reader.as_str()), None),
-            MonitorEvent::CardInserted { reader, atr } => (Some(reader.as_str()), Some(hex_upper(atr))),
+            MonitorEvent::ReaderAdded { reader }
+            | MonitorEvent::ReaderRemoved { reader }
+            | MonitorEvent::CardRemoved { reader } => (Some(reader.as_str()), None),
+            MonitorEvent::CardInserted { reader, atr } => {
+                (Some(reader.as_str()), Some(hex_upper(atr)))
+            }
             _ => (None, None),
         };
         if matches!(ev, MonitorEvent::ServiceUp) {
             return;
         }
-        let json = EventJson { event: ev.name(), time: timestamp(), reader, atr };
+        let json = EventJson {
+            event: ev.name(),
+            time: timestamp(),
+            reader,
+            atr,
+        };
         out.line(&json, || {
             let mut s = format!("{}  {:<15}", json.time, json.event);
             if let Some(r) = json.reader {

@@ -19,7 +19,12 @@ pub fn cccd_path() -> &'static str {
 
 /// Runs `cccd ARGS` to completion.
 pub fn cccd(args: &[&str]) -> Output {
-    Command::new(cccd_path()).args(args).env_remove("CCCD_CONFIG").env("CCCD_LOG", "warn").output().expect("run cccd")
+    Command::new(cccd_path())
+        .args(args)
+        .env_remove("CCCD_CONFIG")
+        .env("CCCD_LOG", "warn")
+        .output()
+        .expect("run cccd")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -31,7 +36,8 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
 }
 
 /// Holds the lock that serializes tests using pcscd's virtual reader slots, across threads and
@@ -39,7 +45,8 @@ pub fn json(o: &Output) -> Value {
 pub struct SlotLock(File);
 
 pub fn lock_slots() -> SlotLock {
-    let f = File::create(std::env::temp_dir().join("cccd-bridge-vpcd-slots.lock")).expect("create lock file");
+    let f = File::create(std::env::temp_dir().join("cccd-bridge-vpcd-slots.lock"))
+        .expect("create lock file");
     f.lock().expect("lock the vpcd slots");
     require_pcscd();
     SlotLock(f)
@@ -62,7 +69,16 @@ pub fn card_state(reader: &str) -> Option<(String, Option<String>)> {
         return None;
     }
     let v = json(&o);
-    v["readers"].as_array()?.iter().find(|r| r["name"] == reader).map(|r| (r["card"].as_str().unwrap_or("").to_owned(), r["atr"].as_str().map(str::to_owned)))
+    v["readers"]
+        .as_array()?
+        .iter()
+        .find(|r| r["name"] == reader)
+        .map(|r| {
+            (
+                r["card"].as_str().unwrap_or("").to_owned(),
+                r["atr"].as_str().map(str::to_owned),
+            )
+        })
 }
 
 /// Polls until the reader shows `state` ("present" or "empty"); panics after the deadline.
@@ -74,7 +90,10 @@ pub fn wait_card(reader: &str, state: &str) -> Option<String> {
         {
             return atr;
         }
-        assert!(Instant::now() < end, "reader {reader} never showed card {state}");
+        assert!(
+            Instant::now() < end,
+            "reader {reader} never showed card {state}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -102,10 +121,18 @@ impl Sim {
             .expect("start cccd sim");
         let stdin = child.stdin.take().expect("stdin");
         let lines = spawn_lines(child.stdout.take().expect("stdout"));
-        let first = lines.recv_timeout(DEADLINE).expect("cccd sim printed nothing");
+        let first = lines
+            .recv_timeout(DEADLINE)
+            .expect("cccd sim printed nothing");
         let info: Value = serde_json::from_str(&first).expect("start-up JSON");
         let reader = info["reader"].as_str().unwrap_or("").to_owned();
-        let sim = Self { child, stdin, lines, info, reader };
+        let sim = Self {
+            child,
+            stdin,
+            lines,
+            info,
+            reader,
+        };
         wait_card(&sim.reader, "present");
         sim
     }
@@ -114,7 +141,10 @@ impl Sim {
     pub fn send(&mut self, line: &str) {
         writeln!(self.stdin, "{line}").expect("write to cccd sim");
         self.stdin.flush().expect("flush");
-        let ack = self.lines.recv_timeout(DEADLINE).unwrap_or_else(|e| panic!("no acknowledgement of {line}: {e}"));
+        let ack = self
+            .lines
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|e| panic!("no acknowledgement of {line}: {e}"));
         let v: Value = serde_json::from_str(&ack).expect("ack JSON");
         assert_eq!(v["ok"], true, "{line}: {ack}");
     }
@@ -140,7 +170,9 @@ impl Drop for Sim {
         // Leave the slot empty for the next test.
         if !self.reader.is_empty() {
             let end = Instant::now() + DEADLINE;
-            while Instant::now() < end && card_state(&self.reader).is_some_and(|(s, _)| s != "empty") {
+            while Instant::now() < end
+                && card_state(&self.reader).is_some_and(|(s, _)| s != "empty")
+            {
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -169,7 +201,12 @@ pub struct Streaming {
 
 impl Streaming {
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(cccd_path()).args(args).stdout(Stdio::piped()).stdin(Stdio::null()).spawn().expect("start cccd");
+        let mut child = Command::new(cccd_path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start cccd");
         let lines = spawn_lines(child.stdout.take().expect("stdout"));
         Self { child, lines }
     }
@@ -187,7 +224,9 @@ impl Streaming {
                         return v;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => panic!("never saw {what}"),
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    panic!("never saw {what}")
+                }
             }
         }
     }

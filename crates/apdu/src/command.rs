@@ -47,7 +47,15 @@ pub struct Command {
 impl Command {
     /// A case 1 command (header only).
     pub const fn new(cla: u8, ins: u8, p1: u8, p2: u8) -> Self {
-        Self { cla, ins, p1, p2, data: Vec::new(), ne: None, encoding: LengthEncoding::Auto }
+        Self {
+            cla,
+            ins,
+            p1,
+            p2,
+            data: Vec::new(),
+            ne: None,
+            encoding: LengthEncoding::Auto,
+        }
     }
 
     /// Sets the data field (cases 3 and 4). An empty data field means no Lc.
@@ -116,10 +124,16 @@ impl Command {
             return Err(ApduError::InvalidNe { ne });
         }
         if self.data.len() > MAX_EXTENDED_DATA {
-            return Err(ApduError::DataTooLong { len: self.data.len(), max: MAX_EXTENDED_DATA });
+            return Err(ApduError::DataTooLong {
+                len: self.data.len(),
+                max: MAX_EXTENDED_DATA,
+            });
         }
         if self.encoding == LengthEncoding::Short && self.needs_extended() {
-            return Err(ApduError::NeedsExtended { data: self.data.len(), ne: self.ne.unwrap_or(0) });
+            return Err(ApduError::NeedsExtended {
+                data: self.data.len(),
+                ne: self.ne.unwrap_or(0),
+            });
         }
         let mut out = Vec::with_capacity(4 + 3 + self.data.len() + 2);
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
@@ -152,13 +166,17 @@ impl Command {
     /// resulting command remembers whether it came in short or extended form.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ApduError> {
         let [cla, ins, p1, p2, body @ ..] = bytes else {
-            return Err(ApduError::MalformedCommand("shorter than the 4-byte header"));
+            return Err(ApduError::MalformedCommand(
+                "shorter than the 4-byte header",
+            ));
         };
         let mut cmd = Self::new(*cla, *ins, *p1, *p2);
         match body {
             [] => {}
             [le] => {
-                cmd = cmd.with_ne(if *le == 0 { 256 } else { *le as usize }).with_encoding(LengthEncoding::Short)
+                cmd = cmd
+                    .with_ne(if *le == 0 { 256 } else { *le as usize })
+                    .with_encoding(LengthEncoding::Short)
             }
             [0, rest @ ..] if rest.len() >= 2 => {
                 cmd.encoding = LengthEncoding::Extended;
@@ -180,7 +198,11 @@ impl Command {
                             let le = u16::from_be_bytes([*a, *b]) as usize;
                             cmd.ne = Some(if le == 0 { 65_536 } else { le });
                         }
-                        _ => return Err(ApduError::MalformedCommand("bytes after the data field do not form an extended Le")),
+                        _ => {
+                            return Err(ApduError::MalformedCommand(
+                                "bytes after the data field do not form an extended Le",
+                            ));
+                        }
                     }
                 }
             }
@@ -197,7 +219,11 @@ impl Command {
                 match &rest[n..] {
                     [] => {}
                     [le] => cmd.ne = Some(if *le == 0 { 256 } else { *le as usize }),
-                    _ => return Err(ApduError::MalformedCommand("bytes after the data field do not form a short Le")),
+                    _ => {
+                        return Err(ApduError::MalformedCommand(
+                            "bytes after the data field do not form a short Le",
+                        ));
+                    }
                 }
             }
         }
@@ -208,7 +234,16 @@ impl Command {
 impl fmt::Debug for Command {
     // The data field may hold personal data or key material: only its length is shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Command({:02X} {:02X} {:02X} {:02X}, data: {} bytes, ne: {:?}", self.cla, self.ins, self.p1, self.p2, self.data.len(), self.ne)?;
+        write!(
+            f,
+            "Command({:02X} {:02X} {:02X} {:02X}, data: {} bytes, ne: {:?}",
+            self.cla,
+            self.ins,
+            self.p1,
+            self.p2,
+            self.data.len(),
+            self.ne
+        )?;
         if self.is_extended() {
             f.write_str(", extended")?;
         }
@@ -230,22 +265,58 @@ mod tests {
         let base = Command::new(0x00, 0xB0, 0x00, 0x00);
         let long_case = format!("00A4020C000100{}0100", "AB".repeat(256));
         let cases: Vec<(Command, &str)> = vec![
-            (Command::new(0x00, 0x84, 0, 0).with_encoding(LengthEncoding::Auto), "00840000"),
+            (
+                Command::new(0x00, 0x84, 0, 0).with_encoding(LengthEncoding::Auto),
+                "00840000",
+            ),
             (base.clone().with_ne(8), "00B0000008"),
             (base.clone().with_ne(255), "00B00000FF"),
             (base.clone().with_ne(256), "00B0000000"),
             (base.clone().with_ne(257), "00B00000000101"),
             (base.clone().with_ne(65_535), "00B0000000FFFF"),
             (base.clone().with_ne(65_536), "00B00000000000"),
-            (base.clone().with_ne(1).with_encoding(LengthEncoding::Extended), "00B00000000001"),
-            (Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(hex("A0000002471001")), "00A4040C07A0000002471001"),
-            (Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(hex("011C")).with_ne(256), "00A4020C02011C00"),
-            (Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(hex("011C")).with_ne(65_536).with_encoding(LengthEncoding::Extended), "00A4020C000002011C0000"),
-            (Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(hex("011C")).with_encoding(LengthEncoding::Extended), "00A4020C000002011C"),
-            (Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(vec![0xAB; 256]).with_ne(256), &long_case),
+            (
+                base.clone()
+                    .with_ne(1)
+                    .with_encoding(LengthEncoding::Extended),
+                "00B00000000001",
+            ),
+            (
+                Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(hex("A0000002471001")),
+                "00A4040C07A0000002471001",
+            ),
+            (
+                Command::new(0x00, 0xA4, 0x02, 0x0C)
+                    .with_data(hex("011C"))
+                    .with_ne(256),
+                "00A4020C02011C00",
+            ),
+            (
+                Command::new(0x00, 0xA4, 0x02, 0x0C)
+                    .with_data(hex("011C"))
+                    .with_ne(65_536)
+                    .with_encoding(LengthEncoding::Extended),
+                "00A4020C000002011C0000",
+            ),
+            (
+                Command::new(0x00, 0xA4, 0x02, 0x0C)
+                    .with_data(hex("011C"))
+                    .with_encoding(LengthEncoding::Extended),
+                "00A4020C000002011C",
+            ),
+            (
+                Command::new(0x00, 0xA4, 0x02, 0x0C)
+                    .with_data(vec![0xAB; 256])
+                    .with_ne(256),
+                &long_case,
+            ),
         ];
         for (cmd, want) in cases {
-            assert_eq!(hex::encode_upper(cmd.to_bytes().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))), want, "{cmd:?}");
+            assert_eq!(
+                hex::encode_upper(cmd.to_bytes().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))),
+                want,
+                "{cmd:?}"
+            );
             let back = Command::from_bytes(&hex(want)).unwrap_or_else(|e| panic!("{want}: {e}"));
             assert_eq!(back.data(), cmd.data(), "{want}");
             assert_eq!(back.ne(), cmd.ne(), "{want}");
@@ -256,27 +327,62 @@ mod tests {
     #[test]
     fn impossible_lengths_are_rejected() {
         let base = Command::new(0x00, 0xB0, 0x00, 0x00);
-        assert_eq!(base.clone().with_ne(0).to_bytes(), Err(ApduError::InvalidNe { ne: 0 }));
-        assert_eq!(base.clone().with_ne(65_537).to_bytes(), Err(ApduError::InvalidNe { ne: 65_537 }));
-        assert_eq!(base.clone().with_data(vec![0; 65_536]).to_bytes(), Err(ApduError::DataTooLong { len: 65_536, max: 65_535 }));
         assert_eq!(
-            base.clone().with_ne(257).with_encoding(LengthEncoding::Short).to_bytes(),
+            base.clone().with_ne(0).to_bytes(),
+            Err(ApduError::InvalidNe { ne: 0 })
+        );
+        assert_eq!(
+            base.clone().with_ne(65_537).to_bytes(),
+            Err(ApduError::InvalidNe { ne: 65_537 })
+        );
+        assert_eq!(
+            base.clone().with_data(vec![0; 65_536]).to_bytes(),
+            Err(ApduError::DataTooLong {
+                len: 65_536,
+                max: 65_535
+            })
+        );
+        assert_eq!(
+            base.clone()
+                .with_ne(257)
+                .with_encoding(LengthEncoding::Short)
+                .to_bytes(),
             Err(ApduError::NeedsExtended { data: 0, ne: 257 })
         );
-        assert!(base.with_data(vec![0; 256]).with_encoding(LengthEncoding::Short).to_bytes().is_err());
+        assert!(
+            base.with_data(vec![0; 256])
+                .with_encoding(LengthEncoding::Short)
+                .to_bytes()
+                .is_err()
+        );
     }
 
     #[test]
     fn malformed_commands_are_rejected() {
-        for bad in ["", "00", "00A404", "00A4040C0201", "00A4040C02011C0000", "00A4040C0001", "00A4040C00000501", "00A4040C000002011C00"] {
-            assert!(Command::from_bytes(&hex(bad)).is_err(), "{bad} should be rejected");
+        for bad in [
+            "",
+            "00",
+            "00A404",
+            "00A4040C0201",
+            "00A4040C02011C0000",
+            "00A4040C0001",
+            "00A4040C00000501",
+            "00A4040C000002011C00",
+        ] {
+            assert!(
+                Command::from_bytes(&hex(bad)).is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 
     #[test]
     fn debug_hides_data() {
         let cmd = Command::new(0, 0x22, 0xC1, 0xA4).with_data(hex("800A04007F00070202040202"));
-        assert_eq!(format!("{cmd:?}"), "Command(00 22 C1 A4, data: 12 bytes, ne: None)");
+        assert_eq!(
+            format!("{cmd:?}"),
+            "Command(00 22 C1 A4, data: 12 bytes, ne: None)"
+        );
     }
 
     proptest! {

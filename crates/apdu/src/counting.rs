@@ -47,7 +47,10 @@ impl Meter {
 impl<T> Counting<T> {
     /// Wraps a transaction.
     pub fn new(inner: T) -> Self {
-        Self { inner, stats: Meter::default() }
+        Self {
+            inner,
+            stats: Meter::default(),
+        }
     }
 
     /// A handle to read the counts later.
@@ -86,13 +89,30 @@ mod tests {
 
     #[test]
     fn counts_apdus_and_bytes() {
-        let mut c = Counting::new(Transcript::from_hex(&[("00B0000002", "01029000"), ("00B0000202", "6282")]));
+        let mut c = Counting::new(Transcript::from_hex(&[
+            ("00B0000002", "01029000"),
+            ("00B0000202", "6282"),
+        ]));
         let meter = c.meter();
         c.transmit(&[0, 0xB0, 0, 0, 2]).unwrap();
         let first = c.stats();
         c.transmit(&[0, 0xB0, 0, 2, 2]).unwrap();
-        assert_eq!(c.stats(), TransferStats { apdus: 2, bytes_sent: 10, bytes_received: 6 });
-        assert_eq!(c.stats().since(&first), TransferStats { apdus: 1, bytes_sent: 5, bytes_received: 2 });
+        assert_eq!(
+            c.stats(),
+            TransferStats {
+                apdus: 2,
+                bytes_sent: 10,
+                bytes_received: 6
+            }
+        );
+        assert_eq!(
+            c.stats().since(&first),
+            TransferStats {
+                apdus: 1,
+                bytes_sent: 5,
+                bytes_received: 2
+            }
+        );
         assert_eq!(meter.get(), c.stats());
         c.into_inner().finish().unwrap();
     }

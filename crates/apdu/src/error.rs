@@ -20,7 +20,9 @@ pub enum ApduError {
         ne: usize,
     },
     /// A short-length encoding was required but the command needs extended length.
-    #[error("the command needs extended length (data {data} bytes, Ne {ne}) but short length was required")]
+    #[error(
+        "the command needs extended length (data {data} bytes, Ne {ne}) but short length was required"
+    )]
     NeedsExtended {
         /// Data length.
         data: usize,

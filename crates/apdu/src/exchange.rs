@@ -15,7 +15,10 @@ const MAX_ROUNDS: usize = 300;
 /// - `6Cxx`: re-sends the same command once with `Ne = xx`.
 ///
 /// Any other status word is returned to the caller, who knows what it means.
-pub fn exchange(tx: &mut (impl CardTransaction + ?Sized), command: &Command) -> Result<Response, ApduError> {
+pub fn exchange(
+    tx: &mut (impl CardTransaction + ?Sized),
+    command: &Command,
+) -> Result<Response, ApduError> {
     let raw = tx.transmit(&command.to_bytes()?)?;
     let mut response = Response::from_bytes(&raw)?;
     let mut rounds = 0;
@@ -56,7 +59,11 @@ pub trait ExchangeExt: CardTransaction {
     /// otherwise `Err(sw)` so callers can match the status word.
     fn exchange_ok(&mut self, command: &Command) -> Result<Result<Vec<u8>, StatusWord>, ApduError> {
         let r = exchange(self, command)?;
-        Ok(if r.sw.is_success() { Ok(r.data) } else { Err(r.sw) })
+        Ok(if r.sw.is_success() {
+            Ok(r.data)
+        } else {
+            Err(r.sw)
+        })
     }
 }
 
@@ -86,7 +93,10 @@ mod tests {
 
     #[test]
     fn get_response_61_00_means_256() {
-        let mut t = Transcript::from_hex(&[("00B0000000", "6100"), ("00C0000000", &format!("{}9000", "11".repeat(256)))]);
+        let mut t = Transcript::from_hex(&[
+            ("00B0000000", "6100"),
+            ("00C0000000", &format!("{}9000", "11".repeat(256))),
+        ]);
         let r = exchange(&mut t, &read(256)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.data.len(), 256);
         t.finish().unwrap_or_else(|e| panic!("{e}"));
@@ -94,7 +104,8 @@ mod tests {
 
     #[test]
     fn wrong_le_is_resent_with_the_exact_length() {
-        let mut t = Transcript::from_hex(&[("00B0000010", "6C05"), ("00B0000005", "01020304056282")]);
+        let mut t =
+            Transcript::from_hex(&[("00B0000010", "6C05"), ("00B0000005", "01020304056282")]);
         let r = exchange(&mut t, &read(16)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.data, vec![1, 2, 3, 4, 5]);
         assert_eq!(r.sw, StatusWord::END_OF_FILE);
@@ -103,8 +114,13 @@ mod tests {
 
     #[test]
     fn wrong_le_then_more_data() {
-        let mut t = Transcript::from_hex(&[("80CA9F7F00", "6C2D"), ("80CA9F7F2D", "61FF"), ("80C00000FF", "AA9000")]);
-        let r = exchange(&mut t, &Command::new(0x80, 0xCA, 0x9F, 0x7F).with_ne(256)).unwrap_or_else(|e| panic!("{e}"));
+        let mut t = Transcript::from_hex(&[
+            ("80CA9F7F00", "6C2D"),
+            ("80CA9F7F2D", "61FF"),
+            ("80C00000FF", "AA9000"),
+        ]);
+        let r = exchange(&mut t, &Command::new(0x80, 0xCA, 0x9F, 0x7F).with_ne(256))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.data, vec![0xAA]);
         t.finish().unwrap_or_else(|e| panic!("{e}"));
     }
@@ -112,7 +128,8 @@ mod tests {
     #[test]
     fn other_status_words_are_returned_not_errors() {
         let mut t = Transcript::from_hex(&[("00A4040C07A0000002471001", "6A82")]);
-        let cmd = Command::new(0, 0xA4, 4, 0x0C).with_data(hex::decode("A0000002471001").unwrap_or_default());
+        let cmd = Command::new(0, 0xA4, 4, 0x0C)
+            .with_data(hex::decode("A0000002471001").unwrap_or_default());
         let r = exchange(&mut t, &cmd).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.sw, StatusWord::FILE_NOT_FOUND);
         t.finish().unwrap_or_else(|e| panic!("{e}"));
@@ -121,7 +138,10 @@ mod tests {
     #[test]
     fn transport_errors_pass_through() {
         let mut t = Transcript::new(vec![]).then_fail(TransportError::CardRemoved);
-        assert_eq!(exchange(&mut t, &read(4)), Err(ApduError::Transport(TransportError::CardRemoved)));
+        assert_eq!(
+            exchange(&mut t, &read(4)),
+            Err(ApduError::Transport(TransportError::CardRemoved))
+        );
     }
 
     #[test]
@@ -132,6 +152,9 @@ mod tests {
                 Ok(vec![0x61, 0x01])
             }
         }
-        assert_eq!(exchange(&mut Endless, &read(1)), Err(ApduError::TooManyRounds(MAX_ROUNDS)));
+        assert_eq!(
+            exchange(&mut Endless, &read(1)),
+            Err(ApduError::TooManyRounds(MAX_ROUNDS))
+        );
     }
 }

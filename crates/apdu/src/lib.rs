@@ -19,7 +19,9 @@ pub mod tlv;
 mod transcript;
 mod transport;
 
-pub use command::{Command, LengthEncoding, MAX_EXTENDED_DATA, MAX_EXTENDED_NE, MAX_SHORT_DATA, MAX_SHORT_NE};
+pub use command::{
+    Command, LengthEncoding, MAX_EXTENDED_DATA, MAX_EXTENDED_NE, MAX_SHORT_DATA, MAX_SHORT_NE,
+};
 pub use counting::{Counting, Meter, TransferStats};
 pub use error::ApduError;
 pub use exchange::{ExchangeExt, exchange};

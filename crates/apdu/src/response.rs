@@ -14,19 +14,30 @@ pub struct Response {
 impl Response {
     /// A response with data and a status word.
     pub fn new(data: impl Into<Vec<u8>>, sw: StatusWord) -> Self {
-        Self { data: data.into(), sw }
+        Self {
+            data: data.into(),
+            sw,
+        }
     }
 
     /// A response with no data.
     pub const fn status(sw: StatusWord) -> Self {
-        Self { data: Vec::new(), sw }
+        Self {
+            data: Vec::new(),
+            sw,
+        }
     }
 
     /// Splits the raw bytes of a response into data and status word.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ApduError> {
         match bytes {
-            [data @ .., sw1, sw2] => Ok(Self { data: data.to_vec(), sw: StatusWord::from_bytes(*sw1, *sw2) }),
-            _ => Err(ApduError::MalformedResponse("fewer than the 2 status bytes")),
+            [data @ .., sw1, sw2] => Ok(Self {
+                data: data.to_vec(),
+                sw: StatusWord::from_bytes(*sw1, *sw2),
+            }),
+            _ => Err(ApduError::MalformedResponse(
+                "fewer than the 2 status bytes",
+            )),
         }
     }
 

@@ -74,7 +74,11 @@ impl StatusWord {
     /// §5.3.4); xx = 00 means 256 or more.
     pub const fn bytes_remaining(self) -> Option<usize> {
         if self.sw1() == 0x61 {
-            Some(if self.sw2() == 0 { 256 } else { self.sw2() as usize })
+            Some(if self.sw2() == 0 {
+                256
+            } else {
+                self.sw2() as usize
+            })
         } else {
             None
         }
@@ -83,7 +87,11 @@ impl StatusWord {
     /// 6Cxx: wrong Le, `Some(n)` is the exact length to ask for instead (xx = 00 means 256).
     pub const fn exact_length(self) -> Option<usize> {
         if self.sw1() == 0x6C {
-            Some(if self.sw2() == 0 { 256 } else { self.sw2() as usize })
+            Some(if self.sw2() == 0 {
+                256
+            } else {
+                self.sw2() as usize
+            })
         } else {
             None
         }
@@ -131,8 +139,14 @@ impl StatusWord {
             return fixed.to_string();
         }
         match self.sw1() {
-            0x61 => format!("{} more response bytes available (GET RESPONSE)", self.bytes_remaining().unwrap_or(0)),
-            0x6C => format!("wrong Le: exactly {} bytes available", self.exact_length().unwrap_or(0)),
+            0x61 => format!(
+                "{} more response bytes available (GET RESPONSE)",
+                self.bytes_remaining().unwrap_or(0)
+            ),
+            0x6C => format!(
+                "wrong Le: exactly {} bytes available",
+                self.exact_length().unwrap_or(0)
+            ),
             0x63 if self.sw2() & 0xF0 == 0xC0 => {
                 format!("verification failed: {} tries left", self.sw2() & 0x0F)
             }
@@ -168,10 +182,22 @@ mod tests {
     #[test]
     fn meanings_of_common_words() {
         assert_eq!(StatusWord::SUCCESS.meaning(), "success");
-        assert_eq!(StatusWord(0x6A82).meaning(), "file or application not found");
-        assert_eq!(StatusWord(0x6110).meaning(), "16 more response bytes available (GET RESPONSE)");
-        assert_eq!(StatusWord(0x6C00).meaning(), "wrong Le: exactly 256 bytes available");
-        assert_eq!(StatusWord(0x63C2).meaning(), "verification failed: 2 tries left");
+        assert_eq!(
+            StatusWord(0x6A82).meaning(),
+            "file or application not found"
+        );
+        assert_eq!(
+            StatusWord(0x6110).meaning(),
+            "16 more response bytes available (GET RESPONSE)"
+        );
+        assert_eq!(
+            StatusWord(0x6C00).meaning(),
+            "wrong Le: exactly 256 bytes available"
+        );
+        assert_eq!(
+            StatusWord(0x63C2).meaning(),
+            "verification failed: 2 tries left"
+        );
         assert_eq!(StatusWord(0x1234).meaning(), "unknown status word");
     }
 
@@ -182,7 +208,10 @@ mod tests {
         assert_eq!(StatusWord(0x9000).bytes_remaining(), None);
         assert_eq!(StatusWord(0x6C10).exact_length(), Some(16));
         assert_eq!(StatusWord(0x6700).exact_length(), None);
-        assert_eq!(StatusWord::from_bytes(0x6A, 0x82), StatusWord::FILE_NOT_FOUND);
+        assert_eq!(
+            StatusWord::from_bytes(0x6A, 0x82),
+            StatusWord::FILE_NOT_FOUND
+        );
         assert_eq!(StatusWord::FILE_NOT_FOUND.to_bytes(), [0x6A, 0x82]);
         assert_eq!(StatusWord::FILE_NOT_FOUND.to_string(), "6A82");
     }

@@ -47,7 +47,9 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, HeaderError> {
     let mut i = 1;
     if first & 0x1F == 0x1F {
         loop {
-            let b = *bytes.get(i).ok_or(HeaderError::Incomplete { needed: i + 2 })?;
+            let b = *bytes
+                .get(i)
+                .ok_or(HeaderError::Incomplete { needed: i + 2 })?;
             tag = (tag << 8) | b as u32;
             i += 1;
             if b & 0x80 == 0 {
@@ -58,19 +60,29 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, HeaderError> {
             }
         }
     }
-    let l = *bytes.get(i).ok_or(HeaderError::Incomplete { needed: i + 1 })?;
+    let l = *bytes
+        .get(i)
+        .ok_or(HeaderError::Incomplete { needed: i + 1 })?;
     i += 1;
     let value_len = match l {
         0..=0x7F => l as usize,
         0x81..=0x84 => {
             let n = (l & 0x7F) as usize;
-            let len_bytes = bytes.get(i..i + n).ok_or(HeaderError::Incomplete { needed: i + n })?;
+            let len_bytes = bytes
+                .get(i..i + n)
+                .ok_or(HeaderError::Incomplete { needed: i + n })?;
             i += n;
-            len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize)
+            len_bytes
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | *b as usize)
         }
         _ => return Err(HeaderError::Invalid(i - 1)),
     };
-    Ok(Header { tag, header_len: i, value_len })
+    Ok(Header {
+        tag,
+        header_len: i,
+        value_len,
+    })
 }
 
 #[cfg(test)]
@@ -79,13 +91,46 @@ mod tests {
 
     #[test]
     fn headers() {
-        assert_eq!(decode_header(&[0x60, 0x16]), Ok(Header { tag: 0x60, header_len: 2, value_len: 0x16 }));
-        assert_eq!(decode_header(&[0x77, 0x82, 0x07, 0xD0, 0x30]), Ok(Header { tag: 0x77, header_len: 4, value_len: 2000 }));
-        assert_eq!(decode_header(&[0x5F, 0x1F, 0x81, 0x90]), Ok(Header { tag: 0x5F1F, header_len: 4, value_len: 0x90 }));
-        assert_eq!(decode_header(&[0x7F, 0x61, 0x83, 0x01, 0x00, 0x00]).map(|h| h.total_len()), Ok(6 + 65_536));
-        assert_eq!(decode_header(&[0x77, 0x82, 0x07]), Err(HeaderError::Incomplete { needed: 4 }));
-        assert_eq!(decode_header(&[]), Err(HeaderError::Incomplete { needed: 2 }));
+        assert_eq!(
+            decode_header(&[0x60, 0x16]),
+            Ok(Header {
+                tag: 0x60,
+                header_len: 2,
+                value_len: 0x16
+            })
+        );
+        assert_eq!(
+            decode_header(&[0x77, 0x82, 0x07, 0xD0, 0x30]),
+            Ok(Header {
+                tag: 0x77,
+                header_len: 4,
+                value_len: 2000
+            })
+        );
+        assert_eq!(
+            decode_header(&[0x5F, 0x1F, 0x81, 0x90]),
+            Ok(Header {
+                tag: 0x5F1F,
+                header_len: 4,
+                value_len: 0x90
+            })
+        );
+        assert_eq!(
+            decode_header(&[0x7F, 0x61, 0x83, 0x01, 0x00, 0x00]).map(|h| h.total_len()),
+            Ok(6 + 65_536)
+        );
+        assert_eq!(
+            decode_header(&[0x77, 0x82, 0x07]),
+            Err(HeaderError::Incomplete { needed: 4 })
+        );
+        assert_eq!(
+            decode_header(&[]),
+            Err(HeaderError::Incomplete { needed: 2 })
+        );
         assert_eq!(decode_header(&[0x30, 0x80]), Err(HeaderError::Invalid(1)));
-        assert_eq!(decode_header(&[0x5F, 0x81, 0x81, 0x81, 0x01]), Err(HeaderError::Invalid(3)));
+        assert_eq!(
+            decode_header(&[0x5F, 0x81, 0x81, 0x81, 0x01]),
+            Err(HeaderError::Invalid(3))
+        );
     }
 }

@@ -48,13 +48,22 @@ pub struct Transcript {
 impl Transcript {
     /// A transcript of (command, response) pairs.
     pub fn new(steps: Vec<(Vec<u8>, Vec<u8>)>) -> Self {
-        Self { steps: steps.into(), step: 0, failure: None, then: None, finished: false }
+        Self {
+            steps: steps.into(),
+            step: 0,
+            failure: None,
+            then: None,
+            finished: false,
+        }
     }
 
     /// A transcript from hexadecimal (command, response) pairs; panics on bad hex, as it is
     /// meant for test code.
     pub fn from_hex(steps: &[(&str, &str)]) -> Self {
-        let decode = |s: &str| hex::decode(s.replace(' ', "")).unwrap_or_else(|e| panic!("bad hex {s:?} in transcript: {e}"));
+        let decode = |s: &str| {
+            hex::decode(s.replace(' ', ""))
+                .unwrap_or_else(|e| panic!("bad hex {s:?} in transcript: {e}"))
+        };
         Self::new(steps.iter().map(|(c, r)| (decode(c), decode(r))).collect())
     }
 
@@ -78,7 +87,10 @@ impl Transcript {
             return Err(f);
         }
         match self.steps.front() {
-            Some((c, _)) => Err(TranscriptError::Leftover(self.steps.len(), hex::encode_upper(c))),
+            Some((c, _)) => Err(TranscriptError::Leftover(
+                self.steps.len(),
+                hex::encode_upper(c),
+            )),
             None => Ok(()),
         }
     }
@@ -90,12 +102,19 @@ impl CardTransaction for Transcript {
         self.step += 1;
         let failure = match self.steps.pop_front() {
             Some((expected, response)) if expected == command => return Ok(response),
-            Some((expected, _)) => TranscriptError::Unexpected { step, expected: hex::encode_upper(expected), got: hex::encode_upper(command) },
+            Some((expected, _)) => TranscriptError::Unexpected {
+                step,
+                expected: hex::encode_upper(expected),
+                got: hex::encode_upper(command),
+            },
             None => {
                 if let Some(e) = self.then.take() {
                     return Err(e);
                 }
-                TranscriptError::Extra { step, got: hex::encode_upper(command) }
+                TranscriptError::Extra {
+                    step,
+                    got: hex::encode_upper(command),
+                }
             }
         };
         let message = failure.to_string();
@@ -106,8 +125,15 @@ impl CardTransaction for Transcript {
 
 impl Drop for Transcript {
     fn drop(&mut self) {
-        if !self.finished && !std::thread::panicking() && (self.failure.is_some() || !self.steps.is_empty()) {
-            panic!("transcript dropped without finish(): {:?} / {} step(s) left", self.failure, self.steps.len());
+        if !self.finished
+            && !std::thread::panicking()
+            && (self.failure.is_some() || !self.steps.is_empty())
+        {
+            panic!(
+                "transcript dropped without finish(): {:?} / {} step(s) left",
+                self.failure,
+                self.steps.len()
+            );
         }
     }
 }
@@ -120,21 +146,30 @@ mod tests {
     fn unexpected_command_fails() {
         let mut t = Transcript::from_hex(&[("00A4040C00", "9000")]);
         assert!(t.transmit(&[0, 0xB0, 0, 0, 1]).is_err());
-        assert!(matches!(t.finish(), Err(TranscriptError::Unexpected { step: 0, .. })));
+        assert!(matches!(
+            t.finish(),
+            Err(TranscriptError::Unexpected { step: 0, .. })
+        ));
     }
 
     #[test]
     fn extra_command_fails() {
         let mut t = Transcript::from_hex(&[]);
         assert!(t.transmit(&[0, 0xB0, 0, 0, 1]).is_err());
-        assert!(matches!(t.finish(), Err(TranscriptError::Extra { step: 0, .. })));
+        assert!(matches!(
+            t.finish(),
+            Err(TranscriptError::Extra { step: 0, .. })
+        ));
     }
 
     #[test]
     fn leftover_command_fails() {
         let mut t = Transcript::from_hex(&[("00B0000001", "009000"), ("00B0000101", "019000")]);
         assert_eq!(t.transmit(&[0, 0xB0, 0, 0, 1]), Ok(vec![0, 0x90, 0]));
-        assert_eq!(t.finish(), Err(TranscriptError::Leftover(1, "00B0000101".into())));
+        assert_eq!(
+            t.finish(),
+            Err(TranscriptError::Leftover(1, "00B0000101".into()))
+        );
     }
 
     #[test]

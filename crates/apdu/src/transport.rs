@@ -6,7 +6,9 @@
 #[non_exhaustive]
 pub enum TransportError {
     /// The PC/SC service is not running or not reachable.
-    #[error("the smart-card service is not running: start it (Linux: `sudo systemctl start pcscd`, Windows: the \"Smart Card\" service)")]
+    #[error(
+        "the smart-card service is not running: start it (Linux: `sudo systemctl start pcscd`, Windows: the \"Smart Card\" service)"
+    )]
     NoService,
     /// No reader is connected, or the named reader does not exist (any more).
     #[error("no such reader{}: check that the reader is plugged in", .0.as_deref().map(|n| format!(" \"{n}\"")).unwrap_or_default())]
@@ -36,7 +38,9 @@ pub enum TransportError {
     #[error("the card does not respond: place it flat on the reader and try again")]
     Unresponsive,
     /// The reader or driver refused an APDU of this size (for example extended length).
-    #[error("the reader refused a command of {0} bytes (its driver may not support extended length)")]
+    #[error(
+        "the reader refused a command of {0} bytes (its driver may not support extended length)"
+    )]
     CommandTooLong(usize),
     /// Any other failure, with the backend's code and description.
     #[error("reader error {code:#010X}: {message}")]

@@ -17,6 +17,16 @@ pub trait SimCard: Send {
     fn process(&mut self, command: &[u8]) -> Vec<u8>;
 }
 
+/// A transaction straight to a simulated card, in the same process: for unit tests, counts and
+/// the demo, where no pcscd is involved.
+pub struct InProcess<'a, C: SimCard + ?Sized>(pub &'a mut C);
+
+impl<C: SimCard + ?Sized> apdu::CardTransaction for InProcess<'_, C> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, apdu::TransportError> {
+        Ok(self.0.process(command))
+    }
+}
+
 /// The largest data field the simulator sends in one response: the vpcd protocol frames a
 /// message with a 2-byte length, so data plus status word must fit in 65535 bytes.
 pub const MAX_RESPONSE_DATA: usize = 65_535 - 2;
@@ -49,12 +59,22 @@ pub struct ElementaryFile {
 impl ElementaryFile {
     /// A file anyone may read.
     pub fn free(fid: u16, sfi: u8, data: Vec<u8>) -> Self {
-        Self { fid, sfi: Some(sfi), data, access: FileAccess::Free }
+        Self {
+            fid,
+            sfi: Some(sfi),
+            data,
+            access: FileAccess::Free,
+        }
     }
 
     /// A file readable under secure messaging only.
     pub fn protected(fid: u16, sfi: u8, data: Vec<u8>) -> Self {
-        Self { fid, sfi: Some(sfi), data, access: FileAccess::SecureMessaging }
+        Self {
+            fid,
+            sfi: Some(sfi),
+            data,
+            access: FileAccess::SecureMessaging,
+        }
     }
 }
 
@@ -129,8 +149,19 @@ pub struct Iso7816Card {
 
 impl Iso7816Card {
     /// A card with master-file EFs and applications.
-    pub fn new(options: CardOptions, mf_files: Vec<ElementaryFile>, apps: Vec<Application>) -> Self {
-        Self { options, mf_files, apps, df: Df::Master, ef: None, secure: false }
+    pub fn new(
+        options: CardOptions,
+        mf_files: Vec<ElementaryFile>,
+        apps: Vec<Application>,
+    ) -> Self {
+        Self {
+            options,
+            mf_files,
+            apps,
+            df: Df::Master,
+            ef: None,
+            secure: false,
+        }
     }
 
     /// The card's options.
@@ -155,7 +186,10 @@ impl Iso7816Card {
             None => &self.mf_files,
             Some(aid) => &self.apps.iter().find(|a| a.aid == aid)?.files,
         };
-        files.iter().find(|f| f.fid == fid).map(|f| f.data.as_slice())
+        files
+            .iter()
+            .find(|f| f.fid == fid)
+            .map(|f| f.data.as_slice())
     }
 
     /// Processes one decoded command received inside a secure-messaging session (`secure`) or
@@ -217,7 +251,9 @@ impl Iso7816Card {
         }
         let uid = &self.options.uid;
         match cmd.ne() {
-            Some(ne) if ne < 256 && ne < uid.len() => Response::status(StatusWord::from_bytes(0x6C, uid.len() as u8)),
+            Some(ne) if ne < 256 && ne < uid.len() => {
+                Response::status(StatusWord::from_bytes(0x6C, uid.len() as u8))
+            }
             _ => Response::new(uid.clone(), StatusWord::SUCCESS),
         }
     }
@@ -241,7 +277,9 @@ impl Iso7816Card {
                 None => Response::status(StatusWord::FILE_NOT_FOUND),
             },
             0x00 | 0x02 => {
-                let [hi, lo] = data else { return Response::status(StatusWord::WRONG_DATA) };
+                let [hi, lo] = data else {
+                    return Response::status(StatusWord::WRONG_DATA);
+                };
                 let fid = u16::from_be_bytes([*hi, *lo]);
                 if fid == 0x3F00 || (cmd.p1 == 0x00 && data.is_empty()) {
                     if self.options.refuse_select_mf {
@@ -271,7 +309,10 @@ impl Iso7816Card {
         {
             return Some(Ef::App(a, i));
         }
-        self.mf_files.iter().position(|f| f.fid == fid).map(Ef::Master)
+        self.mf_files
+            .iter()
+            .position(|f| f.fid == fid)
+            .map(Ef::Master)
     }
 
     fn find_sfi(&self, sfi: u8) -> Option<Ef> {
@@ -280,7 +321,10 @@ impl Iso7816Card {
         {
             return Some(Ef::App(a, i));
         }
-        self.mf_files.iter().position(|f| f.sfi == Some(sfi)).map(Ef::Master)
+        self.mf_files
+            .iter()
+            .position(|f| f.sfi == Some(sfi))
+            .map(Ef::Master)
     }
 
     fn ef_file(&self, ef: Ef) -> &ElementaryFile {
@@ -339,15 +383,23 @@ impl Iso7816Card {
         } else {
             self.find_fid(u16::from_be_bytes([cmd.p1, cmd.p2]))
         };
-        let Some(ef) = ef else { return Response::status(StatusWord::FILE_NOT_FOUND) };
+        let Some(ef) = ef else {
+            return Response::status(StatusWord::FILE_NOT_FOUND);
+        };
         self.ef = Some(ef);
         let offset = match cmd.data() {
-            [0x54, n, rest @ ..] if *n as usize == rest.len() && (1..=3).contains(n) => rest.iter().fold(0usize, |a, b| (a << 8) | *b as usize),
+            [0x54, n, rest @ ..] if *n as usize == rest.len() && (1..=3).contains(n) => {
+                rest.iter().fold(0usize, |a, b| (a << 8) | *b as usize)
+            }
             _ => return Response::status(StatusWord::WRONG_DATA),
         };
         // The DO'53 header takes up to 4 bytes of the response.
         let ne = cmd.ne().map(|n| n.saturating_sub(4).max(1));
-        let ne = if self.options.exact_le { Some(self.ef_data(ef).len().saturating_sub(offset).min(256)) } else { ne };
+        let ne = if self.options.exact_le {
+            Some(self.ef_data(ef).len().saturating_sub(offset).min(256))
+        } else {
+            ne
+        };
         match self.slice(ef, offset, ne) {
             Ok((data, sw)) => {
                 let mut out = vec![0x53];
@@ -363,7 +415,12 @@ impl Iso7816Card {
         }
     }
 
-    fn slice(&self, ef: Ef, offset: usize, ne: Option<usize>) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+    fn slice(
+        &self,
+        ef: Ef,
+        offset: usize,
+        ne: Option<usize>,
+    ) -> Result<(Vec<u8>, StatusWord), StatusWord> {
         self.check_access(ef)?;
         let data = self.ef_data(ef);
         if offset > data.len() || (offset == data.len() && !data.is_empty()) {
@@ -381,9 +438,16 @@ impl Iso7816Card {
                 return Err(StatusWord::from_bytes(0x6C, (exact % 256) as u8));
             }
         }
-        let want = ne.unwrap_or(256).min(self.options.response_cap).min(MAX_RESPONSE_DATA);
+        let want = ne
+            .unwrap_or(256)
+            .min(self.options.response_cap)
+            .min(MAX_RESPONSE_DATA);
         let n = want.min(available);
-        let sw = if n < want && ne.is_some_and(|ne| ne < 65_536 && ne != 256) { StatusWord::END_OF_FILE } else { StatusWord::SUCCESS };
+        let sw = if n < want && ne.is_some_and(|ne| ne < 65_536 && ne != 256) {
+            StatusWord::END_OF_FILE
+        } else {
+            StatusWord::SUCCESS
+        };
         Ok((data[offset..offset + n].to_vec(), sw))
     }
 }
@@ -427,7 +491,11 @@ mod tests {
         let big: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
         Iso7816Card::new(
             CardOptions::default(),
-            vec![ElementaryFile::free(0x011C, 0x1C, vec![0x31, 0x02, 0xAA, 0xBB])],
+            vec![ElementaryFile::free(
+                0x011C,
+                0x1C,
+                vec![0x31, 0x02, 0xAA, 0xBB],
+            )],
             vec![Application {
                 aid: hex::decode("A0000002471001").unwrap(),
                 files: vec![
@@ -446,19 +514,38 @@ mod tests {
     #[test]
     fn select_and_read() {
         let mut c = card();
-        assert_eq!(run(&mut c, "00A4000C023F00"), "6D00", "SELECT MF is refused like on the CCCD");
-        assert_eq!(run(&mut c, "00B09C0004"), "3102AABB9000", "EF.CardAccess by SFI from the MF");
+        assert_eq!(
+            run(&mut c, "00A4000C023F00"),
+            "6D00",
+            "SELECT MF is refused like on the CCCD"
+        );
+        assert_eq!(
+            run(&mut c, "00B09C0004"),
+            "3102AABB9000",
+            "EF.CardAccess by SFI from the MF"
+        );
         assert_eq!(run(&mut c, "00A4040C07A0000002471002"), "6A82");
         assert_eq!(run(&mut c, "00A4040C07A0000002471001"), "9000");
-        assert_eq!(run(&mut c, "00A4040007A0000002471001"), "6F098407A00000024710019000");
+        assert_eq!(
+            run(&mut c, "00A4040007A0000002471001"),
+            "6F098407A00000024710019000"
+        );
         assert_eq!(run(&mut c, "00B0000004"), "6986", "no current EF");
         assert_eq!(run(&mut c, "00A4020C02011E"), "9000");
         assert_eq!(run(&mut c, "00B0000004"), "000102039000");
         assert_eq!(run(&mut c, "00B0006004"), "606162639000");
-        assert_eq!(run(&mut c, "00B0006008"), "606162636282", "short file end: 6282");
+        assert_eq!(
+            run(&mut c, "00B0006008"),
+            "606162636282",
+            "short file end: 6282"
+        );
         assert_eq!(run(&mut c, "00B0006400"), "6B00", "offset at the end");
         assert_eq!(run(&mut c, "00B09E0002"), "00019000");
-        assert_eq!(run(&mut c, "00A4020C02011C"), "9000", "MF EF reachable from the application");
+        assert_eq!(
+            run(&mut c, "00A4020C02011C"),
+            "9000",
+            "MF EF reachable from the application"
+        );
         assert_eq!(run(&mut c, "00A4020C020199"), "6A82");
         assert_eq!(run(&mut c, "00CA000000"), "6D00");
         assert_eq!(run(&mut c, "80B0000001"), "6E00");
@@ -470,16 +557,36 @@ mod tests {
     fn extended_and_odd_reads() {
         let mut c = card();
         let mut tx = Direct(&mut c);
-        assert!(tx.exchange(&Command::new(0, 0xA4, 4, 0x0C).with_data(hex::decode("A0000002471001").unwrap())).unwrap().is_success());
-        let r = tx.exchange(&Command::new(0, 0xB0, 0x82, 0).with_ne(65_536)).unwrap();
+        assert!(
+            tx.exchange(
+                &Command::new(0, 0xA4, 4, 0x0C).with_data(hex::decode("A0000002471001").unwrap())
+            )
+            .unwrap()
+            .is_success()
+        );
+        let r = tx
+            .exchange(&Command::new(0, 0xB0, 0x82, 0).with_ne(65_536))
+            .unwrap();
         assert_eq!(r.data.len(), 40_000);
         assert!(r.is_success());
         // Odd INS: offset 35000 > 32767, in a DO'54.
-        let r = tx.exchange(&Command::new(0, 0xB1, 0, 0).with_data(vec![0x54, 0x02, 0x88, 0xB8]).with_ne(104)).unwrap();
+        let r = tx
+            .exchange(
+                &Command::new(0, 0xB1, 0, 0)
+                    .with_data(vec![0x54, 0x02, 0x88, 0xB8])
+                    .with_ne(104),
+            )
+            .unwrap();
         assert!(r.is_success());
         assert_eq!(&r.data[..2], &[0x53, 100]);
         assert_eq!(r.data[2], (35_000u32 % 251) as u8);
-        let r = tx.exchange(&Command::new(0, 0xB1, 0, 0).with_data(vec![0x54, 0x03, 0x00, 0x9C, 0x3F]).with_ne(65_536)).unwrap();
+        let r = tx
+            .exchange(
+                &Command::new(0, 0xB1, 0, 0)
+                    .with_data(vec![0x54, 0x03, 0x00, 0x9C, 0x3F])
+                    .with_ne(65_536),
+            )
+            .unwrap();
         assert_eq!(r.data, vec![0x53, 0x01, (39_999u32 % 251) as u8]);
     }
 
@@ -488,7 +595,10 @@ mod tests {
         let mut c = card();
         run(&mut c, "00A4040C07A0000002471001");
         assert_eq!(run(&mut c, "00B0810000"), "6982");
-        let r = c.process_with_access(&Command::from_bytes(&hex::decode("00B0810000").unwrap()).unwrap(), true);
+        let r = c.process_with_access(
+            &Command::from_bytes(&hex::decode("00B0810000").unwrap()).unwrap(),
+            true,
+        );
         assert_eq!(r.to_bytes(), vec![0x61, 0x01, 0x00, 0x90, 0x00]);
     }
 
@@ -503,8 +613,15 @@ mod tests {
         c.options_mut().exact_le = true;
         assert_eq!(run(&mut c, "00B09E0000"), "6C64", "100 bytes left: 6C64");
         assert_eq!(run(&mut c, "00B0005000"), "6C14");
-        assert_eq!(run(&mut c, "00B0005014"), format!("{}9000", hex::encode_upper((80..100).collect::<Vec<u8>>())));
-        assert_eq!(run(&mut c, "00B0820010"), "6C00", "a big file: 256 at a time");
+        assert_eq!(
+            run(&mut c, "00B0005014"),
+            format!("{}9000", hex::encode_upper((80..100).collect::<Vec<u8>>()))
+        );
+        assert_eq!(
+            run(&mut c, "00B0820010"),
+            "6C00",
+            "a big file: 256 at a time"
+        );
     }
 
     #[test]
@@ -517,7 +634,11 @@ mod tests {
     #[test]
     fn responses_fit_the_vpcd_frame() {
         let data = vec![7u8; 70_000];
-        let mut c = Iso7816Card::new(CardOptions::default(), vec![ElementaryFile::free(0x0101, 1, data)], vec![]);
+        let mut c = Iso7816Card::new(
+            CardOptions::default(),
+            vec![ElementaryFile::free(0x0101, 1, data)],
+            vec![],
+        );
         let out = c.process(&[0, 0xB0, 0x81, 0, 0, 0, 0]);
         assert_eq!(out.len(), 65_535);
         assert_eq!(&out[out.len() - 2..], &[0x90, 0x00]);
@@ -528,7 +649,9 @@ mod tests {
         let mut c = card();
         for len in 0..12 {
             for seed in 0..64u8 {
-                let cmd: Vec<u8> = (0..len).map(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 17)).collect();
+                let cmd: Vec<u8> = (0..len)
+                    .map(|i| seed.wrapping_mul(31).wrapping_add(i as u8 * 17))
+                    .collect();
                 let r = c.process(&cmd);
                 assert!(r.len() >= 2);
             }

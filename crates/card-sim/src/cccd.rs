@@ -3,10 +3,10 @@
 //! `icao9303`, with the quirks a test can switch on.
 
 use apdu::{Command, LengthEncoding, Response, StatusWord};
+use icao9303::bac;
 use icao9303::bac::card_external_authenticate;
 use icao9303::pace::{CardPace, PaceAlgorithm, PaceCurve};
 use icao9303::sm::CardSecureMessaging;
-use icao9303::bac;
 use rand_core::{OsRng, RngCore, TryRngCore};
 use zeroize::Zeroizing;
 
@@ -52,13 +52,24 @@ pub struct VirtualCccd {
 impl VirtualCccd {
     /// A chip with these files, holder data and access mode. `extended` false makes it refuse
     /// extended-length APDUs with 6700, as seen through a reader that cannot carry them.
-    pub fn new(mut fs: Iso7816Card, identity: CardIdentity, mode: AccessMode, extended: bool) -> Self {
+    pub fn new(
+        mut fs: Iso7816Card,
+        identity: CardIdentity,
+        mode: AccessMode,
+        extended: bool,
+    ) -> Self {
         if mode == AccessMode::Bac {
             fs.remove_file(None, 0x011C);
         }
         fs.options_mut().extended_length = true;
         fs.options_mut().refuse_select_mf = true;
-        Self { fs, identity, mode, extended, session: Session::Closed }
+        Self {
+            fs,
+            identity,
+            mode,
+            extended,
+            session: Session::Closed,
+        }
     }
 
     /// The file system.
@@ -107,10 +118,16 @@ impl VirtualCccd {
             }
             rest = &tail[n..];
         }
-        let Some(algorithm) = oid.and_then(PaceAlgorithm::from_oid) else { return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND) };
+        let Some(algorithm) = oid.and_then(PaceAlgorithm::from_oid) else {
+            return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND);
+        };
         let password: Zeroizing<Vec<u8>> = match pwd_ref {
             Some(0x02) => Zeroizing::new(self.identity.can.as_bytes().to_vec()),
-            Some(0x01) => match self.identity.mrz_info().and_then(|m| m.pace_password().ok()) {
+            Some(0x01) => match self
+                .identity
+                .mrz_info()
+                .and_then(|m| m.pace_password().ok())
+            {
                 Some(p) => p,
                 None => return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND),
             },
@@ -118,7 +135,10 @@ impl VirtualCccd {
         };
         match CardPace::new(algorithm, PaceCurve::BrainpoolP256r1, &password) {
             Ok(p) => {
-                self.session = Session::Pace { pace: Box::new(p), step: 0 };
+                self.session = Session::Pace {
+                    pace: Box::new(p),
+                    step: 0,
+                };
                 Response::status(StatusWord::SUCCESS)
             }
             Err(_) => Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND),
@@ -126,7 +146,9 @@ impl VirtualCccd {
     }
 
     fn general_authenticate(&mut self, cmd: &Command) -> Response {
-        let Session::Pace { pace, step } = &mut self.session else { return Response::status(StatusWord::CONDITIONS_NOT_SATISFIED) };
+        let Session::Pace { pace, step } = &mut self.session else {
+            return Response::status(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
         let mut rng = OsRng.unwrap_err();
         let last = cmd.cla & 0x10 == 0;
         let result = match (*step, last) {
@@ -180,8 +202,16 @@ impl VirtualCccd {
         if self.mode == AccessMode::Pace {
             return Response::status(StatusWord::INS_NOT_SUPPORTED);
         }
-        let Session::BacChallenge(rnd_ic) = self.session else { return self.fail(StatusWord::CONDITIONS_NOT_SATISFIED) };
-        let Some(keys) = self.identity.mrz_info().and_then(|m| bac::derive_bac_keys(&m).ok()) else { return self.fail(StatusWord::UNKNOWN_ERROR) };
+        let Session::BacChallenge(rnd_ic) = self.session else {
+            return self.fail(StatusWord::CONDITIONS_NOT_SATISFIED);
+        };
+        let Some(keys) = self
+            .identity
+            .mrz_info()
+            .and_then(|m| bac::derive_bac_keys(&m).ok())
+        else {
+            return self.fail(StatusWord::UNKNOWN_ERROR);
+        };
         let mut k_ic = Zeroizing::new([0u8; 16]);
         OsRng.unwrap_err().fill_bytes(k_ic.as_mut());
         match card_external_authenticate(&keys, &rnd_ic, &k_ic, cmd.data()) {
@@ -214,7 +244,9 @@ impl VirtualCccd {
         } else {
             let cap = self.fs.options().response_cap;
             self.fs.options_mut().response_cap = cap.min(SM_RESPONSE_CAP);
-            let r = self.fs.process_with_access(&plain.with_encoding(LengthEncoding::Auto), true);
+            let r = self
+                .fs
+                .process_with_access(&plain.with_encoding(LengthEncoding::Auto), true);
             self.fs.options_mut().response_cap = cap;
             r
         };
@@ -244,7 +276,9 @@ impl SimCard for VirtualCccd {
     }
 
     fn process(&mut self, raw: &[u8]) -> Vec<u8> {
-        let Ok(cmd) = Command::from_bytes(raw) else { return StatusWord::WRONG_LENGTH.to_bytes().to_vec() };
+        let Ok(cmd) = Command::from_bytes(raw) else {
+            return StatusWord::WRONG_LENGTH.to_bytes().to_vec();
+        };
         if cmd.cla == 0xFF {
             return self.fs.process_command(&cmd).to_bytes();
         }

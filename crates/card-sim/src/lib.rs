@@ -16,7 +16,12 @@ mod simulator;
 pub mod vpcd;
 
 pub use atr::contactless_atr;
-pub use card::{Application, CardOptions, ElementaryFile, FileAccess, Iso7816Card, MAX_RESPONSE_DATA, SimCard};
+pub use card::{
+    Application, CardOptions, ElementaryFile, FileAccess, InProcess, Iso7816Card,
+    MAX_RESPONSE_DATA, SimCard,
+};
 pub use cccd::{AccessMode, SM_RESPONSE_CAP, VirtualCccd};
-pub use profile::{CCCD_CARD_ACCESS, CardIdentity, CccdOptions, EMRTD_AID, cccd_files, default_card, default_cccd};
+pub use profile::{
+    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, EMRTD_AID, cccd_files, default_card, default_cccd,
+};
 pub use simulator::{Control, SimError, Simulator, SimulatorStatus};

@@ -11,8 +11,10 @@ pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 /// `id-CA-ECDH-AES-CBC-CMAC-128` v1, PACE `id-PACE-ECDH-GM-AES-CBC-CMAC-128` v2 with
 /// standardized domain parameters 13 (brainpoolP256r1).
 pub const CCCD_CARD_ACCESS: [u8; 54] = [
-    0x31, 0x34, 0x30, 0x0d, 0x06, 0x08, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02, 0x02, 0x02, 0x02, 0x01, 0x01, 0x30, 0x0f, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02,
-    0x02, 0x03, 0x02, 0x02, 0x02, 0x01, 0x01, 0x30, 0x12, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02, 0x02, 0x01, 0x02, 0x02, 0x01, 0x0d,
+    0x31, 0x34, 0x30, 0x0d, 0x06, 0x08, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02, 0x02, 0x02, 0x02, 0x01,
+    0x01, 0x30, 0x0f, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02, 0x02,
+    0x01, 0x01, 0x30, 0x12, 0x06, 0x0a, 0x04, 0x00, 0x7f, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02,
+    0x02, 0x01, 0x02, 0x02, 0x01, 0x0d,
 ];
 
 /// What is printed on a (fictional) card and keys its chip: the 12-digit ID, the CAN, the MRZ
@@ -39,14 +41,26 @@ impl CardIdentity {
     ///
     /// `dob` and `expiry` are `YYMMDD`; `sex` is `M` or `F`; `name_mrz` is the MRZ name field
     /// (`SURNAME<<GIVEN<NAMES`); `qr` the QR text printed on the card.
-    pub fn cccd(id_number: &str, dob: &str, sex: char, expiry: &str, name_mrz: &str, qr: &str) -> Self {
+    pub fn cccd(
+        id_number: &str,
+        dob: &str,
+        sex: char,
+        expiry: &str,
+        name_mrz: &str,
+        qr: &str,
+    ) -> Self {
         let doc = &id_number[3..];
         let cd = |s: &str| check_digit(s).map_or('<', |d| (b'0' + d) as char);
         let line1 = format!("IDVNM{doc}{}{id_number}<<{}", cd(doc), cd(id_number));
         let upper_optional = &line1[5..30];
         let mut line2 = format!("{dob}{}{sex}{expiry}{}VNM", cd(dob), cd(expiry));
         line2.push_str(&"<".repeat(29 - line2.len()));
-        let composite_input = format!("{upper_optional}{}{}{}", &line2[0..7], &line2[8..15], &line2[18..29]);
+        let composite_input = format!(
+            "{upper_optional}{}{}{}",
+            &line2[0..7],
+            &line2[8..15],
+            &line2[18..29]
+        );
         line2.push(cd(&composite_input));
         let mut line3 = name_mrz.to_owned();
         line3.truncate(30);
@@ -63,7 +77,12 @@ impl CardIdentity {
 
     /// The MRZ information that keys BAC and PACE with the MRZ.
     pub fn mrz_info(&self) -> Option<MrzInfo> {
-        MrzInfo::new(&self.id_number[3..], &self.date_of_birth, &self.date_of_expiry).ok()
+        MrzInfo::new(
+            &self.id_number[3..],
+            &self.date_of_birth,
+            &self.date_of_expiry,
+        )
+        .ok()
     }
 
     /// The fictional holder of the default virtual card (no real person): born 17/08/1995 in
@@ -97,14 +116,23 @@ pub struct CccdOptions {
 
 impl Default for CccdOptions {
     fn default() -> Self {
-        Self { access: AccessMode::Both, extended: true, max_read: None, exact_le: false, dg2_size: 20_000 }
+        Self {
+            access: AccessMode::Both,
+            extended: true,
+            max_read: None,
+            exact_le: false,
+            dg2_size: 20_000,
+        }
     }
 }
 
 /// EF.COM (ICAO 9303-10 §4.6.1) of a CCCD: LDS 1.7, Unicode 4.0.0, data groups 1, 2, 3, 13,
 /// 14 and 15.
 fn ef_com() -> Vec<u8> {
-    let mut inner = vec![0x5F, 0x01, 0x04, b'0', b'1', b'0', b'7', 0x5F, 0x36, 0x06, b'0', b'4', b'0', b'0', b'0', b'0'];
+    let mut inner = vec![
+        0x5F, 0x01, 0x04, b'0', b'1', b'0', b'7', 0x5F, 0x36, 0x06, b'0', b'4', b'0', b'0', b'0',
+        b'0',
+    ];
     let tags = [0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F];
     inner.extend_from_slice(&[0x5C, tags.len() as u8]);
     inner.extend_from_slice(&tags);
@@ -125,8 +153,13 @@ fn dg1(identity: &CardIdentity) -> Vec<u8> {
 /// A size no TLV can have exactly (130: a 128-byte value needs a 3-byte header) gets one byte
 /// less.
 fn filler(tag: u8, total: usize) -> Vec<u8> {
-    let content_len = (2..=4).map(|h| total.saturating_sub(h)).find(|c| 1 + length(*c).len() + c == total).unwrap_or(total.saturating_sub(3).min(0x7F));
-    let content: Vec<u8> = (0..content_len).map(|i| (i.wrapping_mul(7919) % 251) as u8).collect();
+    let content_len = (2..=4)
+        .map(|h| total.saturating_sub(h))
+        .find(|c| 1 + length(*c).len() + c == total)
+        .unwrap_or(total.saturating_sub(3).min(0x7F));
+    let content: Vec<u8> = (0..content_len)
+        .map(|i| (i.wrapping_mul(7919) % 251) as u8)
+        .collect();
     tlv(tag, &content)
 }
 
@@ -149,10 +182,19 @@ fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
 /// DG2, DG3, DG13, DG14, DG15 in the eMRTD application, readable under secure messaging (DG3
 /// only after terminal authentication, which is never offered).
 pub fn cccd_files(identity: &CardIdentity, dg2_size: usize) -> Iso7816Card {
-    let dg3 = ElementaryFile { fid: 0x0103, sfi: Some(0x03), data: filler(0x63, 1200), access: FileAccess::TerminalAuthentication };
+    let dg3 = ElementaryFile {
+        fid: 0x0103,
+        sfi: Some(0x03),
+        data: filler(0x63, 1200),
+        access: FileAccess::TerminalAuthentication,
+    };
     Iso7816Card::new(
         CardOptions::default(),
-        vec![ElementaryFile::free(0x011C, 0x1C, CCCD_CARD_ACCESS.to_vec())],
+        vec![ElementaryFile::free(
+            0x011C,
+            0x1C,
+            CCCD_CARD_ACCESS.to_vec(),
+        )],
         vec![Application {
             aid: EMRTD_AID.to_vec(),
             files: vec![
@@ -183,8 +225,15 @@ pub fn default_cccd(options: &CccdOptions) -> VirtualCccd {
 pub fn default_card() -> Iso7816Card {
     Iso7816Card::new(
         CardOptions::default(),
-        vec![ElementaryFile::free(0x011C, 0x1C, CCCD_CARD_ACCESS.to_vec())],
-        vec![Application { aid: EMRTD_AID.to_vec(), files: vec![ElementaryFile::free(0x011E, 0x1E, ef_com())] }],
+        vec![ElementaryFile::free(
+            0x011C,
+            0x1C,
+            CCCD_CARD_ACCESS.to_vec(),
+        )],
+        vec![Application {
+            aid: EMRTD_AID.to_vec(),
+            files: vec![ElementaryFile::free(0x011E, 0x1E, ef_com())],
+        }],
     )
 }
 
@@ -203,10 +252,22 @@ mod tests {
         let id = CardIdentity::default_holder();
         let card = cccd_files(&id, 20_000);
         let aid = Some(&EMRTD_AID[..]);
-        for (fid, tag, size) in [(0x011E, 0x60, 26), (0x011D, 0x77, 2004), (0x0101, 0x61, 95), (0x0102, 0x75, 20_000), (0x010D, 0x6D, 604), (0x010E, 0x6E, 304), (0x010F, 0x6F, 304)] {
+        for (fid, tag, size) in [
+            (0x011E, 0x60, 26),
+            (0x011D, 0x77, 2004),
+            (0x0101, 0x61, 95),
+            (0x0102, 0x75, 20_000),
+            (0x010D, 0x6D, 604),
+            (0x010E, 0x6E, 304),
+            (0x010F, 0x6F, 304),
+        ] {
             let f = card.file(aid, fid).unwrap();
             let h = apdu::tlv::decode_header(f).unwrap();
-            assert_eq!((h.tag, h.total_len(), f.len()), (tag, size, size), "file {fid:04X}");
+            assert_eq!(
+                (h.tag, h.total_len(), f.len()),
+                (tag, size, size),
+                "file {fid:04X}"
+            );
         }
         assert_eq!(filler(0x75, 129).len(), 129);
         assert_eq!(filler(0x75, 130).len(), 129);

@@ -32,7 +32,10 @@ impl Control {
         match (cmd, arg) {
             ("insert", None) => Ok(Self::Insert),
             ("remove", None) => Ok(Self::Remove),
-            ("remove-after", Some(n)) => n.parse().map(Self::RemoveAfter).map_err(|_| SimError::BadControl(line.trim().to_owned())),
+            ("remove-after", Some(n)) => n
+                .parse()
+                .map(Self::RemoveAfter)
+                .map_err(|_| SimError::BadControl(line.trim().to_owned())),
             ("quit", None) => Ok(Self::Quit),
             _ => Err(SimError::BadControl(line.trim().to_owned())),
         }
@@ -95,11 +98,31 @@ pub struct Simulator {
 impl Simulator {
     /// Starts serving `card` on the vpcd driver at `address` (`HOST:PORT`), card inserted.
     pub fn start(card: Box<dyn SimCard>, address: &str) -> Result<Self, SimError> {
-        let addr = address.to_socket_addrs().ok().and_then(|mut a| a.next()).ok_or_else(|| SimError::BadAddress(address.to_owned()))?;
-        let shared = Arc::new(Shared { state: Mutex::new(State { inserted: true, remove_after: None, quit: false, stream: None, apdus: 0 }), changed: Condvar::new() });
+        let addr = address
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| SimError::BadAddress(address.to_owned()))?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                inserted: true,
+                remove_after: None,
+                quit: false,
+                stream: None,
+                apdus: 0,
+            }),
+            changed: Condvar::new(),
+        });
         let s = shared.clone();
-        let thread = std::thread::Builder::new().name("vpcd-link".into()).spawn(move || link(&s, card, addr)).map_err(SimError::Thread)?;
-        Ok(Self { shared, thread: Some(thread), address: address.to_owned() })
+        let thread = std::thread::Builder::new()
+            .name("vpcd-link".into())
+            .spawn(move || link(&s, card, addr))
+            .map_err(SimError::Thread)?;
+        Ok(Self {
+            shared,
+            thread: Some(thread),
+            address: address.to_owned(),
+        })
     }
 
     /// The vpcd address served.
@@ -126,7 +149,11 @@ impl Simulator {
     /// The current status.
     pub fn status(&self) -> SimulatorStatus {
         let st = self.shared.lock();
-        SimulatorStatus { inserted: st.inserted, connected: st.stream.is_some(), apdus: st.apdus }
+        SimulatorStatus {
+            inserted: st.inserted,
+            connected: st.stream.is_some(),
+            apdus: st.apdus,
+        }
     }
 
     /// Waits until the connection to the driver is up or down (`connected`), at most `timeout`.
@@ -138,7 +165,12 @@ impl Simulator {
             if left.is_zero() {
                 return false;
             }
-            st = self.shared.changed.wait_timeout(st, left).unwrap_or_else(PoisonError::into_inner).0;
+            st = self
+                .shared
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
         true
     }
@@ -152,7 +184,11 @@ impl Simulator {
     pub fn wait_quit(&self) {
         let mut st = self.shared.lock();
         while !st.quit {
-            st = self.shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
+            st = self
+                .shared
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -183,7 +219,10 @@ fn link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr)
         {
             let mut st = shared.lock();
             while !st.inserted && !st.quit {
-                st = shared.changed.wait(st).unwrap_or_else(PoisonError::into_inner);
+                st = shared
+                    .changed
+                    .wait(st)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
             if st.quit {
                 return;
@@ -203,7 +242,9 @@ fn link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr)
         };
         warned = false;
         let _ = stream.set_nodelay(true);
-        let Ok(reader) = stream.try_clone() else { continue };
+        let Ok(reader) = stream.try_clone() else {
+            continue;
+        };
         {
             let mut st = shared.lock();
             if !st.inserted || st.quit {
@@ -310,19 +351,38 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         };
         assert_eq!(atr, crate::default_card().atr());
-        assert_eq!(exchange(&mut conn, &hex::decode("00A4040C07A0000002471001").unwrap()), vec![0x90, 0x00]);
+        assert_eq!(
+            exchange(&mut conn, &hex::decode("00A4040C07A0000002471001").unwrap()),
+            vec![0x90, 0x00]
+        );
         sim.control(Control::RemoveAfter(2));
-        assert_eq!(exchange(&mut conn, &hex::decode("00A4020C02011E").unwrap()), vec![0x90, 0x00]);
-        assert_eq!(exchange(&mut conn, &hex::decode("00B0000002").unwrap()), vec![0x60, 0x18, 0x90, 0x00]);
+        assert_eq!(
+            exchange(&mut conn, &hex::decode("00A4020C02011E").unwrap()),
+            vec![0x90, 0x00]
+        );
+        assert_eq!(
+            exchange(&mut conn, &hex::decode("00B0000002").unwrap()),
+            vec![0x60, 0x18, 0x90, 0x00]
+        );
         // The third APDU finds the card gone: the connection is closed.
         vpcd::write_message(&mut conn, &hex::decode("00B0000002").unwrap()).unwrap_or(());
         assert!(matches!(vpcd::read_message(&mut conn), Ok(None) | Err(_)));
         assert!(sim.wait_connected(false, Duration::from_secs(10)));
-        assert_eq!(sim.status(), SimulatorStatus { inserted: false, connected: false, apdus: 3 });
+        assert_eq!(
+            sim.status(),
+            SimulatorStatus {
+                inserted: false,
+                connected: false,
+                apdus: 3
+            }
+        );
         // Insert again: the simulator reconnects, with a fresh card session.
         sim.control(Control::Insert);
         let (mut conn, _) = listener.accept().unwrap();
-        assert_eq!(exchange(&mut conn, &hex::decode("00B0000002").unwrap()), vec![0x69, 0x86]);
+        assert_eq!(
+            exchange(&mut conn, &hex::decode("00B0000002").unwrap()),
+            vec![0x69, 0x86]
+        );
         sim.control(Control::Quit);
         assert!(sim.quit_requested());
     }
@@ -331,7 +391,10 @@ mod tests {
     fn control_lines() {
         assert_eq!(Control::parse("insert").unwrap(), Control::Insert);
         assert_eq!(Control::parse("  remove \n").unwrap(), Control::Remove);
-        assert_eq!(Control::parse("remove-after 2").unwrap(), Control::RemoveAfter(2));
+        assert_eq!(
+            Control::parse("remove-after 2").unwrap(),
+            Control::RemoveAfter(2)
+        );
         assert_eq!(Control::parse("quit").unwrap(), Control::Quit);
         for bad in ["", "remove-after", "remove-after x", "insert now", "eject"] {
             assert!(Control::parse(bad).is_err(), "{bad}");

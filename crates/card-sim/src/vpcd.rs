@@ -53,7 +53,12 @@ pub fn read_message(r: &mut impl Read) -> io::Result<Option<Message>> {
 
 /// Writes one framed message.
 pub fn write_message(w: &mut impl Write, payload: &[u8]) -> io::Result<()> {
-    let len = u16::try_from(payload.len()).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "vpcd message longer than 65535 bytes"))?;
+    let len = u16::try_from(payload.len()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "vpcd message longer than 65535 bytes",
+        )
+    })?;
     let mut frame = Vec::with_capacity(payload.len() + 2);
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(payload);
@@ -72,8 +77,14 @@ mod tests {
         write_message(&mut buf, &[0x00, 0xA4, 0x04, 0x0C]).unwrap();
         assert_eq!(buf, vec![0, 1, 4, 0, 4, 0x00, 0xA4, 0x04, 0x0C]);
         let mut r = buf.as_slice();
-        assert_eq!(read_message(&mut r).unwrap(), Some(Message::Control(CTRL_ATR)));
-        assert_eq!(read_message(&mut r).unwrap(), Some(Message::Apdu(vec![0x00, 0xA4, 0x04, 0x0C])));
+        assert_eq!(
+            read_message(&mut r).unwrap(),
+            Some(Message::Control(CTRL_ATR))
+        );
+        assert_eq!(
+            read_message(&mut r).unwrap(),
+            Some(Message::Apdu(vec![0x00, 0xA4, 0x04, 0x0C]))
+        );
         assert_eq!(read_message(&mut r).unwrap(), None);
         assert!(write_message(&mut Vec::new(), &vec![0; 65_536]).is_err());
         let mut truncated: &[u8] = &[0, 5, 1, 2];

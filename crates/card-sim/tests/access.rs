@@ -2,21 +2,22 @@
 //! reading, APDU counts, and the quirks the simulator can switch on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use apdu::{CardTransaction, StatusWord, TransportError};
-use card_sim::{AccessMode, CardIdentity, CccdOptions, EMRTD_AID, SimCard, VirtualCccd, default_cccd};
+use apdu::StatusWord;
+use card_sim::{
+    AccessMode, CardIdentity, CccdOptions, EMRTD_AID, InProcess, SimCard, VirtualCccd, default_cccd,
+};
 use icao9303::read::{LdsFile, ReadOptions};
 use icao9303::{AccessKey, AccessProtocol, Can, Error, MrzInfo, read_document};
 use rand_core::{OsRng, TryRngCore};
 
-struct Direct<'a>(&'a mut VirtualCccd);
-
-impl CardTransaction for Direct<'_> {
-    fn transmit(&mut self, c: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Ok(self.0.process(c))
-    }
-}
-
-const MAIN_FILES: [LdsFile; 6] = [LdsFile::Com, LdsFile::Sod, LdsFile::Dg(1), LdsFile::Dg(13), LdsFile::Dg(14), LdsFile::Dg(15)];
+const MAIN_FILES: [LdsFile; 6] = [
+    LdsFile::Com,
+    LdsFile::Sod,
+    LdsFile::Dg(1),
+    LdsFile::Dg(13),
+    LdsFile::Dg(14),
+    LdsFile::Dg(15),
+];
 
 fn can() -> AccessKey {
     AccessKey::Can(Can::new(&CardIdentity::default_holder().can).unwrap())
@@ -26,13 +27,21 @@ fn mrz() -> AccessKey {
     AccessKey::Mrz(CardIdentity::default_holder().mrz_info().unwrap())
 }
 
-fn read(card: &mut VirtualCccd, key: &AccessKey, files: &[LdsFile], options: ReadOptions) -> Result<icao9303::DocumentRead, Error> {
+fn read(
+    card: &mut VirtualCccd,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+) -> Result<icao9303::DocumentRead, Error> {
     let mut rng = OsRng.unwrap_err();
-    read_document(Direct(card), key, files, options, &mut rng)
+    read_document(InProcess(card), key, files, options, &mut rng)
 }
 
 fn expected(card: &VirtualCccd, f: LdsFile) -> Vec<u8> {
-    card.files().file(Some(&EMRTD_AID), f.fid()).unwrap().to_vec()
+    card.files()
+        .file(Some(&EMRTD_AID), f.fid())
+        .unwrap()
+        .to_vec()
 }
 
 #[test]
@@ -51,7 +60,10 @@ fn pace_with_the_can_reads_every_file_in_few_apdus() {
 
 #[test]
 fn apdu_counts_without_extended_length() {
-    let mut card = default_cccd(&CccdOptions { extended: false, ..CccdOptions::default() });
+    let mut card = default_cccd(&CccdOptions {
+        extended: false,
+        ..CccdOptions::default()
+    });
     let r = read(&mut card, &can(), &MAIN_FILES, ReadOptions::default()).unwrap();
     assert_eq!(r.extended_length, Some(false));
     let n = r.files_transfer().apdus;
@@ -64,7 +76,10 @@ fn pace_with_the_mrz_and_bac() {
     let mut card = default_cccd(&CccdOptions::default());
     let r = read(&mut card, &mrz(), &[LdsFile::Dg(1)], ReadOptions::default()).unwrap();
     assert_eq!(r.protocol, AccessProtocol::Pace);
-    let mut card = default_cccd(&CccdOptions { access: AccessMode::Bac, ..CccdOptions::default() });
+    let mut card = default_cccd(&CccdOptions {
+        access: AccessMode::Bac,
+        ..CccdOptions::default()
+    });
     let r = read(&mut card, &mrz(), &MAIN_FILES, ReadOptions::default()).unwrap();
     assert_eq!(r.protocol, AccessProtocol::Bac);
     assert_eq!(r.card_access, None);
@@ -77,12 +92,45 @@ fn pace_with_the_mrz_and_bac() {
 fn wrong_keys_and_missing_pace() {
     let mut card = default_cccd(&CccdOptions::default());
     let wrong = AccessKey::Can(Can::new("999999").unwrap());
-    assert_eq!(read(&mut card, &wrong, &[LdsFile::Com], ReadOptions::default()).unwrap_err(), Error::WrongAccessKey);
+    assert_eq!(
+        read(&mut card, &wrong, &[LdsFile::Com], ReadOptions::default()).unwrap_err(),
+        Error::WrongAccessKey
+    );
     let wrong_mrz = AccessKey::Mrz(MrzInfo::new("095012345", "950818", "350817").unwrap());
-    assert_eq!(read(&mut card, &wrong_mrz, &[LdsFile::Com], ReadOptions::default()).unwrap_err(), Error::WrongAccessKey);
-    let mut bac_only = default_cccd(&CccdOptions { access: AccessMode::Bac, ..CccdOptions::default() });
-    assert_eq!(read(&mut bac_only, &can(), &[LdsFile::Com], ReadOptions::default()).unwrap_err(), Error::NoPaceForCan);
-    assert_eq!(read(&mut bac_only, &wrong_mrz, &[LdsFile::Com], ReadOptions::default()).unwrap_err(), Error::WrongAccessKey);
+    assert_eq!(
+        read(
+            &mut card,
+            &wrong_mrz,
+            &[LdsFile::Com],
+            ReadOptions::default()
+        )
+        .unwrap_err(),
+        Error::WrongAccessKey
+    );
+    let mut bac_only = default_cccd(&CccdOptions {
+        access: AccessMode::Bac,
+        ..CccdOptions::default()
+    });
+    assert_eq!(
+        read(
+            &mut bac_only,
+            &can(),
+            &[LdsFile::Com],
+            ReadOptions::default()
+        )
+        .unwrap_err(),
+        Error::NoPaceForCan
+    );
+    assert_eq!(
+        read(
+            &mut bac_only,
+            &wrong_mrz,
+            &[LdsFile::Com],
+            ReadOptions::default()
+        )
+        .unwrap_err(),
+        Error::WrongAccessKey
+    );
     // And the right key still works afterwards.
     assert!(read(&mut card, &can(), &[LdsFile::Com], ReadOptions::default()).is_ok());
 }
@@ -90,26 +138,62 @@ fn wrong_keys_and_missing_pace() {
 #[test]
 fn files_need_access_and_dg3_needs_terminal_authentication() {
     let mut card = default_cccd(&CccdOptions::default());
-    assert_eq!(card.process(&hex::decode("00A4040C07A0000002471001").unwrap()), vec![0x90, 0x00]);
-    assert_eq!(card.process(&hex::decode("00B0810000").unwrap()), StatusWord::SECURITY_STATUS_NOT_SATISFIED.to_bytes().to_vec());
+    assert_eq!(
+        card.process(&hex::decode("00A4040C07A0000002471001").unwrap()),
+        vec![0x90, 0x00]
+    );
+    assert_eq!(
+        card.process(&hex::decode("00B0810000").unwrap()),
+        StatusWord::SECURITY_STATUS_NOT_SATISFIED
+            .to_bytes()
+            .to_vec()
+    );
     let e = read(&mut card, &can(), &[LdsFile::Dg(3)], ReadOptions::default()).unwrap_err();
-    assert_eq!(e, Error::CardRefused { step: "DG3", sw: StatusWord::SECURITY_STATUS_NOT_SATISFIED });
-    assert_eq!(card.process(&hex::decode("00A4000C023F00").unwrap()), vec![0x6D, 0x00], "SELECT MF answers 6D00 like the CCCD");
+    assert_eq!(
+        e,
+        Error::CardRefused {
+            step: "DG3",
+            sw: StatusWord::SECURITY_STATUS_NOT_SATISFIED
+        }
+    );
+    assert_eq!(
+        card.process(&hex::decode("00A4000C023F00").unwrap()),
+        vec![0x6D, 0x00],
+        "SELECT MF answers 6D00 like the CCCD"
+    );
 }
 
 #[test]
 fn quirky_cards_are_read_all_the_same() {
     let quirks = [
-        CccdOptions { max_read: Some(100), ..CccdOptions::default() },
-        CccdOptions { exact_le: true, ..CccdOptions::default() },
-        CccdOptions { extended: false, dg2_size: 40_000, ..CccdOptions::default() },
-        CccdOptions { dg2_size: 40_000, ..CccdOptions::default() },
-        CccdOptions { max_read: Some(100), dg2_size: 40_000, ..CccdOptions::default() },
+        CccdOptions {
+            max_read: Some(100),
+            ..CccdOptions::default()
+        },
+        CccdOptions {
+            exact_le: true,
+            ..CccdOptions::default()
+        },
+        CccdOptions {
+            extended: false,
+            dg2_size: 40_000,
+            ..CccdOptions::default()
+        },
+        CccdOptions {
+            dg2_size: 40_000,
+            ..CccdOptions::default()
+        },
+        CccdOptions {
+            max_read: Some(100),
+            dg2_size: 40_000,
+            ..CccdOptions::default()
+        },
     ];
     for q in quirks {
         let mut card = default_cccd(&q);
         let files = [&MAIN_FILES[..], &[LdsFile::Dg(2)]].concat();
-        let r = read(&mut card, &can(), &files, ReadOptions::default()).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        let r = read(&mut card, &can(), &files, ReadOptions::default())
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
         for (f, data) in &r.files {
             assert_eq!(data, &expected(&card, *f), "{q:?} {}", f.name());
         }

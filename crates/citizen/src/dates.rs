@@ -46,7 +46,10 @@ impl PartialDate {
     pub fn parse_vietnamese(text: &str) -> Result<Self, Error> {
         let t = text.trim();
         let bad = || Error::BadDate(t.to_owned());
-        let digits: String = t.chars().filter(|c| *c != '/' && *c != '-' && *c != '.').collect();
+        let digits: String = t
+            .chars()
+            .filter(|c| *c != '/' && *c != '-' && *c != '.')
+            .collect();
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
@@ -102,12 +105,34 @@ mod tests {
 
     #[test]
     fn vietnamese_dates() {
-        assert_eq!(PartialDate::parse_vietnamese("02/03/1950").unwrap(), PartialDate::Full(date(1950, 3, 2)));
-        assert_eq!(PartialDate::parse_vietnamese("02031950").unwrap(), PartialDate::Full(date(1950, 3, 2)));
-        assert_eq!(PartialDate::parse_vietnamese("00/00/1950").unwrap(), PartialDate::Year(1950));
-        assert_eq!(PartialDate::parse_vietnamese("00/03/1950").unwrap(), PartialDate::YearMonth(1950, 3));
-        assert_eq!(PartialDate::parse_vietnamese("1950").unwrap(), PartialDate::Year(1950));
-        for bad in ["31/02/1990", "1/2/1990", "aa/bb/cccc", "", "0000", "12/00/1990"] {
+        assert_eq!(
+            PartialDate::parse_vietnamese("02/03/1950").unwrap(),
+            PartialDate::Full(date(1950, 3, 2))
+        );
+        assert_eq!(
+            PartialDate::parse_vietnamese("02031950").unwrap(),
+            PartialDate::Full(date(1950, 3, 2))
+        );
+        assert_eq!(
+            PartialDate::parse_vietnamese("00/00/1950").unwrap(),
+            PartialDate::Year(1950)
+        );
+        assert_eq!(
+            PartialDate::parse_vietnamese("00/03/1950").unwrap(),
+            PartialDate::YearMonth(1950, 3)
+        );
+        assert_eq!(
+            PartialDate::parse_vietnamese("1950").unwrap(),
+            PartialDate::Year(1950)
+        );
+        for bad in [
+            "31/02/1990",
+            "1/2/1990",
+            "aa/bb/cccc",
+            "",
+            "0000",
+            "12/00/1990",
+        ] {
             assert!(PartialDate::parse_vietnamese(bad).is_err(), "{bad}");
         }
         assert_eq!(PartialDate::Year(1950).to_iso(), "1950");
@@ -120,11 +145,24 @@ mod tests {
     #[test]
     fn user_dates() {
         let today = date(2026, 11, 27);
-        assert_eq!(parse_user_date("05/07/1989", today).unwrap(), date(1989, 7, 5));
-        assert_eq!(parse_user_date("1989-07-05", today).unwrap(), date(1989, 7, 5));
+        assert_eq!(
+            parse_user_date("05/07/1989", today).unwrap(),
+            date(1989, 7, 5)
+        );
+        assert_eq!(
+            parse_user_date("1989-07-05", today).unwrap(),
+            date(1989, 7, 5)
+        );
         assert_eq!(parse_user_date("890705", today).unwrap(), date(1989, 7, 5));
-        assert_eq!(parse_user_date("340705", today).unwrap(), date(2034, 7, 5), "expiry dates in the near future");
-        assert_eq!(parse_user_date("491231", today).unwrap(), date(1949, 12, 31));
+        assert_eq!(
+            parse_user_date("340705", today).unwrap(),
+            date(2034, 7, 5),
+            "expiry dates in the near future"
+        );
+        assert_eq!(
+            parse_user_date("491231", today).unwrap(),
+            date(1949, 12, 31)
+        );
         for bad in ["5/7/1989", "1989-13-01", "891305", "yesterday", "05071989"] {
             assert!(parse_user_date(bad, today).is_err(), "{bad}");
         }

@@ -17,7 +17,11 @@ pub enum CardLaw {
 impl CardLaw {
     /// The law under which a card issued on `issued` was made.
     pub fn for_issue_date(issued: Date) -> Self {
-        if issued < date(2024, 7, 1) { Self::Law59Of2014 } else { Self::Law26Of2023 }
+        if issued < date(2024, 7, 1) {
+            Self::Law59Of2014
+        } else {
+            Self::Law26Of2023
+        }
     }
 
     /// The ages at which the card must be renewed.
@@ -80,7 +84,13 @@ pub fn expiry_candidates(dob: PartialDate, issued: Date) -> Vec<Expiry> {
     out
 }
 
-fn candidates_for_birthday(birth_year: i16, month: i8, day: i8, issued: Date, law: CardLaw) -> Vec<Expiry> {
+fn candidates_for_birthday(
+    birth_year: i16,
+    month: i8,
+    day: i8,
+    issued: Date,
+    law: CardLaw,
+) -> Vec<Expiry> {
     for &age in law.renewal_ages() {
         let year = birth_year + age;
         let days: Vec<Date> = if month == 2 && day == 29 && Date::new(year, 2, 29).is_err() {
@@ -89,7 +99,9 @@ fn candidates_for_birthday(birth_year: i16, month: i8, day: i8, issued: Date, la
             Date::new(year, month, day).into_iter().collect()
         };
         let Some(&first) = days.first() else { continue };
-        let Ok(limit) = first.checked_sub(2.years()) else { continue };
+        let Ok(limit) = first.checked_sub(2.years()) else {
+            continue;
+        };
         if issued < limit {
             return days.into_iter().map(Expiry::On).collect();
         }
@@ -108,43 +120,91 @@ mod tests {
     #[test]
     fn law_59_2014_ages_25_40_60() {
         // Issued at 31: expires at 40.
-        assert_eq!(expiry_candidates(full(1989, 7, 5), date(2021, 3, 10)), vec![Expiry::On(date(2029, 7, 5))]);
+        assert_eq!(
+            expiry_candidates(full(1989, 7, 5), date(2021, 3, 10)),
+            vec![Expiry::On(date(2029, 7, 5))]
+        );
         // Issued at 23, more than 2 years before 25: expires at 25.
-        assert_eq!(expiry_candidates(full(2000, 1, 15), date(2021, 6, 1)), vec![Expiry::On(date(2025, 1, 15))]);
+        assert_eq!(
+            expiry_candidates(full(2000, 1, 15), date(2021, 6, 1)),
+            vec![Expiry::On(date(2025, 1, 15))]
+        );
         // Issued at 38 and a half: within 2 years of 40, valid until 60.
-        assert_eq!(expiry_candidates(full(1982, 6, 1), date(2021, 1, 1)), vec![Expiry::On(date(2042, 6, 1))]);
+        assert_eq!(
+            expiry_candidates(full(1982, 6, 1), date(2021, 1, 1)),
+            vec![Expiry::On(date(2042, 6, 1))]
+        );
         // Exactly 2 years before the birthday is not "earlier than": next age.
-        assert_eq!(expiry_candidates(full(1983, 5, 20), date(2021, 5, 20)), vec![Expiry::On(date(2043, 5, 20))]);
-        assert_eq!(expiry_candidates(full(1983, 5, 20), date(2021, 5, 19)), vec![Expiry::On(date(2023, 5, 20))]);
+        assert_eq!(
+            expiry_candidates(full(1983, 5, 20), date(2021, 5, 20)),
+            vec![Expiry::On(date(2043, 5, 20))]
+        );
+        assert_eq!(
+            expiry_candidates(full(1983, 5, 20), date(2021, 5, 19)),
+            vec![Expiry::On(date(2023, 5, 20))]
+        );
         // Issued at 58 or later: no expiry.
-        assert_eq!(expiry_candidates(full(1963, 2, 1), date(2021, 3, 1)), vec![Expiry::Never]);
+        assert_eq!(
+            expiry_candidates(full(1963, 2, 1), date(2021, 3, 1)),
+            vec![Expiry::Never]
+        );
         assert_eq!(Expiry::Never.to_mrz(), "991231");
     }
 
     #[test]
     fn law_26_2023_adds_age_14() {
-        assert_eq!(CardLaw::for_issue_date(date(2024, 6, 30)), CardLaw::Law59Of2014);
-        assert_eq!(CardLaw::for_issue_date(date(2024, 7, 1)), CardLaw::Law26Of2023);
+        assert_eq!(
+            CardLaw::for_issue_date(date(2024, 6, 30)),
+            CardLaw::Law59Of2014
+        );
+        assert_eq!(
+            CardLaw::for_issue_date(date(2024, 7, 1)),
+            CardLaw::Law26Of2023
+        );
         // A child of 6 issued a card in 2025: expires at 14.
-        assert_eq!(expiry_candidates(full(2019, 4, 30), date(2025, 8, 1)), vec![Expiry::On(date(2033, 4, 30))]);
+        assert_eq!(
+            expiry_candidates(full(2019, 4, 30), date(2025, 8, 1)),
+            vec![Expiry::On(date(2033, 4, 30))]
+        );
         // At 12 and a half: within 2 years of 14, so valid until 25.
-        assert_eq!(expiry_candidates(full(2012, 9, 9), date(2025, 3, 1)), vec![Expiry::On(date(2037, 9, 9))]);
+        assert_eq!(
+            expiry_candidates(full(2012, 9, 9), date(2025, 3, 1)),
+            vec![Expiry::On(date(2037, 9, 9))]
+        );
         // The same child under the old law would have had 25 anyway.
-        assert_eq!(expiry_candidates(full(2012, 9, 9), date(2024, 3, 1)), vec![Expiry::On(date(2037, 9, 9))]);
+        assert_eq!(
+            expiry_candidates(full(2012, 9, 9), date(2024, 3, 1)),
+            vec![Expiry::On(date(2037, 9, 9))]
+        );
     }
 
     #[test]
     fn leap_day_birthdays() {
         // 29 Feb 1996 + 25 years = 2021, a common year: both neighbours are candidates.
-        assert_eq!(expiry_candidates(full(1996, 2, 29), date(2016, 5, 1)), vec![Expiry::On(date(2021, 2, 28)), Expiry::On(date(2021, 3, 1))]);
+        assert_eq!(
+            expiry_candidates(full(1996, 2, 29), date(2016, 5, 1)),
+            vec![Expiry::On(date(2021, 2, 28)), Expiry::On(date(2021, 3, 1))]
+        );
         // + 40 years = 2036, a leap year: the day itself.
-        assert_eq!(expiry_candidates(full(1996, 2, 29), date(2022, 5, 1)), vec![Expiry::On(date(2036, 2, 29))]);
+        assert_eq!(
+            expiry_candidates(full(1996, 2, 29), date(2022, 5, 1)),
+            vec![Expiry::On(date(2036, 2, 29))]
+        );
     }
 
     #[test]
     fn partial_dates_of_birth() {
-        assert_eq!(expiry_candidates(PartialDate::Year(1970), date(2021, 1, 1)), vec![Expiry::On(date(2030, 1, 1)), Expiry::On(date(2030, 12, 31))]);
-        assert_eq!(expiry_candidates(PartialDate::YearMonth(1970, 2), date(2021, 1, 1)), vec![Expiry::On(date(2030, 2, 1)), Expiry::On(date(2030, 2, 28))]);
-        assert_eq!(expiry_candidates(PartialDate::Year(1950), date(2021, 1, 1)), vec![Expiry::Never]);
+        assert_eq!(
+            expiry_candidates(PartialDate::Year(1970), date(2021, 1, 1)),
+            vec![Expiry::On(date(2030, 1, 1)), Expiry::On(date(2030, 12, 31))]
+        );
+        assert_eq!(
+            expiry_candidates(PartialDate::YearMonth(1970, 2), date(2021, 1, 1)),
+            vec![Expiry::On(date(2030, 2, 1)), Expiry::On(date(2030, 2, 28))]
+        );
+        assert_eq!(
+            expiry_candidates(PartialDate::Year(1950), date(2021, 1, 1)),
+            vec![Expiry::Never]
+        );
     }
 }

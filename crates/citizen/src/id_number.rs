@@ -46,7 +46,11 @@ impl IdNumber {
 
     /// Sex, from the 4th digit.
     pub fn sex(&self) -> Sex {
-        if (self.0.as_bytes()[3] - b'0').is_multiple_of(2) { Sex::Male } else { Sex::Female }
+        if (self.0.as_bytes()[3] - b'0').is_multiple_of(2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     /// Year of birth, from the 4th digit (century) and the 5th-6th digits.

@@ -28,7 +28,8 @@ mod tests {
     fn keys_from_id_and_qr() {
         let id = IdNumber::new("001089012345").unwrap();
         assert_eq!(can_from_id(&id).unwrap().digits(), "012345");
-        let qr = CccdQr::parse("001089012345|123456789|Nguyễn Văn An|05071989|Nam|Hà Nội|10032021").unwrap();
+        let qr = CccdQr::parse("001089012345|123456789|Nguyễn Văn An|05071989|Nam|Hà Nội|10032021")
+            .unwrap();
         let keys = mrz_keys_from_qr(&qr).unwrap();
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].document_number(), "089012345");
@@ -37,6 +38,9 @@ mod tests {
         let qr = CccdQr::parse("036150123456||Lê Văn Cao|00001950|Nam|Nam Định|01022021").unwrap();
         let keys = mrz_keys_from_qr(&qr).unwrap();
         assert_eq!(keys.len(), 1);
-        assert_eq!((keys[0].date_of_birth(), keys[0].date_of_expiry()), ("50<<<<", "991231"));
+        assert_eq!(
+            (keys[0].date_of_birth(), keys[0].date_of_expiry()),
+            ("50<<<<", "991231")
+        );
     }
 }

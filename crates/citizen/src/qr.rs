@@ -37,12 +37,16 @@ impl CccdQr {
         if fields.len() < 7 {
             return Err(Error::BadQr("fewer than 7 fields separated by |"));
         }
-        let id = IdNumber::new(fields[0]).map_err(|_| Error::BadQr("the first field is not a 12-digit ID number"))?;
+        let id = IdNumber::new(fields[0])
+            .map_err(|_| Error::BadQr("the first field is not a 12-digit ID number"))?;
         let old = fields[1].trim();
         if !(old.is_empty() || (old.len() == 9 && old.bytes().all(|b| b.is_ascii_digit()))) {
-            return Err(Error::BadQr("the second field is not empty or a 9-digit old ID"));
+            return Err(Error::BadQr(
+                "the second field is not empty or a 9-digit old ID",
+            ));
         }
-        let date_of_birth = PartialDate::parse_vietnamese(fields[3]).map_err(|_| Error::BadQr("the date of birth is not ddmmyyyy"))?;
+        let date_of_birth = PartialDate::parse_vietnamese(fields[3])
+            .map_err(|_| Error::BadQr("the date of birth is not ddmmyyyy"))?;
         let date_of_issue = match PartialDate::parse_vietnamese(fields[6]) {
             Ok(PartialDate::Full(d)) => d,
             _ => return Err(Error::BadQr("the date of issue is not ddmmyyyy")),
@@ -95,7 +99,9 @@ mod tests {
 
     #[test]
     fn accepts_an_empty_old_id_and_extra_fields() {
-        let qr = CccdQr::parse("079305000123||Trần Thị Bình|00002005|Nữ|TP Hồ Chí Minh|15082024|x|y").unwrap();
+        let qr =
+            CccdQr::parse("079305000123||Trần Thị Bình|00002005|Nữ|TP Hồ Chí Minh|15082024|x|y")
+                .unwrap();
         assert_eq!(qr.old_id, None);
         assert_eq!(qr.date_of_birth, PartialDate::Year(2005));
         assert_eq!(qr.extra, vec!["x".to_string(), "y".to_string()]);
@@ -103,7 +109,15 @@ mod tests {
 
     #[test]
     fn refuses_other_texts() {
-        for bad in ["", "hello", "001089012345|123456789|A|05071989|Nam|X", "00108901234|1|A|05071989|Nam|X|10032021", "001089012345|12|A|05071989|Nam|X|10032021", "001089012345||A|5071989|Nam|X|10032021", "001089012345||A|05071989|Nam|X|2021"] {
+        for bad in [
+            "",
+            "hello",
+            "001089012345|123456789|A|05071989|Nam|X",
+            "00108901234|1|A|05071989|Nam|X|10032021",
+            "001089012345|12|A|05071989|Nam|X|10032021",
+            "001089012345||A|5071989|Nam|X|10032021",
+            "001089012345||A|05071989|Nam|X|2021",
+        ] {
             let e = CccdQr::parse(bad).err();
             assert!(matches!(e, Some(Error::BadQr(_))), "{bad}: {e:?}");
         }

@@ -92,7 +92,7 @@ pub enum Error {
     #[error("unexpected answer from the card during {0}")]
     UnexpectedResponse(&'static str),
     /// The access key (CAN or MRZ data) does not match the card (ICAO 9303-11 §4.3, §4.4).
-    #[error("the access key does not match this card: check the CAN or the MRZ data")]
+    #[error("wrong access key: the CAN or the MRZ data does not match this card")]
     WrongAccessKey,
     /// The card's BAC or PACE cryptogram did not authenticate the card: keys matched, but the
     /// card's proof did not (possible tampering or a faulty chip).

@@ -29,6 +29,8 @@ mod test_vectors;
 pub use crypto::Cipher;
 pub use error::{Error, MrzField, Result, SmFailure};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
-pub use protocol::access::{AccessProtocol, establish_access, establish_access_reporting, open, read_card_access};
+pub use protocol::access::{
+    AccessProtocol, establish_access, establish_access_reporting, open, read_card_access,
+};
 pub use protocol::document::{DocumentRead, Step, read_document};
 pub use sm::SecureMessaging;

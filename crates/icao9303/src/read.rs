@@ -19,7 +19,9 @@
 //! Every decision is logged at `debug`, never with file contents.
 
 use apdu::tlv::{HeaderError, decode_header};
-use apdu::{ApduError, CardTransaction, Command, ExchangeExt, LengthEncoding, StatusWord, TransportError};
+use apdu::{
+    ApduError, CardTransaction, Command, ExchangeExt, LengthEncoding, StatusWord, TransportError,
+};
 
 use crate::Error;
 
@@ -59,12 +61,18 @@ impl LdsFile {
 
     /// The name used in messages: `EF.COM`, `EF.SOD`, `DG13`...
     pub fn name(self) -> &'static str {
-        const DG: [&str; 16] = ["DG1", "DG2", "DG3", "DG4", "DG5", "DG6", "DG7", "DG8", "DG9", "DG10", "DG11", "DG12", "DG13", "DG14", "DG15", "DG16"];
+        const DG: [&str; 16] = [
+            "DG1", "DG2", "DG3", "DG4", "DG5", "DG6", "DG7", "DG8", "DG9", "DG10", "DG11", "DG12",
+            "DG13", "DG14", "DG15", "DG16",
+        ];
         match self {
             Self::CardAccess => "EF.CardAccess",
             Self::Com => "EF.COM",
             Self::Sod => "EF.SOD",
-            Self::Dg(n) => DG.get(usize::from(n).wrapping_sub(1)).copied().unwrap_or("DG?"),
+            Self::Dg(n) => DG
+                .get(usize::from(n).wrapping_sub(1))
+                .copied()
+                .unwrap_or("DG?"),
         }
     }
 
@@ -95,7 +103,11 @@ impl LdsFile {
             "com" => Some(Self::Com),
             "sod" => Some(Self::Sod),
             "cardaccess" => Some(Self::CardAccess),
-            _ => n.strip_prefix("dg").and_then(|d| d.parse::<u8>().ok()).filter(|d| (1..=16).contains(d)).map(Self::Dg),
+            _ => n
+                .strip_prefix("dg")
+                .and_then(|d| d.parse::<u8>().ok())
+                .filter(|d| (1..=16).contains(d))
+                .map(Self::Dg),
         }
     }
 
@@ -123,7 +135,10 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { allow_extended: true, short_chunk: SM_SHORT_CHUNK }
+        Self {
+            allow_extended: true,
+            short_chunk: SM_SHORT_CHUNK,
+        }
     }
 }
 
@@ -158,7 +173,16 @@ const DO53_HEADER: usize = 4;
 impl FileReader {
     /// A strategy with these options; nothing known about the card yet.
     pub fn new(options: ReadOptions) -> Self {
-        Self { extended: if options.allow_extended { None } else { Some(false) }, sfi: true, chunk: options.short_chunk.clamp(1, 256), counts: ReadCounts::default() }
+        Self {
+            extended: if options.allow_extended {
+                None
+            } else {
+                Some(false)
+            },
+            sfi: true,
+            chunk: options.short_chunk.clamp(1, 256),
+            counts: ReadCounts::default(),
+        }
     }
 
     /// Whether extended length works: `None` until probed.
@@ -182,7 +206,11 @@ impl FileReader {
     /// `6A82` (no such file) and `6982` (access denied: the file needs terminal authentication);
     /// [`Error::Malformed`] when the file does not start with a valid TLV header or ends before
     /// its header says; transport and secure-messaging failures as they come.
-    pub fn read_file(&mut self, tx: &mut (impl CardTransaction + ?Sized), file: LdsFile) -> Result<Vec<u8>, Error> {
+    pub fn read_file(
+        &mut self,
+        tx: &mut (impl CardTransaction + ?Sized),
+        file: LdsFile,
+    ) -> Result<Vec<u8>, Error> {
         let mut data: Vec<u8> = Vec::new();
         let mut total: Option<usize> = None;
         let mut selected = false;
@@ -197,22 +225,38 @@ impl FileReader {
             }
             let wanted = total.map_or(usize::MAX, |t| t - offset);
             let extended = self.extended != Some(false);
-            let ne = if extended { wanted.min(EXTENDED_NE) } else { wanted.min(self.chunk) };
+            let ne = if extended {
+                wanted.min(EXTENDED_NE)
+            } else {
+                wanted.min(self.chunk)
+            };
             let by_sfi = offset == 0 && self.sfi && !selected;
             let odd = offset > MAX_EVEN_OFFSET;
             let cmd = if by_sfi {
                 read_binary_sfi(file.sfi(), ne)
             } else if odd {
-                read_binary_odd(offset, (ne + DO53_HEADER).min(if extended { EXTENDED_NE } else { 256 }))
+                read_binary_odd(
+                    offset,
+                    (ne + DO53_HEADER).min(if extended { EXTENDED_NE } else { 256 }),
+                )
             } else {
                 read_binary(offset, ne)
             };
-            let cmd = if extended { cmd } else { cmd.with_encoding(LengthEncoding::Short) };
+            let cmd = if extended {
+                cmd
+            } else {
+                cmd.with_encoding(LengthEncoding::Short)
+            };
             self.counts.reads += 1;
             let response = match tx.exchange(&cmd) {
                 Ok(r) => r,
-                Err(ApduError::Transport(TransportError::CommandTooLong(_))) if extended && self.extended.is_none() => {
-                    tracing::debug!(file = file.name(), "the reader refused an extended APDU; using short reads");
+                Err(ApduError::Transport(TransportError::CommandTooLong(_)))
+                    if extended && self.extended.is_none() =>
+                {
+                    tracing::debug!(
+                        file = file.name(),
+                        "the reader refused an extended APDU; using short reads"
+                    );
                     self.extended = Some(false);
                     continue;
                 }
@@ -221,16 +265,26 @@ impl FileReader {
             let sw = response.sw;
             match sw {
                 StatusWord::SUCCESS | StatusWord::END_OF_FILE => {
-                    let chunk = if odd { unwrap_do53(&response.data)? } else { response.data };
+                    let chunk = if odd {
+                        unwrap_do53(&response.data)?
+                    } else {
+                        response.data
+                    };
                     if extended && self.extended.is_none() && ne > 256 {
-                        tracing::debug!(file = file.name(), "extended length works; remembered for this card");
+                        tracing::debug!(
+                            file = file.name(),
+                            "extended length works; remembered for this card"
+                        );
                         self.extended = Some(true);
                     }
                     if chunk.is_empty() {
                         if total.is_none() && offset > 0 {
                             break;
                         }
-                        return Err(Error::Malformed { what: file.name(), why: "the card returned no data" });
+                        return Err(Error::Malformed {
+                            what: file.name(),
+                            why: "the card returned no data",
+                        });
                     }
                     data.extend_from_slice(&chunk);
                     self.counts.bytes += chunk.len() as u64;
@@ -238,10 +292,19 @@ impl FileReader {
                         match decode_header(&data) {
                             Ok(h) => {
                                 total = Some(h.total_len());
-                                tracing::debug!(file = file.name(), length = h.total_len(), "file length from its TLV header");
+                                tracing::debug!(
+                                    file = file.name(),
+                                    length = h.total_len(),
+                                    "file length from its TLV header"
+                                );
                             }
                             Err(HeaderError::Incomplete { .. }) => {}
-                            Err(_) => return Err(Error::Malformed { what: file.name(), why: "the file does not start with a valid TLV header" }),
+                            Err(_) => {
+                                return Err(Error::Malformed {
+                                    what: file.name(),
+                                    why: "the file does not start with a valid TLV header",
+                                });
+                            }
                         }
                     }
                     if sw == StatusWord::END_OF_FILE {
@@ -250,12 +313,19 @@ impl FileReader {
                     }
                 }
                 StatusWord::WRONG_LENGTH if extended => {
-                    tracing::debug!(file = file.name(), "6700 to an extended Le: using short reads");
+                    tracing::debug!(
+                        file = file.name(),
+                        "6700 to an extended Le: using short reads"
+                    );
                     self.extended = Some(false);
                 }
                 StatusWord::WRONG_LENGTH if self.chunk > 1 => {
                     self.chunk /= 2;
-                    tracing::debug!(file = file.name(), chunk = self.chunk, "6700: halving the read size");
+                    tracing::debug!(
+                        file = file.name(),
+                        chunk = self.chunk,
+                        "6700: halving the read size"
+                    );
                 }
                 StatusWord::WRONG_PARAMETERS if offset > 0 && total.is_none() => break,
                 sw if by_sfi && sfi_refused(sw) => {
@@ -264,23 +334,45 @@ impl FileReader {
                     self.select(tx, file)?;
                     selected = true;
                 }
-                sw => return Err(Error::CardRefused { step: file.name(), sw }),
+                sw => {
+                    return Err(Error::CardRefused {
+                        step: file.name(),
+                        sw,
+                    });
+                }
             }
         }
         match total {
-            Some(t) if data.len() < t => Err(Error::Malformed { what: file.name(), why: "the file ends before the length its header gives" }),
+            Some(t) if data.len() < t => Err(Error::Malformed {
+                what: file.name(),
+                why: "the file ends before the length its header gives",
+            }),
             Some(t) => {
                 data.truncate(t);
                 Ok(data)
             }
-            None => Err(Error::Malformed { what: file.name(), why: "the file ends inside its TLV header" }),
+            None => Err(Error::Malformed {
+                what: file.name(),
+                why: "the file ends inside its TLV header",
+            }),
         }
     }
 
-    fn select(&mut self, tx: &mut (impl CardTransaction + ?Sized), file: LdsFile) -> Result<(), Error> {
+    fn select(
+        &mut self,
+        tx: &mut (impl CardTransaction + ?Sized),
+        file: LdsFile,
+    ) -> Result<(), Error> {
         self.counts.selects += 1;
         let r = tx.exchange(&select_ef(file.fid()))?;
-        if r.is_success() { Ok(()) } else { Err(Error::CardRefused { step: file.name(), sw: r.sw }) }
+        if r.is_success() {
+            Ok(())
+        } else {
+            Err(Error::CardRefused {
+                step: file.name(),
+                sw: r.sw,
+            })
+        }
     }
 }
 
@@ -313,14 +405,21 @@ pub fn read_binary_odd(offset: usize, ne: usize) -> Command {
     let skip = bytes.iter().take(3).take_while(|b| **b == 0).count();
     let mut data = vec![0x54, (4 - skip) as u8];
     data.extend_from_slice(&bytes[skip..]);
-    Command::new(0x00, 0xB1, 0x00, 0x00).with_data(data).with_ne(ne)
+    Command::new(0x00, 0xB1, 0x00, 0x00)
+        .with_data(data)
+        .with_ne(ne)
 }
 
 /// The contents of the DO'53 an odd READ BINARY answers with.
 fn unwrap_do53(data: &[u8]) -> Result<Vec<u8>, Error> {
-    let bad = Error::Malformed { what: "READ BINARY (odd INS) response", why: "not a DO'53" };
+    let bad = Error::Malformed {
+        what: "READ BINARY (odd INS) response",
+        why: "not a DO'53",
+    };
     match decode_header(data) {
-        Ok(h) if h.tag == 0x53 && h.total_len() <= data.len() => Ok(data[h.header_len..h.total_len()].to_vec()),
+        Ok(h) if h.tag == 0x53 && h.total_len() <= data.len() => {
+            Ok(data[h.header_len..h.total_len()].to_vec())
+        }
         _ => Err(bad),
     }
 }
@@ -351,13 +450,19 @@ mod tests {
         assert_eq!(LdsFile::Dg(2).file_name(), "EF_DG2.bin");
         assert_eq!(LdsFile::Com.fid(), 0x011E);
         assert_eq!(LdsFile::Dg(15).sfi(), 0x0F);
-        assert_eq!(hx(&read_binary_odd(35_000, 104).to_bytes().unwrap()), "00B1000004540288B868");
+        assert_eq!(
+            hx(&read_binary_odd(35_000, 104).to_bytes().unwrap()),
+            "00B1000004540288B868"
+        );
     }
 
     #[test]
     fn one_extended_read_per_file() {
         let f = file(2000);
-        let mut t = Transcript::new(vec![(hex::decode("00B09D00000000").unwrap(), [f.clone(), vec![0x90, 0x00]].concat())]);
+        let mut t = Transcript::new(vec![(
+            hex::decode("00B09D00000000").unwrap(),
+            [f.clone(), vec![0x90, 0x00]].concat(),
+        )]);
         let mut r = FileReader::new(ReadOptions::default());
         assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
         assert_eq!(r.extended_length(), Some(true));
@@ -367,21 +472,46 @@ mod tests {
     #[test]
     fn short_reads_follow_the_header() {
         let f = file(500);
-        let mut steps = vec![(hex::decode("00B09D00DF").unwrap(), [f[..223].to_vec(), vec![0x90, 0x00]].concat())];
-        steps.push((hex::decode("00B000DFDF").unwrap(), [f[223..446].to_vec(), vec![0x90, 0x00]].concat()));
-        steps.push((hex::decode("00B001BE36").unwrap(), [f[446..].to_vec(), vec![0x90, 0x00]].concat()));
+        let mut steps = vec![(
+            hex::decode("00B09D00DF").unwrap(),
+            [f[..223].to_vec(), vec![0x90, 0x00]].concat(),
+        )];
+        steps.push((
+            hex::decode("00B000DFDF").unwrap(),
+            [f[223..446].to_vec(), vec![0x90, 0x00]].concat(),
+        ));
+        steps.push((
+            hex::decode("00B001BE36").unwrap(),
+            [f[446..].to_vec(), vec![0x90, 0x00]].concat(),
+        ));
         let mut t = Transcript::new(steps);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
-        assert_eq!(r.counts(), ReadCounts { reads: 3, selects: 0, bytes: 500 });
+        assert_eq!(
+            r.counts(),
+            ReadCounts {
+                reads: 3,
+                selects: 0,
+                bytes: 500
+            }
+        );
         t.finish().unwrap();
     }
 
     #[test]
     fn small_file_ends_with_6282() {
         let com = hex::decode("60145F0104303130375F36063034303030305C026175").unwrap();
-        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), [com.clone(), vec![0x62, 0x82]].concat())]);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut t = Transcript::new(vec![(
+            hex::decode("00B09E00DF").unwrap(),
+            [com.clone(), vec![0x62, 0x82]].concat(),
+        )]);
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         assert_eq!(r.read_file(&mut t, LdsFile::Com).unwrap(), com);
         t.finish().unwrap();
     }
@@ -392,9 +522,18 @@ mod tests {
         let mut t = Transcript::new(vec![
             (hex::decode("00B09D00000000").unwrap(), vec![0x67, 0x00]),
             (hex::decode("00B09D00DF").unwrap(), vec![0x67, 0x00]),
-            (hex::decode("00B09D006F").unwrap(), [f[..111].to_vec(), vec![0x90, 0x00]].concat()),
-            (hex::decode("00B0006F6F").unwrap(), [f[111..222].to_vec(), vec![0x90, 0x00]].concat()),
-            (hex::decode("00B000DE4E").unwrap(), [f[222..].to_vec(), vec![0x90, 0x00]].concat()),
+            (
+                hex::decode("00B09D006F").unwrap(),
+                [f[..111].to_vec(), vec![0x90, 0x00]].concat(),
+            ),
+            (
+                hex::decode("00B0006F6F").unwrap(),
+                [f[111..222].to_vec(), vec![0x90, 0x00]].concat(),
+            ),
+            (
+                hex::decode("00B000DE4E").unwrap(),
+                [f[222..].to_vec(), vec![0x90, 0x00]].concat(),
+            ),
         ]);
         let mut r = FileReader::new(ReadOptions::default());
         assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
@@ -405,8 +544,17 @@ mod tests {
     #[test]
     fn wrong_le_uses_the_cards_length() {
         let com = file(30);
-        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x6C, 30]), (hex::decode("00B09E001E").unwrap(), [com.clone(), vec![0x90, 0x00]].concat())]);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut t = Transcript::new(vec![
+            (hex::decode("00B09E00DF").unwrap(), vec![0x6C, 30]),
+            (
+                hex::decode("00B09E001E").unwrap(),
+                [com.clone(), vec![0x90, 0x00]].concat(),
+            ),
+        ]);
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         assert_eq!(r.read_file(&mut t, LdsFile::Com).unwrap(), com);
         t.finish().unwrap();
     }
@@ -417,13 +565,26 @@ mod tests {
         let mut t = Transcript::new(vec![
             (hex::decode("00B08D00DF").unwrap(), vec![0x6A, 0x86]),
             (hex::decode("00A4020C02010D").unwrap(), vec![0x90, 0x00]),
-            (hex::decode("00B00000DF").unwrap(), [f.clone(), vec![0x62, 0x82]].concat()),
+            (
+                hex::decode("00B00000DF").unwrap(),
+                [f.clone(), vec![0x62, 0x82]].concat(),
+            ),
             (hex::decode("00A4020C02010E").unwrap(), vec![0x90, 0x00]),
-            (hex::decode("00B00000DF").unwrap(), [f.clone(), vec![0x62, 0x82]].concat()),
+            (
+                hex::decode("00B00000DF").unwrap(),
+                [f.clone(), vec![0x62, 0x82]].concat(),
+            ),
         ]);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         assert_eq!(r.read_file(&mut t, LdsFile::Dg(13)).unwrap(), f);
-        assert_eq!(r.read_file(&mut t, LdsFile::Dg(14)).unwrap(), f, "SFI refusal is remembered");
+        assert_eq!(
+            r.read_file(&mut t, LdsFile::Dg(14)).unwrap(),
+            f,
+            "SFI refusal is remembered"
+        );
         t.finish().unwrap();
     }
 
@@ -443,13 +604,20 @@ mod tests {
                 read_binary(off, n)
             }
             .with_encoding(LengthEncoding::Short);
-            let body = if off > 0x7FFF { [vec![0x53, 0x81, n as u8], f[off..off + n].to_vec()].concat() } else { f[off..off + n].to_vec() };
+            let body = if off > 0x7FFF {
+                [vec![0x53, 0x81, n as u8], f[off..off + n].to_vec()].concat()
+            } else {
+                f[off..off + n].to_vec()
+            };
             steps.push((cmd.to_bytes().unwrap(), [body, vec![0x90, 0x00]].concat()));
             off += n;
             first = false;
         }
         let mut t = Transcript::new(steps);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         assert_eq!(r.read_file(&mut t, LdsFile::Dg(2)).unwrap(), f);
         t.finish().unwrap();
     }
@@ -457,15 +625,36 @@ mod tests {
     #[test]
     fn errors_name_the_file() {
         let mut t = Transcript::new(vec![(hex::decode("00B08300DF").unwrap(), vec![0x69, 0x82])]);
-        let mut r = FileReader::new(ReadOptions { allow_extended: false, ..ReadOptions::default() });
+        let mut r = FileReader::new(ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        });
         let e = r.read_file(&mut t, LdsFile::Dg(3)).unwrap_err();
-        assert_eq!(e, Error::CardRefused { step: "DG3", sw: StatusWord(0x6982) });
+        assert_eq!(
+            e,
+            Error::CardRefused {
+                step: "DG3",
+                sw: StatusWord(0x6982)
+            }
+        );
         t.finish().unwrap();
-        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x30, 0x80, 0x90, 0x00])]);
-        assert!(matches!(r.read_file(&mut t, LdsFile::Com), Err(Error::Malformed { .. })));
+        let mut t = Transcript::new(vec![(
+            hex::decode("00B09E00DF").unwrap(),
+            vec![0x30, 0x80, 0x90, 0x00],
+        )]);
+        assert!(matches!(
+            r.read_file(&mut t, LdsFile::Com),
+            Err(Error::Malformed { .. })
+        ));
         t.finish().unwrap();
-        let mut t = Transcript::new(vec![(hex::decode("00B09E00DF").unwrap(), vec![0x60, 0x20, 0x01, 0x62, 0x82])]);
-        assert!(matches!(r.read_file(&mut t, LdsFile::Com), Err(Error::Malformed { .. })));
+        let mut t = Transcript::new(vec![(
+            hex::decode("00B09E00DF").unwrap(),
+            vec![0x60, 0x20, 0x01, 0x62, 0x82],
+        )]);
+        assert!(matches!(
+            r.read_file(&mut t, LdsFile::Com),
+            Err(Error::Malformed { .. })
+        ));
         t.finish().unwrap();
     }
 }

@@ -37,12 +37,26 @@ pub struct PcscConnection {
 }
 
 impl PcscConnection {
-    pub(crate) fn open(pcsc: &Pcsc, reader: &str, share: ShareMode) -> Result<Self, TransportError> {
-        let name = CString::new(reader).map_err(|_| TransportError::NoReader(Some(reader.to_owned())))?;
+    pub(crate) fn open(
+        pcsc: &Pcsc,
+        reader: &str,
+        share: ShareMode,
+    ) -> Result<Self, TransportError> {
+        let name =
+            CString::new(reader).map_err(|_| TransportError::NoReader(Some(reader.to_owned())))?;
         let status = pcsc.status(reader)?;
-        let card = pcsc.ctx.connect(&name, share.to_pcsc(), pcsc::Protocols::ANY).map_err(|e| map_error(e, Some(reader)))?;
+        let card = pcsc
+            .ctx
+            .connect(&name, share.to_pcsc(), pcsc::Protocols::ANY)
+            .map_err(|e| map_error(e, Some(reader)))?;
         tracing::debug!(reader, ?share, "connected to card");
-        Ok(Self { card, ctx: pcsc.ctx.clone(), reader: reader.to_owned(), share, event_count: status.event_count })
+        Ok(Self {
+            card,
+            ctx: pcsc.ctx.clone(),
+            reader: reader.to_owned(),
+            share,
+            event_count: status.event_count,
+        })
     }
 
     /// The reader this connection belongs to.
@@ -55,14 +69,27 @@ impl PcscConnection {
     /// for it; that is normal, not an error.
     pub fn attributes(&self) -> ReaderAttributes {
         let text = |a: pcsc::Attribute| {
-            self.card.get_attribute_owned(a).ok().map(|v| String::from_utf8_lossy(&v).trim_end_matches('\0').trim().to_owned()).filter(|s| !s.is_empty())
+            self.card
+                .get_attribute_owned(a)
+                .ok()
+                .map(|v| {
+                    String::from_utf8_lossy(&v)
+                        .trim_end_matches('\0')
+                        .trim()
+                        .to_owned()
+                })
+                .filter(|s| !s.is_empty())
         };
-        let version = self.card.get_attribute_owned(pcsc::Attribute::VendorIfdVersion).ok().and_then(|v| {
-            // PC/SC part 3: DWORD 0xMMmmbbbb (major, minor, build), little-endian.
-            let b: [u8; 4] = v.get(..4)?.try_into().ok()?;
-            let n = u32::from_le_bytes(b);
-            Some(format!("{}.{}.{}", n >> 24, (n >> 16) & 0xFF, n & 0xFFFF))
-        });
+        let version = self
+            .card
+            .get_attribute_owned(pcsc::Attribute::VendorIfdVersion)
+            .ok()
+            .and_then(|v| {
+                // PC/SC part 3: DWORD 0xMMmmbbbb (major, minor, build), little-endian.
+                let b: [u8; 4] = v.get(..4)?.try_into().ok()?;
+                let n = u32::from_le_bytes(b);
+                Some(format!("{}.{}.{}", n >> 24, (n >> 16) & 0xFF, n & 0xFFFF))
+            });
         ReaderAttributes {
             vendor: text(pcsc::Attribute::VendorName),
             model: text(pcsc::Attribute::VendorIfdType),
@@ -86,8 +113,15 @@ fn presence_of(ctx: &pcsc::Context, reader: &str, event_count: u32) -> Presence 
 }
 
 /// The reader's presence, waiting up to `wait` for a change away from "same card".
-fn presence_within(ctx: &pcsc::Context, reader: &str, event_count: u32, wait: Duration) -> Presence {
-    let Ok(name) = CString::new(reader) else { return Presence::Unknown };
+fn presence_within(
+    ctx: &pcsc::Context,
+    reader: &str,
+    event_count: u32,
+    wait: Duration,
+) -> Presence {
+    let Ok(name) = CString::new(reader) else {
+        return Presence::Unknown;
+    };
     let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
     let first = judge(ctx, &mut states, event_count);
     if first != Presence::SameCard || wait.is_zero() {
@@ -105,7 +139,9 @@ fn presence_within(ctx: &pcsc::Context, reader: &str, event_count: u32, wait: Du
 fn judge(ctx: &pcsc::Context, states: &mut [pcsc::ReaderState; 1], event_count: u32) -> Presence {
     match ctx.get_status_change(Duration::ZERO, states) {
         Ok(()) | Err(pcsc::Error::Timeout) => {}
-        Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => return Presence::NoReader,
+        Err(pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable) => {
+            return Presence::NoReader;
+        }
         Err(_) => return Presence::Unknown,
     }
     judge_state(&states[0], event_count)
@@ -140,20 +176,47 @@ impl CardConnection for PcscConnection {
 
     fn begin(&mut self) -> Result<PcscTransaction<'_>, TransportError> {
         let presence = self.presence();
-        let Self { card, ctx, reader, event_count, .. } = self;
-        let tx = card.transaction().map_err(|e| classify_exchange_failure(e, 0, presence, reader))?;
-        Ok(PcscTransaction { tx, ctx, reader, event_count: *event_count, buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED] })
+        let Self {
+            card,
+            ctx,
+            reader,
+            event_count,
+            ..
+        } = self;
+        let tx = card
+            .transaction()
+            .map_err(|e| classify_exchange_failure(e, 0, presence, reader))?;
+        Ok(PcscTransaction {
+            tx,
+            ctx,
+            reader,
+            event_count: *event_count,
+            buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
+        })
     }
 
     fn atr(&self) -> Result<Vec<u8>, TransportError> {
-        let status = self.card.status2_owned().map_err(|e| map_error(e, Some(&self.reader)))?;
+        let status = self
+            .card
+            .status2_owned()
+            .map_err(|e| map_error(e, Some(&self.reader)))?;
         Ok(status.atr().to_vec())
     }
 
     fn reconnect(&mut self, reset: bool) -> Result<(), TransportError> {
-        let init = if reset { pcsc::Disposition::ResetCard } else { pcsc::Disposition::LeaveCard };
-        self.card.reconnect(self.share.to_pcsc(), pcsc::Protocols::ANY, init).map_err(|e| map_error(e, Some(&self.reader)))?;
-        if let Ok(s) = (Pcsc { ctx: self.ctx.clone() }).status(&self.reader) {
+        let init = if reset {
+            pcsc::Disposition::ResetCard
+        } else {
+            pcsc::Disposition::LeaveCard
+        };
+        self.card
+            .reconnect(self.share.to_pcsc(), pcsc::Protocols::ANY, init)
+            .map_err(|e| map_error(e, Some(&self.reader)))?;
+        if let Ok(s) = (Pcsc {
+            ctx: self.ctx.clone(),
+        })
+        .status(&self.reader)
+        {
             self.event_count = s.event_count;
         }
         Ok(())
@@ -173,10 +236,34 @@ pub struct PcscTransaction<'a> {
 impl CardTransaction for PcscTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self.tx.transmit(command, &mut self.buffer) {
+            // Some drivers (vpcd among them) report success with an empty answer when the card
+            // vanished during the exchange: a response has at least its status word.
+            Ok(r) if r.len() < 2 => {
+                let presence = presence_within(self.ctx, self.reader, self.event_count, SETTLE);
+                let err = if presence == Presence::SameCard {
+                    TransportError::Unresponsive
+                } else {
+                    classify_exchange_failure(
+                        pcsc::Error::RemovedCard,
+                        command.len(),
+                        presence,
+                        self.reader,
+                    )
+                };
+                tracing::debug!(reader = self.reader, len = r.len(), ?presence, %err, "response without a status word");
+                Err(err)
+            }
             Ok(r) => Ok(r.to_vec()),
             Err(e) => {
                 // Errors that a pulled card can cause are judged once the service has caught up.
-                let wait = if matches!(e, pcsc::Error::SharingViolation | pcsc::Error::NoService | pcsc::Error::Cancelled) { Duration::ZERO } else { SETTLE };
+                let wait = if matches!(
+                    e,
+                    pcsc::Error::SharingViolation | pcsc::Error::NoService | pcsc::Error::Cancelled
+                ) {
+                    Duration::ZERO
+                } else {
+                    SETTLE
+                };
                 let presence = presence_within(self.ctx, self.reader, self.event_count, wait);
                 let err = classify_exchange_failure(e, command.len(), presence, self.reader);
                 tracing::debug!(reader = self.reader, scard = ?e, ?presence, %err, "transmit failed");

@@ -11,7 +11,9 @@ pub fn map_error(error: pcsc::Error, reader: Option<&str>) -> TransportError {
     match error {
         E::NoService | E::ServiceStopped | E::Shutdown => TransportError::NoService,
         E::NoReadersAvailable => TransportError::NoReader(None),
-        E::UnknownReader | E::ReaderUnavailable | E::ReaderUnsupported => TransportError::NoReader(reader.map(str::to_owned)),
+        E::UnknownReader | E::ReaderUnavailable | E::ReaderUnsupported => {
+            TransportError::NoReader(reader.map(str::to_owned))
+        }
         E::NoSmartcard => TransportError::NoCard,
         E::RemovedCard => TransportError::CardRemoved,
         E::ResetCard => TransportError::CardReset,
@@ -19,8 +21,13 @@ pub fn map_error(error: pcsc::Error, reader: Option<&str>) -> TransportError {
         E::Timeout | E::WaitedTooLong => TransportError::Timeout,
         E::NotTransacted => TransportError::NotTransacted,
         E::Cancelled | E::SystemCancelled | E::CancelledByUser => TransportError::Cancelled,
-        E::UnresponsiveCard | E::UnpoweredCard | E::UnsupportedCard | E::InvalidAtr => TransportError::Unresponsive,
-        other => TransportError::Other { code: other as u32, message: other.to_string() },
+        E::UnresponsiveCard | E::UnpoweredCard | E::UnsupportedCard | E::InvalidAtr => {
+            TransportError::Unresponsive
+        }
+        other => TransportError::Other {
+            code: other as u32,
+            message: other.to_string(),
+        },
     }
 }
 
@@ -45,17 +52,27 @@ pub enum Presence {
 /// not enough, so the reader's state is checked afterwards: if the card is gone, the answer is
 /// always [`TransportError::CardRemoved`]. A `NOT_TRANSACTED` on a command longer than a short
 /// APDU with the card still present is a reader that drops extended APDUs (known on ACR1281).
-pub fn classify_exchange_failure(error: pcsc::Error, command_len: usize, presence: Presence, reader: &str) -> TransportError {
+pub fn classify_exchange_failure(
+    error: pcsc::Error,
+    command_len: usize,
+    presence: Presence,
+    reader: &str,
+) -> TransportError {
     use pcsc::Error as E;
     let mapped = map_error(error, Some(reader));
-    if matches!(mapped, TransportError::NoService | TransportError::Cancelled) {
+    if matches!(
+        mapped,
+        TransportError::NoService | TransportError::Cancelled
+    ) {
         return mapped;
     }
     match presence {
         Presence::GoneOrReplaced => TransportError::CardRemoved,
         Presence::NoReader => TransportError::NoReader(Some(reader.to_owned())),
         Presence::SameCard | Presence::Unknown => match error {
-            E::NotTransacted | E::CommError | E::InvalidParameter if command_len > SHORT_APDU_MAX && presence == Presence::SameCard => {
+            E::NotTransacted | E::CommError | E::InvalidParameter
+                if command_len > SHORT_APDU_MAX && presence == Presence::SameCard =>
+            {
                 TransportError::CommandTooLong(command_len)
             }
             _ => mapped,
@@ -78,7 +95,10 @@ mod tests {
             (E::ServiceStopped, TransportError::NoService),
             (E::NoReadersAvailable, TransportError::NoReader(None)),
             (E::UnknownReader, TransportError::NoReader(Some("R".into()))),
-            (E::ReaderUnavailable, TransportError::NoReader(Some("R".into()))),
+            (
+                E::ReaderUnavailable,
+                TransportError::NoReader(Some("R".into())),
+            ),
             (E::NoSmartcard, TransportError::NoCard),
             (E::RemovedCard, TransportError::CardRemoved),
             (E::ResetCard, TransportError::CardReset),
@@ -103,18 +123,49 @@ mod tests {
 
     #[test]
     fn a_pulled_card_is_card_removed_whatever_the_code() {
-        for e in [E::RemovedCard, E::NoSmartcard, E::NotTransacted, E::CommError, E::ResetCard, E::UnresponsiveCard, E::InvalidHandle, E::UnknownError] {
-            assert_eq!(classify_exchange_failure(e, 12, Presence::GoneOrReplaced, "R"), TransportError::CardRemoved, "{e:?}");
+        for e in [
+            E::RemovedCard,
+            E::NoSmartcard,
+            E::NotTransacted,
+            E::CommError,
+            E::ResetCard,
+            E::UnresponsiveCard,
+            E::InvalidHandle,
+            E::UnknownError,
+        ] {
+            assert_eq!(
+                classify_exchange_failure(e, 12, Presence::GoneOrReplaced, "R"),
+                TransportError::CardRemoved,
+                "{e:?}"
+            );
         }
-        assert_eq!(classify_exchange_failure(E::RemovedCard, 12, Presence::SameCard, "R"), TransportError::CardRemoved);
-        assert_eq!(classify_exchange_failure(E::ResetCard, 12, Presence::SameCard, "R"), TransportError::CardReset);
-        assert_eq!(classify_exchange_failure(E::NoService, 12, Presence::Unknown, "R"), TransportError::NoService);
-        assert_eq!(classify_exchange_failure(E::ReaderUnavailable, 12, Presence::NoReader, "R"), TransportError::NoReader(Some("R".into())));
+        assert_eq!(
+            classify_exchange_failure(E::RemovedCard, 12, Presence::SameCard, "R"),
+            TransportError::CardRemoved
+        );
+        assert_eq!(
+            classify_exchange_failure(E::ResetCard, 12, Presence::SameCard, "R"),
+            TransportError::CardReset
+        );
+        assert_eq!(
+            classify_exchange_failure(E::NoService, 12, Presence::Unknown, "R"),
+            TransportError::NoService
+        );
+        assert_eq!(
+            classify_exchange_failure(E::ReaderUnavailable, 12, Presence::NoReader, "R"),
+            TransportError::NoReader(Some("R".into()))
+        );
     }
 
     #[test]
     fn dropped_extended_apdus_are_named() {
-        assert_eq!(classify_exchange_failure(E::NotTransacted, 300, Presence::SameCard, "ACS ACR1281"), TransportError::CommandTooLong(300));
-        assert_eq!(classify_exchange_failure(E::NotTransacted, 200, Presence::SameCard, "ACS ACR1281"), TransportError::NotTransacted);
+        assert_eq!(
+            classify_exchange_failure(E::NotTransacted, 300, Presence::SameCard, "ACS ACR1281"),
+            TransportError::CommandTooLong(300)
+        );
+        assert_eq!(
+            classify_exchange_failure(E::NotTransacted, 200, Presence::SameCard, "ACS ACR1281"),
+            TransportError::NotTransacted
+        );
     }
 }

@@ -78,8 +78,15 @@ impl Monitor {
         let stop = Arc::new(AtomicBool::new(false));
         let current = Arc::new(Mutex::new(None));
         let (s, c) = (stop.clone(), current.clone());
-        let thread = std::thread::Builder::new().name("pcsc-monitor".into()).spawn(move || run(&s, &c, &mut on_event)).ok();
-        Self { stop, current, thread }
+        let thread = std::thread::Builder::new()
+            .name("pcsc-monitor".into())
+            .spawn(move || run(&s, &c, &mut on_event))
+            .ok();
+        Self {
+            stop,
+            current,
+            thread,
+        }
     }
 
     /// Stops the monitor and waits for its thread to end.
@@ -89,7 +96,12 @@ impl Monitor {
 
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(ctx) = self.current.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        if let Some(ctx) = self
+            .current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
             let _ = ctx.cancel();
         }
         if let Some(t) = self.thread.take() {
@@ -104,7 +116,11 @@ impl Drop for Monitor {
     }
 }
 
-fn run(stop: &AtomicBool, current: &Mutex<Option<pcsc::Context>>, on_event: &mut dyn FnMut(MonitorEvent)) {
+fn run(
+    stop: &AtomicBool,
+    current: &Mutex<Option<pcsc::Context>>,
+    on_event: &mut dyn FnMut(MonitorEvent),
+) {
     let mut known: BTreeMap<String, ReaderStatus> = BTreeMap::new();
     let mut service_up: Option<bool> = None;
     while !stop.load(Ordering::SeqCst) {
@@ -149,32 +165,53 @@ fn run(stop: &AtomicBool, current: &Mutex<Option<pcsc::Context>>, on_event: &mut
 fn forget_all(known: &mut BTreeMap<String, ReaderStatus>, on_event: &mut dyn FnMut(MonitorEvent)) {
     for (name, st) in std::mem::take(known) {
         if st.card == CardState::Present {
-            on_event(MonitorEvent::CardRemoved { reader: name.clone() });
+            on_event(MonitorEvent::CardRemoved {
+                reader: name.clone(),
+            });
         }
         on_event(MonitorEvent::ReaderRemoved { reader: name });
     }
 }
 
 /// Watches with one context until stopped (`Ok`) or until the context fails (`Err`).
-fn watch(pcsc: &Pcsc, stop: &AtomicBool, known: &mut BTreeMap<String, ReaderStatus>, on_event: &mut dyn FnMut(MonitorEvent)) -> Result<(), TransportError> {
+fn watch(
+    pcsc: &Pcsc,
+    stop: &AtomicBool,
+    known: &mut BTreeMap<String, ReaderStatus>,
+    on_event: &mut dyn FnMut(MonitorEvent),
+) -> Result<(), TransportError> {
     loop {
         let names = pcsc.reader_names()?;
         // Readers that went away.
-        let gone: Vec<String> = known.keys().filter(|k| !names.contains(k)).cloned().collect();
+        let gone: Vec<String> = known
+            .keys()
+            .filter(|k| !names.contains(k))
+            .cloned()
+            .collect();
         for name in gone {
-            if known.remove(&name).is_some_and(|s| s.card == CardState::Present) {
-                on_event(MonitorEvent::CardRemoved { reader: name.clone() });
+            if known
+                .remove(&name)
+                .is_some_and(|s| s.card == CardState::Present)
+            {
+                on_event(MonitorEvent::CardRemoved {
+                    reader: name.clone(),
+                });
             }
             on_event(MonitorEvent::ReaderRemoved { reader: name });
         }
         // One wait over every reader plus the plug-and-play pseudo reader.
         let mut states = Vec::with_capacity(names.len() + 1);
         for n in &names {
-            let Ok(c) = CString::new(n.as_str()) else { continue };
+            let Ok(c) = CString::new(n.as_str()) else {
+                continue;
+            };
             let prev = known.get(n).map_or(pcsc::State::UNAWARE, last_state);
             states.push(pcsc::ReaderState::new(c, prev));
         }
-        states.push(pcsc::ReaderState::new(pcsc::PNP_NOTIFICATION(), pcsc::State::UNAWARE));
+        states.push(pcsc::ReaderState::new(
+            pcsc::PNP_NOTIFICATION(),
+            pcsc::State::UNAWARE,
+        ));
         // First call learns the current state of every reader without blocking.
         match pcsc.ctx.get_status_change(Duration::ZERO, &mut states) {
             Ok(()) | Err(pcsc::Error::Timeout) => {}
@@ -196,7 +233,9 @@ fn watch(pcsc: &Pcsc, stop: &AtomicBool, known: &mut BTreeMap<String, ReaderStat
                 Err(pcsc::Error::Cancelled) if stop.load(Ordering::SeqCst) => return Ok(()),
                 Err(e) => return Err(crate::errors::map_error(e, None)),
             }
-            let pnp_changed = states.last().is_some_and(|s| s.event_state().contains(pcsc::State::CHANGED));
+            let pnp_changed = states
+                .last()
+                .is_some_and(|s| s.event_state().contains(pcsc::State::CHANGED));
             let readers_changed = report_changes(&states, known, on_event);
             if pnp_changed || readers_changed {
                 break;
@@ -220,15 +259,25 @@ fn last_state(s: &ReaderStatus) -> pcsc::State {
     pcsc::State::from_bits_retain(with_count(base.bits(), s.event_count))
 }
 
-fn with_count<T: From<u32> + std::ops::Shl<u32, Output = T> + std::ops::BitOr<Output = T>>(bits: T, count: u32) -> T {
+fn with_count<T: From<u32> + std::ops::Shl<u32, Output = T> + std::ops::BitOr<Output = T>>(
+    bits: T,
+    count: u32,
+) -> T {
     bits | (T::from(count) << 16)
 }
 
 /// Emits the events between what we knew and what the states say. Returns true when the set of
 /// readers must be listed again (a reader vanished or a new one appeared).
-fn report_changes(states: &[pcsc::ReaderState], known: &mut BTreeMap<String, ReaderStatus>, on_event: &mut dyn FnMut(MonitorEvent)) -> bool {
+fn report_changes(
+    states: &[pcsc::ReaderState],
+    known: &mut BTreeMap<String, ReaderStatus>,
+    on_event: &mut dyn FnMut(MonitorEvent),
+) -> bool {
     let mut relist = false;
-    for rs in states.iter().filter(|s| s.name() != pcsc::PNP_NOTIFICATION()) {
+    for rs in states
+        .iter()
+        .filter(|s| s.name() != pcsc::PNP_NOTIFICATION())
+    {
         let now = ReaderStatus::from_state(rs);
         let ev = rs.event_state();
         if ev.intersects(pcsc::State::UNKNOWN | pcsc::State::UNAVAILABLE) {
@@ -238,16 +287,27 @@ fn report_changes(states: &[pcsc::ReaderState], known: &mut BTreeMap<String, Rea
         let prev = known.get(&now.name).cloned();
         let was_present = prev.as_ref().is_some_and(|p| p.card == CardState::Present);
         if prev.is_none() {
-            on_event(MonitorEvent::ReaderAdded { reader: now.name.clone() });
+            on_event(MonitorEvent::ReaderAdded {
+                reader: now.name.clone(),
+            });
         }
         let is_present = now.card == CardState::Present;
         // A remove and re-insert between two waits shows only as a jump of the event counter.
-        let swapped = was_present && is_present && prev.as_ref().is_some_and(|p| now.event_count.wrapping_sub(p.event_count) >= 2 && p.event_count != 0);
+        let swapped = was_present
+            && is_present
+            && prev.as_ref().is_some_and(|p| {
+                now.event_count.wrapping_sub(p.event_count) >= 2 && p.event_count != 0
+            });
         if was_present && (!is_present || swapped) {
-            on_event(MonitorEvent::CardRemoved { reader: now.name.clone() });
+            on_event(MonitorEvent::CardRemoved {
+                reader: now.name.clone(),
+            });
         }
         if is_present && (!was_present || swapped) {
-            on_event(MonitorEvent::CardInserted { reader: now.name.clone(), atr: now.atr.clone().unwrap_or_default() });
+            on_event(MonitorEvent::CardInserted {
+                reader: now.name.clone(),
+                atr: now.atr.clone().unwrap_or_default(),
+            });
         }
         known.insert(now.name.clone(), now);
     }

@@ -76,7 +76,10 @@ impl Pcsc {
     /// Names of the connected readers; empty when there are none.
     pub fn reader_names(&self) -> Result<Vec<String>, TransportError> {
         match self.ctx.list_readers_owned() {
-            Ok(names) => Ok(names.into_iter().map(|n| n.to_string_lossy().into_owned()).collect()),
+            Ok(names) => Ok(names
+                .into_iter()
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect()),
             Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
             Err(e) => Err(map_error(e, None)),
         }
@@ -95,7 +98,8 @@ impl Pcsc {
         }
         let mut states = Vec::with_capacity(names.len());
         for n in names {
-            let c = CString::new(n.as_str()).map_err(|_| TransportError::NoReader(Some(n.clone())))?;
+            let c =
+                CString::new(n.as_str()).map_err(|_| TransportError::NoReader(Some(n.clone())))?;
             states.push(pcsc::ReaderState::new(c, pcsc::State::UNAWARE));
         }
         match self.ctx.get_status_change(Duration::ZERO, &mut states) {
@@ -107,11 +111,17 @@ impl Pcsc {
 
     /// The state of one reader.
     pub fn status(&self, name: &str) -> Result<ReaderStatus, TransportError> {
-        self.statuses(&[name.to_owned()])?.pop().ok_or_else(|| TransportError::NoReader(Some(name.to_owned())))
+        self.statuses(&[name.to_owned()])?
+            .pop()
+            .ok_or_else(|| TransportError::NoReader(Some(name.to_owned())))
     }
 
     /// Connects to the card in `reader` (T=0 or T=1, as the card offers).
-    pub fn connect(&self, reader: &str, share: ShareMode) -> Result<PcscConnection, TransportError> {
+    pub fn connect(
+        &self,
+        reader: &str,
+        share: ShareMode,
+    ) -> Result<PcscConnection, TransportError> {
         PcscConnection::open(self, reader, share)
     }
 
@@ -154,7 +164,11 @@ pub enum ReaderChoiceError {
 }
 
 fn list(names: &[String]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Picks the reader a command should use.
@@ -162,7 +176,10 @@ fn list(names: &[String]) -> String {
 /// With a name: the reader of exactly that name, else the only one whose name contains it
 /// (ignoring case). Without: the only reader that holds a card; if no reader holds a card and
 /// there is exactly one reader, that one (so the caller can report "no card" for it).
-pub fn choose_reader<'a>(readers: &'a [ReaderStatus], wanted: Option<&str>) -> Result<&'a ReaderStatus, ReaderChoiceError> {
+pub fn choose_reader<'a>(
+    readers: &'a [ReaderStatus],
+    wanted: Option<&str>,
+) -> Result<&'a ReaderStatus, ReaderChoiceError> {
     if readers.is_empty() {
         return Err(ReaderChoiceError::NoReaders);
     }
@@ -171,19 +188,33 @@ pub fn choose_reader<'a>(readers: &'a [ReaderStatus], wanted: Option<&str>) -> R
             return Ok(r);
         }
         let lw = w.to_lowercase();
-        let matches: Vec<&ReaderStatus> = readers.iter().filter(|r| r.name.to_lowercase().contains(&lw)).collect();
+        let matches: Vec<&ReaderStatus> = readers
+            .iter()
+            .filter(|r| r.name.to_lowercase().contains(&lw))
+            .collect();
         return match matches.as_slice() {
             [one] => Ok(one),
-            [] => Err(ReaderChoiceError::Unknown { wanted: w.to_owned(), available: readers.iter().map(|r| r.name.clone()).collect() }),
-            many => Err(ReaderChoiceError::AmbiguousName { wanted: w.to_owned(), matches: many.iter().map(|r| r.name.clone()).collect() }),
+            [] => Err(ReaderChoiceError::Unknown {
+                wanted: w.to_owned(),
+                available: readers.iter().map(|r| r.name.clone()).collect(),
+            }),
+            many => Err(ReaderChoiceError::AmbiguousName {
+                wanted: w.to_owned(),
+                matches: many.iter().map(|r| r.name.clone()).collect(),
+            }),
         };
     }
-    let with_card: Vec<&ReaderStatus> = readers.iter().filter(|r| matches!(r.card, CardState::Present | CardState::Mute)).collect();
+    let with_card: Vec<&ReaderStatus> = readers
+        .iter()
+        .filter(|r| matches!(r.card, CardState::Present | CardState::Mute))
+        .collect();
     match with_card.as_slice() {
         [one] => Ok(one),
         [] if readers.len() == 1 => Ok(&readers[0]),
         [] => Err(ReaderChoiceError::NoCard),
-        many => Err(ReaderChoiceError::SeveralCards(many.iter().map(|r| r.name.clone()).collect())),
+        many => Err(ReaderChoiceError::SeveralCards(
+            many.iter().map(|r| r.name.clone()).collect(),
+        )),
     }
 }
 
@@ -192,25 +223,62 @@ mod tests {
     use super::*;
 
     fn reader(name: &str, card: CardState) -> ReaderStatus {
-        ReaderStatus { name: name.into(), card, atr: None, exclusive: false, in_use: false, event_count: 0 }
+        ReaderStatus {
+            name: name.into(),
+            card,
+            atr: None,
+            exclusive: false,
+            in_use: false,
+            event_count: 0,
+        }
     }
 
     #[test]
     fn choosing_readers() {
-        let rs = vec![reader("Virtual PCD 00 00", CardState::Present), reader("Virtual PCD 00 01", CardState::Empty), reader("ACS ACR1252 1S CL Reader PICC 00 00", CardState::Empty)];
-        assert_eq!(choose_reader(&rs, None).map(|r| r.name.as_str()), Ok("Virtual PCD 00 00"));
-        assert_eq!(choose_reader(&rs, Some("Virtual PCD 00 01")).map(|r| r.name.as_str()), Ok("Virtual PCD 00 01"));
-        assert_eq!(choose_reader(&rs, Some("acr1252")).map(|r| r.name.as_str()), Ok("ACS ACR1252 1S CL Reader PICC 00 00"));
-        assert!(matches!(choose_reader(&rs, Some("Virtual")), Err(ReaderChoiceError::AmbiguousName { .. })));
+        let rs = vec![
+            reader("Virtual PCD 00 00", CardState::Present),
+            reader("Virtual PCD 00 01", CardState::Empty),
+            reader("ACS ACR1252 1S CL Reader PICC 00 00", CardState::Empty),
+        ];
+        assert_eq!(
+            choose_reader(&rs, None).map(|r| r.name.as_str()),
+            Ok("Virtual PCD 00 00")
+        );
+        assert_eq!(
+            choose_reader(&rs, Some("Virtual PCD 00 01")).map(|r| r.name.as_str()),
+            Ok("Virtual PCD 00 01")
+        );
+        assert_eq!(
+            choose_reader(&rs, Some("acr1252")).map(|r| r.name.as_str()),
+            Ok("ACS ACR1252 1S CL Reader PICC 00 00")
+        );
+        assert!(matches!(
+            choose_reader(&rs, Some("Virtual")),
+            Err(ReaderChoiceError::AmbiguousName { .. })
+        ));
         let e = choose_reader(&rs, Some("Omnikey")).err();
         assert!(matches!(e, Some(ReaderChoiceError::Unknown { .. })));
-        assert!(e.map(|e| e.to_string()).unwrap_or_default().starts_with("unknown reader \"Omnikey\": connected readers are \"Virtual PCD 00 00\""));
-        let two = vec![reader("A", CardState::Present), reader("B", CardState::Present)];
-        assert_eq!(choose_reader(&two, None), Err(ReaderChoiceError::SeveralCards(vec!["A".into(), "B".into()])));
+        assert!(e.map(|e| e.to_string()).unwrap_or_default().starts_with(
+            "unknown reader \"Omnikey\": connected readers are \"Virtual PCD 00 00\""
+        ));
+        let two = vec![
+            reader("A", CardState::Present),
+            reader("B", CardState::Present),
+        ];
+        assert_eq!(
+            choose_reader(&two, None),
+            Err(ReaderChoiceError::SeveralCards(vec![
+                "A".into(),
+                "B".into()
+            ]))
+        );
         let none = vec![reader("A", CardState::Empty), reader("B", CardState::Empty)];
         assert_eq!(choose_reader(&none, None), Err(ReaderChoiceError::NoCard));
         let single = vec![reader("A", CardState::Empty)];
-        assert_eq!(choose_reader(&single, None).map(|r| r.name.as_str()), Ok("A"));
+        assert_eq!(
+            choose_reader(&single, None).map(|r| r.name.as_str()),
+            Ok("A")
+        );
         assert_eq!(choose_reader(&[], None), Err(ReaderChoiceError::NoReaders));
     }
 }

@@ -43,27 +43,38 @@ pub struct DocumentRead {
 impl DocumentRead {
     /// The traffic of all steps after access control (the file reads).
     pub fn files_transfer(&self) -> TransferStats {
-        self.steps.iter().filter(|s| s.name != "cardAccess" && s.name != "access").fold(TransferStats::default(), |a, s| TransferStats {
-            apdus: a.apdus + s.transfer.apdus,
-            bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
-            bytes_received: a.bytes_received + s.transfer.bytes_received,
-        })
+        self.steps
+            .iter()
+            .filter(|s| s.name != "cardAccess" && s.name != "access")
+            .fold(TransferStats::default(), |a, s| TransferStats {
+                apdus: a.apdus + s.transfer.apdus,
+                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
+                bytes_received: a.bytes_received + s.transfer.bytes_received,
+            })
     }
 
     /// The traffic of the whole read.
     pub fn total_transfer(&self) -> TransferStats {
-        self.steps.iter().fold(TransferStats::default(), |a, s| TransferStats {
-            apdus: a.apdus + s.transfer.apdus,
-            bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
-            bytes_received: a.bytes_received + s.transfer.bytes_received,
-        })
+        self.steps
+            .iter()
+            .fold(TransferStats::default(), |a, s| TransferStats {
+                apdus: a.apdus + s.transfer.apdus,
+                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
+                bytes_received: a.bytes_received + s.transfer.bytes_received,
+            })
     }
 }
 
 /// Reads EF.CardAccess (its read with an extended Le is the extended-length probe, done before
 /// any secure messaging so a refusal costs no session), opens the chip with `key` (PACE when
 /// offered, else BAC: ICAO 9303-11 §4.2), then reads `files` with the [`FileReader`] strategy.
-pub fn read_document<T: CardTransaction>(tx: T, key: &AccessKey, files: &[LdsFile], options: ReadOptions, rng: &mut (impl CryptoRng + ?Sized)) -> Result<DocumentRead> {
+pub fn read_document<T: CardTransaction>(
+    tx: T,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<DocumentRead> {
     let mut counting = Counting::new(tx);
     let meter = counting.meter();
     let mut reader = FileReader::new(options);
@@ -71,17 +82,27 @@ pub fn read_document<T: CardTransaction>(tx: T, key: &AccessKey, files: &[LdsFil
     let mut mark = (Instant::now(), meter.get());
     let mut step = |name: String, steps: &mut Vec<Step>| {
         let now = (Instant::now(), meter.get());
-        steps.push(Step { name, duration: now.0 - mark.0, transfer: now.1.since(&mark.1) });
+        steps.push(Step {
+            name,
+            duration: now.0 - mark.0,
+            transfer: now.1.since(&mark.1),
+        });
         mark = now;
     };
 
     let card_access = match reader.read_file(&mut counting, LdsFile::CardAccess) {
         Ok(bytes) => Some(bytes),
-        Err(Error::CardRefused { sw, .. }) if sw == StatusWord::FILE_NOT_FOUND || sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED => None,
+        Err(Error::CardRefused { sw, .. })
+            if sw == StatusWord::FILE_NOT_FOUND
+                || sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
+        {
+            None
+        }
         Err(e) => return Err(e),
     };
     step("cardAccess".into(), &mut steps);
-    let (mut sm, protocol) = establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
+    let (mut sm, protocol) =
+        establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
     step("access".into(), &mut steps);
     let mut out = Vec::with_capacity(files.len());
     for &file in files {
@@ -89,5 +110,12 @@ pub fn read_document<T: CardTransaction>(tx: T, key: &AccessKey, files: &[LdsFil
         step(file.short_name(), &mut steps);
         out.push((file, data));
     }
-    Ok(DocumentRead { protocol, card_access, files: out, steps, extended_length: reader.extended_length(), short_chunk: reader.short_chunk() })
+    Ok(DocumentRead {
+        protocol,
+        card_access,
+        files: out,
+        steps,
+        extended_length: reader.extended_length(),
+        short_chunk: reader.short_chunk(),
+    })
 }

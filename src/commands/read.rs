@@ -1,0 +1,311 @@
+use std::path::{Path, PathBuf};
+
+use ::apdu::CardConnection;
+use citizen::{CccdQr, IdNumber, can_from_id, mrz_keys_from_qr, parse_user_date};
+use icao9303::read::{LdsFile, ReadOptions};
+use icao9303::{AccessKey, Can, DocumentRead, Mrz, MrzInfo, read_document};
+use pcsc_backend::Pcsc;
+use rand_core::{OsRng, TryRngCore};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::Output;
+
+/// `cccd read` options.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("key").required(true).args(["can", "id", "mrz", "doc", "qr"])))]
+pub struct ReadArgs {
+    /// Reader to use (exact name or a unique part of it).
+    #[arg(long, value_name = "NAME")]
+    reader: Option<String>,
+    /// The card access number: the last 6 digits of the ID number (PACE).
+    #[arg(long, value_name = "N")]
+    can: Option<String>,
+    /// The 12-digit ID number (its last 6 digits are the CAN).
+    #[arg(long, value_name = "ID12")]
+    id: Option<String>,
+    /// The MRZ printed on the back: 3 lines (TD1) separated by newlines or spaces.
+    #[arg(long, value_name = "LINES")]
+    mrz: Option<String>,
+    /// Document number (with --dob and --expiry): for a CCCD, the last 9 digits of the ID.
+    #[arg(long, value_name = "N", requires_all = ["dob", "expiry"])]
+    doc: Option<String>,
+    /// Date of birth: dd/mm/yyyy, yyyy-mm-dd or yymmdd.
+    #[arg(long, value_name = "DATE", requires = "doc")]
+    dob: Option<String>,
+    /// Date of expiry: dd/mm/yyyy, yyyy-mm-dd or yymmdd (991231 for none).
+    #[arg(long, value_name = "DATE", requires = "doc")]
+    expiry: Option<String>,
+    /// The text of the QR code on the front of the card.
+    #[arg(long, value_name = "STRING")]
+    qr: Option<String>,
+    /// Files to read, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "com,sod,dg1,dg2,dg13,dg14,dg15"
+    )]
+    files: Vec<String>,
+    /// Write the files to this folder (EF_COM.bin, EF_SOD.bin, EF_DG1.bin, ...), owner-only.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileJson {
+    bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepJson {
+    ms: f64,
+    apdus: u64,
+    bytes_sent: u64,
+    bytes_received: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadJson {
+    reader: String,
+    protocol: &'static str,
+    extended_length: Option<bool>,
+    apdus: u64,
+    bytes_sent: u64,
+    bytes_received: u64,
+    timings: serde_json::Map<String, serde_json::Value>,
+    steps: serde_json::Map<String, serde_json::Value>,
+    files: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The keys to try, in order, from what the user gave.
+fn access_keys(args: &ReadArgs) -> Result<Vec<AccessKey>, CliError> {
+    let bad = |e: &dyn std::fmt::Display| CliError::BadInput(e.to_string());
+    if let Some(c) = &args.can {
+        return Ok(vec![AccessKey::Can(Can::new(c).map_err(|e| bad(&e))?)]);
+    }
+    if let Some(id) = &args.id {
+        let id = IdNumber::new(id).map_err(|e| bad(&e))?;
+        return Ok(vec![AccessKey::Can(can_from_id(&id).map_err(|e| bad(&e))?)]);
+    }
+    if let Some(m) = &args.mrz {
+        let mrz = Mrz::parse(m).map_err(|e| bad(&e))?;
+        return Ok(vec![AccessKey::Mrz(mrz.info().map_err(|e| bad(&e))?)]);
+    }
+    if let (Some(doc), Some(dob), Some(exp)) = (&args.doc, &args.dob, &args.expiry) {
+        let today = jiff::Zoned::now().date();
+        let yymmdd = |d: &str| -> Result<String, CliError> {
+            if d == "991231" {
+                return Ok(d.to_owned());
+            }
+            let d = parse_user_date(d, today).map_err(|e| bad(&e))?;
+            Ok(format!(
+                "{:02}{:02}{:02}",
+                d.year() % 100,
+                d.month(),
+                d.day()
+            ))
+        };
+        return Ok(vec![AccessKey::Mrz(
+            MrzInfo::new(doc, &yymmdd(dob)?, &yymmdd(exp)?).map_err(|e| bad(&e))?,
+        )]);
+    }
+    if let Some(q) = &args.qr {
+        // The QR gives the ID (so the CAN, for PACE) and the dates for BAC; the expiry is
+        // derived, so there may be a few candidates.
+        let qr = CccdQr::parse(q).map_err(|e| bad(&e))?;
+        let mut keys = vec![AccessKey::Can(can_from_id(&qr.id).map_err(|e| bad(&e))?)];
+        keys.extend(
+            mrz_keys_from_qr(&qr)
+                .map_err(|e| bad(&e))?
+                .into_iter()
+                .map(AccessKey::Mrz),
+        );
+        return Ok(keys);
+    }
+    Err(CliError::BadInput(
+        "give the card's access data: --can, --id, --mrz, --doc/--dob/--expiry or --qr".into(),
+    ))
+}
+
+fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
+    let mut out = Vec::new();
+    for name in &args.files {
+        let f = LdsFile::parse(name).ok_or_else(|| {
+            CliError::BadInput(format!(
+                "unknown file \"{name}\": use com, sod, dg1 to dg16"
+            ))
+        })?;
+        if f == LdsFile::Dg(3) {
+            return Err(CliError::BadInput("DG3 (fingerprints) needs terminal authentication, which cccd-bridge does not do: leave it out".into()));
+        }
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the read, trying the keys in order: a CAN is skipped when the card offers no PACE, and
+/// a derived MRZ candidate when the card refuses it.
+fn read_with_keys(
+    tx: &mut impl ::apdu::CardTransaction,
+    keys: &[AccessKey],
+    files: &[LdsFile],
+) -> Result<DocumentRead, CliError> {
+    let mut rng = OsRng.unwrap_err();
+    let mut last = None;
+    for (i, key) in keys.iter().enumerate() {
+        match read_document(&mut *tx, key, files, ReadOptions::default(), &mut rng) {
+            Ok(r) => return Ok(r),
+            Err(e @ (icao9303::Error::NoPaceForCan | icao9303::Error::WrongAccessKey))
+                if i + 1 < keys.len() =>
+            {
+                tracing::info!(error = %e, "trying the next access key");
+                last = Some(e);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.map_or_else(
+        || CliError::BadInput("no access key".into()),
+        CliError::from,
+    ))
+}
+
+/// Writes the files owner-only (they hold personal data).
+fn write_files(dir: &Path, read: &DocumentRead) -> Result<Vec<(LdsFile, PathBuf)>, CliError> {
+    let io =
+        |e: std::io::Error, p: &Path| CliError::Other(format!("cannot write {}: {e}", p.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+    let mut written = Vec::new();
+    for (f, data) in &read.files {
+        let path = dir.join(f.file_name());
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut file = opts.open(&path).map_err(|e| io(e, &path))?;
+        std::io::Write::write_all(&mut file, data).map_err(|e| io(e, &path))?;
+        written.push((*f, path));
+    }
+    Ok(written)
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// `cccd read`.
+pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> {
+    let keys = access_keys(args)?;
+    let files = files(args)?;
+    let pcsc = Pcsc::establish()?;
+    let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
+    let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
+    let started = std::time::Instant::now();
+    let read = {
+        let mut tx = conn.begin()?;
+        read_with_keys(&mut tx, &keys, &files)?
+    };
+    let total_time = started.elapsed();
+    let written = match &args.out {
+        Some(dir) => write_files(dir, &read)?,
+        None => Vec::new(),
+    };
+    let total = read.total_transfer();
+    let mut report = ReadJson {
+        reader: name,
+        protocol: read.protocol.name(),
+        extended_length: read.extended_length,
+        apdus: total.apdus,
+        bytes_sent: total.bytes_sent,
+        bytes_received: total.bytes_received,
+        timings: serde_json::Map::new(),
+        steps: serde_json::Map::new(),
+        files: serde_json::Map::new(),
+    };
+    for s in &read.steps {
+        report.timings.insert(s.name.clone(), ms(s.duration).into());
+        let step = StepJson {
+            ms: ms(s.duration),
+            apdus: s.transfer.apdus,
+            bytes_sent: s.transfer.bytes_sent,
+            bytes_received: s.transfer.bytes_received,
+        };
+        report.steps.insert(
+            s.name.clone(),
+            serde_json::to_value(step).unwrap_or_default(),
+        );
+    }
+    report.timings.insert("total".into(), ms(total_time).into());
+    for (f, data) in &read.files {
+        let path = written
+            .iter()
+            .find(|(w, _)| w == f)
+            .map(|(_, p)| p.display().to_string());
+        report.files.insert(
+            f.short_name(),
+            serde_json::to_value(FileJson {
+                bytes: data.len(),
+                path,
+            })
+            .unwrap_or_default(),
+        );
+    }
+    out.emit(&report, || {
+        let mut s = format!(
+            "reader: {}\nprotocol: {} (extended length: {})\n\n{:<12} {:>9} {:>6} {:>8} {:>9}\n",
+            report.reader,
+            report.protocol,
+            match report.extended_length {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "not tried",
+            },
+            "step",
+            "ms",
+            "APDUs",
+            "sent",
+            "received"
+        );
+        for st in &read.steps {
+            s += &format!(
+                "{:<12} {:>9.2} {:>6} {:>8} {:>9}\n",
+                st.name,
+                ms(st.duration),
+                st.transfer.apdus,
+                st.transfer.bytes_sent,
+                st.transfer.bytes_received
+            );
+        }
+        s += &format!(
+            "{:<12} {:>9.2} {:>6} {:>8} {:>9}\n",
+            "total",
+            ms(total_time),
+            total.apdus,
+            total.bytes_sent,
+            total.bytes_received
+        );
+        if !written.is_empty() {
+            s += "\nwritten (owner-only):\n";
+            for (f, p) in &written {
+                s += &format!(
+                    "  {} ({} bytes)\n",
+                    p.display(),
+                    read.files
+                        .iter()
+                        .find(|(g, _)| g == f)
+                        .map_or(0, |(_, d)| d.len())
+                );
+            }
+        }
+        s
+    });
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! `cccd read` through the real pcscd against `cccd sim`: keys, protocols, quirks, counts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn read(args: &[&str]) -> std::process::Output {
+    cccd(&[&["read", "--json"][..], args].concat())
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let o = read(args);
+    assert!(o.status.success(), "cccd read {args:?}: {}", stderr(&o));
+    json(&o)
+}
+
+fn mrz_of(sim: &Sim) -> String {
+    sim.info["mrz"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every file read through pcscd equals the simulator's file: checked by reading twice, once
+/// with PACE and once with the MRZ, and comparing the dumps to each other and to their TLV
+/// lengths; the simulator's own bytes are checked in process by card-sim's tests.
+fn dumps(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cccd-read-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn both_mode_can_and_mrz_read_every_file() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let can = sim.info["can"].as_str().unwrap().to_owned();
+    let (d1, d2) = (temp_dir("can"), temp_dir("mrz"));
+    let v = ok_json(&["--can", &can, "--out", d1.to_str().unwrap()]);
+    assert_eq!(v["protocol"], "PACE");
+    assert_eq!(v["extendedLength"], true);
+    for f in ["com", "sod", "dg1", "dg2", "dg13", "dg14", "dg15"] {
+        assert!(v["files"][f]["bytes"].as_u64().unwrap() > 0, "{f}");
+        assert!(v["timings"][f].is_number(), "{f}");
+    }
+    assert!(
+        v["apdus"].as_u64().unwrap() > 0
+            && v["bytesSent"].as_u64().unwrap() > 0
+            && v["bytesReceived"].as_u64().unwrap() > 20_000
+    );
+    let v = ok_json(&["--mrz", &mrz_of(&sim), "--out", d2.to_str().unwrap()]);
+    assert_eq!(v["protocol"], "PACE", "PACE with the MRZ password");
+    let (a, b) = (dumps(&d1), dumps(&d2));
+    assert_eq!(a.len(), 7);
+    assert_eq!(a, b, "the same files with either key");
+    let names: Vec<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "EF_COM.bin",
+            "EF_DG1.bin",
+            "EF_DG13.bin",
+            "EF_DG14.bin",
+            "EF_DG15.bin",
+            "EF_DG2.bin",
+            "EF_SOD.bin"
+        ]
+    );
+    // DG1 holds the MRZ the simulator printed.
+    let dg1 = &a[1].1;
+    assert!(String::from_utf8_lossy(dg1).contains(&mrz_of(&sim).replace('\n', "")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d1.join("EF_DG13.bin"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "personal data is owner-only");
+    }
+    // The 12-digit ID works as well (its last six digits are the CAN).
+    let v = ok_json(&[
+        "--id",
+        sim.info["idNumber"].as_str().unwrap(),
+        "--files",
+        "dg1",
+    ]);
+    assert_eq!(v["protocol"], "PACE");
+    std::fs::remove_dir_all(&d1).unwrap();
+    std::fs::remove_dir_all(&d2).unwrap();
+}
+
+#[test]
+fn bac_mode_takes_mrz_dates_and_qr_but_not_the_can() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&["--access", "bac"]);
+    let v = ok_json(&["--mrz", &mrz_of(&sim), "--files", "com,dg1"]);
+    assert_eq!(v["protocol"], "BAC");
+    let id = sim.info["idNumber"].as_str().unwrap();
+    let mrz2 = sim.info["mrz"][1].as_str().unwrap();
+    let (dob, exp) = (&mrz2[0..6], &mrz2[8..14]);
+    let dob_vn = format!("{}/{}/19{}", &dob[4..6], &dob[2..4], &dob[0..2]);
+    let exp_iso = format!("20{}-{}-{}", &exp[0..2], &exp[2..4], &exp[4..6]);
+    let v = ok_json(&[
+        "--doc",
+        &id[3..],
+        "--dob",
+        &dob_vn,
+        "--expiry",
+        &exp_iso,
+        "--files",
+        "dg1",
+    ]);
+    assert_eq!(v["protocol"], "BAC");
+    let v = ok_json(&[
+        "--doc",
+        &id[3..],
+        "--dob",
+        dob,
+        "--expiry",
+        exp,
+        "--files",
+        "dg1",
+    ]);
+    assert_eq!(v["protocol"], "BAC");
+    let v = ok_json(&["--qr", sim.info["qr"].as_str().unwrap()]);
+    assert_eq!(
+        v["protocol"], "BAC",
+        "the QR's derived expiry opens the card"
+    );
+
+    let o = read(&["--can", sim.info["can"].as_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(9));
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: this card offers no PACE: give the MRZ or scan the QR code"
+    );
+    let o = read(&["--doc", &id[3..], "--dob", dob, "--expiry", "300101"]);
+    assert_eq!(o.status.code(), Some(9));
+    assert!(stderr(&o).contains("wrong access key"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_wrong_can_or_mrz_is_a_wrong_access_key() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let o = read(&["--can", "000000"]);
+    assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrong access key"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("000000"), "no access data in messages");
+    let id = sim.info["idNumber"].as_str().unwrap();
+    let o = read(&["--doc", &id[3..], "--dob", "010101", "--expiry", "300101"]);
+    assert_eq!(o.status.code(), Some(9), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrong access key"), "{}", stderr(&o));
+    // The card is not left in a bad state: the right key works next.
+    ok_json(&["--can", sim.info["can"].as_str().unwrap(), "--files", "com"]);
+}
+
+#[test]
+fn quirky_cards_read_through_pcscd() {
+    let _slots = lock_slots();
+    for quirk in [
+        &["--no-extended"][..],
+        &["--max-read", "100"],
+        &["--exact-le"],
+        &["--dg2-size", "40000"],
+        &["--no-extended", "--dg2-size", "40000"],
+    ] {
+        let sim = Sim::start(quirk);
+        let dir = temp_dir("quirk");
+        let v = ok_json(&[
+            "--can",
+            sim.info["can"].as_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(v["protocol"], "PACE", "{quirk:?}");
+        if quirk.contains(&"--no-extended") {
+            assert_eq!(v["extendedLength"], false, "{quirk:?}");
+        }
+        if quirk.contains(&"--dg2-size") {
+            assert_eq!(v["files"]["dg2"]["bytes"], 40_000, "{quirk:?}");
+        }
+        // Each dump is one complete TLV object.
+        for (name, data) in dumps(&dir) {
+            let len = data.len();
+            let (l, h) = match data[1] {
+                n if n < 0x80 => (n as usize, 2),
+                0x81 => (data[2] as usize, 3),
+                0x82 => (((data[2] as usize) << 8) | data[3] as usize, 4),
+                _ => panic!("{name}: bad length"),
+            };
+            assert_eq!(h + l, len, "{quirk:?} {name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        drop(sim);
+    }
+}
+
+#[test]
+fn apdu_counts_through_pcscd() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let can = sim.info["can"].as_str().unwrap().to_owned();
+    let v = ok_json(&["--can", &can, "--files", "com,sod,dg1,dg13,dg14,dg15"]);
+    let after_access: u64 = ["com", "sod", "dg1", "dg13", "dg14", "dg15"]
+        .iter()
+        .map(|f| v["steps"][f]["apdus"].as_u64().unwrap())
+        .sum();
+    assert!(
+        after_access <= 8,
+        "{after_access} APDUs with extended length"
+    );
+    let v = ok_json(&["--can", &can, "--files", "dg2"]);
+    assert!(v["steps"]["dg2"]["apdus"].as_u64().unwrap() <= 3);
+    drop(sim);
+    let sim = Sim::start(&["--no-extended"]);
+    let v = ok_json(&[
+        "--can",
+        sim.info["can"].as_str().unwrap(),
+        "--files",
+        "com,sod,dg1,dg13,dg14,dg15",
+    ]);
+    let after_access: u64 = ["com", "sod", "dg1", "dg13", "dg14", "dg15"]
+        .iter()
+        .map(|f| v["steps"][f]["apdus"].as_u64().unwrap())
+        .sum();
+    assert!(
+        after_access <= 25,
+        "{after_access} APDUs without extended length"
+    );
+}
+
+#[test]
+fn bad_access_data_is_refused_before_the_card() {
+    for (args, want) in [
+        (&["--can", "12345"][..], "6 digits"),
+        (&["--id", "12345"], "12 digits"),
+        (&["--mrz", "not an mrz"], "MRZ"),
+        (
+            &[
+                "--doc",
+                "095012345",
+                "--dob",
+                "32/13/1995",
+                "--expiry",
+                "350817",
+            ],
+            "not a date",
+        ),
+        (&["--qr", "hello"], "not a CCCD QR code"),
+        (
+            &["--can", "012345", "--files", "dg3"],
+            "terminal authentication",
+        ),
+        (&["--can", "012345", "--files", "dg99"], "unknown file"),
+    ] {
+        let o = read(args);
+        assert_eq!(o.status.code(), Some(8), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}
