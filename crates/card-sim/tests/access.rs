@@ -207,3 +207,54 @@ fn a_big_photo_in_at_most_three_extended_apdus() {
     assert!(r.files_transfer().apdus <= 3);
     assert_eq!(r.files[0].1.len(), 20_000);
 }
+
+/// Flips one bit of the response to the `nth` command, simulating a corrupted frame.
+struct Corrupting<'a> {
+    card: &'a mut VirtualCccd,
+    seen: usize,
+    nth: usize,
+}
+
+impl apdu::CardTransaction for Corrupting<'_> {
+    fn transmit(&mut self, c: &[u8]) -> Result<Vec<u8>, apdu::TransportError> {
+        self.seen += 1;
+        let mut r = self.card.process(c);
+        if self.seen == self.nth && r.len() > 12 {
+            let i = r.len() - 4;
+            r[i] ^= 0x01;
+        }
+        Ok(r)
+    }
+}
+
+#[test]
+fn a_lost_session_is_reestablished_once() {
+    let mut card = default_cccd(&CccdOptions::default());
+    let mut rng = OsRng.unwrap_err();
+    // Command 1 reads EF.CardAccess, 2-7 are PACE and SELECT, 8 reads EF.COM, 9 reads EF.SOD.
+    let tx = Corrupting {
+        card: &mut card,
+        seen: 0,
+        nth: 9,
+    };
+    let r = read_document(tx, &can(), &MAIN_FILES, ReadOptions::default(), &mut rng).unwrap();
+    let names: Vec<&str> = r.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cardAccess",
+            "access",
+            "com",
+            "sod-failed",
+            "reaccess",
+            "sod",
+            "dg1",
+            "dg13",
+            "dg14",
+            "dg15"
+        ]
+    );
+    for (f, data) in &r.files {
+        assert_eq!(data, &expected(&card, *f), "{}", f.name());
+    }
+}

@@ -45,7 +45,7 @@ impl DocumentRead {
     pub fn files_transfer(&self) -> TransferStats {
         self.steps
             .iter()
-            .filter(|s| s.name != "cardAccess" && s.name != "access")
+            .filter(|s| s.name != "cardAccess" && s.name != "access" && s.name != "reaccess")
             .fold(TransferStats::default(), |a, s| TransferStats {
                 apdus: a.apdus + s.transfer.apdus,
                 bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
@@ -68,6 +68,9 @@ impl DocumentRead {
 /// Reads EF.CardAccess (its read with an extended Le is the extended-length probe, done before
 /// any secure messaging so a refusal costs no session), opens the chip with `key` (PACE when
 /// offered, else BAC: ICAO 9303-11 §4.2), then reads `files` with the [`FileReader`] strategy.
+/// If the secure-messaging session is lost during a file (ICAO 9303-11 §9.8.4: bad MAC, 6987,
+/// 6988), access is established once more and the file read again (steps `<file>-failed` and
+/// `reaccess` record it); a second loss is an error.
 pub fn read_document<T: CardTransaction>(
     tx: T,
     key: &AccessKey,
@@ -105,8 +108,24 @@ pub fn read_document<T: CardTransaction>(
         establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
     step("access".into(), &mut steps);
     let mut out = Vec::with_capacity(files.len());
+    let mut recovered = false;
     for &file in files {
-        let data = reader.read_file(&mut sm, file)?;
+        let data = match reader.read_file(&mut sm, file) {
+            Ok(d) => d,
+            // A lost session (bad MAC, 6987/6988) is recovered once by opening the chip again:
+            // the card has dropped its keys, but it still holds the same files.
+            Err(Error::SmSessionLost(why)) if !recovered => {
+                tracing::info!(file = file.name(), %why, "secure messaging lost; establishing access again");
+                recovered = true;
+                step(format!("{}-failed", file.short_name()), &mut steps);
+                let (again, _) =
+                    establish_access_reporting(sm.into_inner(), card_access.as_deref(), key, rng)?;
+                sm = again;
+                step("reaccess".into(), &mut steps);
+                reader.read_file(&mut sm, file)?
+            }
+            Err(e) => return Err(e),
+        };
         step(file.short_name(), &mut steps);
         out.push((file, data));
     }
