@@ -121,6 +121,17 @@ pub enum Error {
     /// The random number generator failed.
     #[error("the random number generator failed")]
     Rng,
+    /// An LDS file (ICAO 9303-10 §4.6, §4.7) is malformed: `offset` is the byte, counted from
+    /// the file's first byte, where the fault was found (a tag, a length, or a value).
+    #[error("malformed {}: {why} (at byte {offset})", file.name())]
+    MalformedFile {
+        /// The file being parsed.
+        file: crate::read::LdsFile,
+        /// Offset in the file of the faulty element or field.
+        offset: usize,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }
 
 impl From<TransportError> for Error {

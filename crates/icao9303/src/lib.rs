@@ -9,6 +9,7 @@
 //! - [`pace`]: PACE v2 with ECDH generic mapping (§4.4), terminal and card sides.
 //! - [`card_access`]: `SecurityInfos` of EF.CardAccess and DG14 (§9.2).
 //! - [`protocol::access`]: choosing and running PACE or BAC.
+//! - [`lds`]: parsers of the LDS files (EF.COM, DG1, DG2, DG13, DG14, DG15, EF.SOD).
 //!
 //! All I/O goes through [`apdu::CardTransaction`]; randomness is injected
 //! ([`rand_core::CryptoRng`]) so the worked examples of the appendices replay exactly.
@@ -19,6 +20,7 @@ mod crypto;
 mod error;
 pub mod kdf;
 pub mod keys;
+pub mod lds;
 pub mod pace;
 pub mod protocol;
 pub mod read;
