@@ -5,7 +5,8 @@ use pcsc_backend::ReaderChoiceError;
 
 /// Exit codes (also in the README): 1 other failure, 2 usage (clap's), 3 PC/SC service not
 /// running, 4 no reader / unknown reader, 5 no card, 6 card removed during the exchange,
-/// 7 configuration problem, 8 bad input, 9 wrong access key (or none that this card accepts).
+/// 7 configuration problem, 8 bad input, 9 wrong access key (or none that this card accepts), 10 `cccd doctor` found a
+/// failing check.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A failure below the APDU layer.
@@ -23,6 +24,9 @@ pub enum CliError {
     /// The card refused the access key, or cannot be opened with the key given.
     #[error("{0}")]
     Access(String),
+    /// `cccd doctor` found a failing check.
+    #[error("{0}")]
+    Diagnosis(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -68,6 +72,7 @@ impl CliError {
             Self::Config(_) => 7,
             Self::BadInput(_) => 8,
             Self::Access(_) => 9,
+            Self::Diagnosis(_) => 10,
             _ => 1,
         }
     }

@@ -50,6 +50,17 @@ enum Command {
     /// Open the chip (PACE with the CAN, or BAC/PACE with the MRZ) and read its files, with
     /// timings and APDU counts.
     Read(commands::read::ReadArgs),
+    /// A technician's checklist: service, reader, card, ATR, UID, eMRTD application,
+    /// EF.CardAccess, extended length, read size, round trip, known quirks, and with --can a
+    /// full read with timings.
+    Doctor {
+        /// Reader to examine (exact name or a unique part of it).
+        #[arg(long, value_name = "NAME")]
+        reader: Option<String>,
+        /// The card access number, for a full read.
+        #[arg(long, value_name = "N")]
+        can: Option<String>,
+    },
     /// The APDU and byte counts of reading the default virtual card, with and without extended
     /// length (simulated in process; the README's table is this command's output).
     Counts {
@@ -109,6 +120,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sim(args) => commands::sim::run(&out, &args),
         Command::Read(args) => commands::read::run(&out, cfg, &args),
+        Command::Doctor { reader, can } => commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref()),
         Command::Counts { markdown } => commands::counts::run(&out, markdown),
         Command::Config { .. } => Ok(()),
     }

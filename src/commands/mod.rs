@@ -3,6 +3,7 @@
 pub mod apdu;
 pub mod config;
 pub mod counts;
+pub mod doctor;
 pub mod read;
 pub mod readers;
 pub mod sim;
@@ -38,4 +39,39 @@ pub fn select_reader(pcsc: &Pcsc, cfg: &Config, wanted: Option<&str>) -> Result<
         return Err(TransportError::NoCard.into());
     }
     Ok(chosen.name.clone())
+}
+
+/// The read strategy's options for a reader, from the known quirks of its family
+/// (`firmware-notes/quirks.toml`): no extended APDUs where the reader drops them, and a smaller
+/// short read where the reader needs one.
+pub fn read_options_for(reader: &str) -> icao9303::read::ReadOptions {
+    let mut options = icao9303::read::ReadOptions::default();
+    if let Some(q) = pcsc_backend::quirks_for(reader) {
+        if q.extended_apdu == Some(false) {
+            options.allow_extended = false;
+        }
+        if let Some(max) = q.max_short_response {
+            options.short_chunk = options.short_chunk.min(max.max(1));
+        }
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_quirk_entry_shapes_the_read_strategy() {
+        for q in pcsc_backend::all_quirks() {
+            let name = format!("{} PICC 00 00", q.name_contains);
+            let o = read_options_for(&name);
+            assert_eq!(o.allow_extended, q.extended_apdu != Some(false), "{name}");
+            if let Some(max) = q.max_short_response {
+                assert!(o.short_chunk <= max, "{name}");
+            }
+        }
+        assert!(read_options_for("Virtual PCD 00 00").allow_extended);
+        assert!(!read_options_for("ACS ACR122U PICC Interface 00 00").allow_extended);
+    }
 }

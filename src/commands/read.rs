@@ -157,11 +157,12 @@ fn read_with_keys(
     tx: &mut impl ::apdu::CardTransaction,
     keys: &[AccessKey],
     files: &[LdsFile],
+    options: ReadOptions,
 ) -> Result<DocumentRead, CliError> {
     let mut rng = OsRng.unwrap_err();
     let mut last = None;
     for (i, key) in keys.iter().enumerate() {
-        match read_document(&mut *tx, key, files, ReadOptions::default(), &mut rng) {
+        match read_document(&mut *tx, key, files, options, &mut rng) {
             Ok(r) => return Ok(r),
             Err(e @ (icao9303::Error::NoPaceForCan | icao9303::Error::WrongAccessKey))
                 if i + 1 < keys.len() =>
@@ -211,7 +212,7 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
     let started = std::time::Instant::now();
     let read = {
         let mut tx = conn.begin()?;
-        read_with_keys(&mut tx, &keys, &files)?
+        read_with_keys(&mut tx, &keys, &files, super::read_options_for(&name))?
     };
     let total_time = started.elapsed();
     let written = match &args.out {

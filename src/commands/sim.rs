@@ -1,6 +1,7 @@
 use std::io::BufRead;
 use std::time::Duration;
 
+use ::apdu::link::LinkModel;
 use card_sim::{AccessMode, CccdOptions, Control, SimCard, Simulator, vpcd};
 use serde::Serialize;
 
@@ -42,6 +43,16 @@ pub struct SimArgs {
     /// Size of the photo data group DG2 in bytes (up to 65000).
     #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(16..=65_000))]
     dg2_size: u32,
+    /// Model a contactless link at this bit rate (kbit/s): every answer waits for the time the
+    /// exchange would take on a desk. Off by default.
+    #[arg(long, value_name = "KBPS", value_parser = ["106", "212", "424", "848"])]
+    link_kbps: Option<String>,
+    /// With --link-kbps: the chip's turnaround per block exchange, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 1.0, requires = "link_kbps")]
+    turnaround_ms: f64,
+    /// With --link-kbps: the chip's time per public-key operation (PACE steps, CA, AA), in ms.
+    #[arg(long, value_name = "MS", default_value_t = 60.0, requires = "link_kbps")]
+    crypto_ms: f64,
 }
 
 impl SimArgs {
@@ -108,7 +119,12 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
         mrz: id.mrz.to_vec(),
         qr: id.qr.clone(),
     };
-    let sim = Simulator::start(Box::new(card), &address)
+    let link = args
+        .link_kbps
+        .as_deref()
+        .and_then(|k| k.parse().ok())
+        .map(|kbps| LinkModel::new(kbps, args.turnaround_ms.max(0.0), args.crypto_ms.max(0.0)));
+    let sim = Simulator::start_with_link(Box::new(card), &address, link)
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     out.line(&start, || {
         format!(

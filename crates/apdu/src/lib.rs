@@ -13,6 +13,7 @@ mod command;
 mod counting;
 mod error;
 mod exchange;
+pub mod link;
 mod response;
 mod status;
 pub mod tlv;

@@ -4,6 +4,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use apdu::link::{LinkModel, is_public_key_command};
+
 use crate::card::SimCard;
 use crate::vpcd::{self, Message};
 
@@ -98,6 +100,12 @@ pub struct Simulator {
 impl Simulator {
     /// Starts serving `card` on the vpcd driver at `address` (`HOST:PORT`), card inserted.
     pub fn start(card: Box<dyn SimCard>, address: &str) -> Result<Self, SimError> {
+        Self::start_with_link(card, address, None)
+    }
+
+    /// Like [`Simulator::start`], answering each APDU only after the time `link` says it takes
+    /// on a contactless link.
+    pub fn start_with_link(card: Box<dyn SimCard>, address: &str, link: Option<LinkModel>) -> Result<Self, SimError> {
         let addr = address
             .to_socket_addrs()
             .ok()
@@ -116,7 +124,7 @@ impl Simulator {
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("vpcd-link".into())
-            .spawn(move || link(&s, card, addr))
+            .spawn(move || run_link(&s, card, addr, link))
             .map_err(SimError::Thread)?;
         Ok(Self {
             shared,
@@ -213,7 +221,7 @@ fn pull(st: &mut State) {
 
 const RETRY: Duration = Duration::from_millis(200);
 
-fn link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr) {
+fn run_link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr, link: Option<LinkModel>) {
     let mut warned = false;
     loop {
         {
@@ -255,7 +263,7 @@ fn link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr)
         }
         tracing::info!(%addr, "card inserted (connected to vpcd)");
         card.power_on();
-        serve(shared, card.as_mut(), reader);
+        serve(shared, card.as_mut(), reader, link);
         card.power_off();
         {
             let mut st = shared.lock();
@@ -267,13 +275,17 @@ fn link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr)
     }
 }
 
-fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream) {
+fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream, link: Option<LinkModel>) {
     loop {
         let msg = match vpcd::read_message(&mut conn) {
             Ok(Some(m)) => m,
             Ok(None) | Err(_) => return,
         };
         let is_apdu = matches!(msg, Message::Apdu(_));
+        let delay = match (&msg, link) {
+            (Message::Apdu(c), Some(l)) => Some((l, c.len(), is_public_key_command(c))),
+            _ => None,
+        };
         let reply = match msg {
             Message::Control(vpcd::CTRL_OFF) => {
                 card.power_off();
@@ -307,6 +319,9 @@ fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream) {
                 None => false,
             }
         };
+        if let (Some((l, cmd_len, pk)), Some(r)) = (delay, &reply) {
+            std::thread::sleep(l.exchange_time(cmd_len, r.len(), pk));
+        }
         if let Some(r) = reply
             && vpcd::write_message(&mut conn, &r).is_err()
         {

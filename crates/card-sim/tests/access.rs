@@ -258,3 +258,19 @@ fn a_lost_session_is_reestablished_once() {
         assert_eq!(data, &expected(&card, *f), "{}", f.name());
     }
 }
+
+#[test]
+fn probing_the_link() {
+    use icao9303::protocol::probe::probe_link;
+    let mut card = default_cccd(&CccdOptions::default());
+    let p = probe_link(&mut InProcess(&mut card)).unwrap();
+    assert_eq!((p.extended_length, p.largest_read, p.emrtd_application), (Some(true), Some(65_536), true));
+    assert_eq!(p.card_access.as_deref(), Some(&card_sim::CCCD_CARD_ACCESS[..]));
+    assert_eq!(p.round_trips.len(), 5);
+    let mut card = default_cccd(&CccdOptions { extended: false, max_read: Some(100), ..CccdOptions::default() });
+    let p = probe_link(&mut InProcess(&mut card)).unwrap();
+    assert_eq!((p.extended_length, p.largest_read), (Some(false), Some(64)));
+    let mut card = default_cccd(&CccdOptions { access: AccessMode::Bac, ..CccdOptions::default() });
+    let p = probe_link(&mut InProcess(&mut card)).unwrap();
+    assert_eq!((p.extended_length, p.card_access, p.emrtd_application), (None, None, true));
+}

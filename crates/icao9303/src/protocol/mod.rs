@@ -3,3 +3,4 @@
 
 pub mod access;
 pub mod document;
+pub mod probe;
