@@ -20,8 +20,9 @@ ensure_packages() {
 
 # What the build needs: a C toolchain for linking and -sys crates, and pcsc-lite's headers.
 BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev)
-# What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver.
-RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd)
+# What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver, and
+# procps for the pgrep/pkill below (minimal Debian, e.g. debootstrap minbase or Docker, lacks it).
+RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd procps)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
