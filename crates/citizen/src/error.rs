@@ -19,4 +19,7 @@ pub enum Error {
     /// An access key could not be built.
     #[error(transparent)]
     Key(#[from] icao9303::Error),
+    /// A data group read from the chip (DG13, DG1) is malformed.
+    #[error(transparent)]
+    Lds(icao9303::Error),
 }
