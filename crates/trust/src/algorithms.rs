@@ -181,7 +181,8 @@ impl NamedCurve {
             return Err(TrustError::Unsupported("EC cofactor other than 1".into()));
         }
         for params in DOMAIN_PARAMETERS {
-            let same = |x: &[u8], hex: &str| hex::encode(strip(x)) == hex.trim_start_matches('0');
+            // Compare as integers: strip leading zero *bytes* on both sides.
+            let same = |x: &[u8], hex: &str| hex::decode(hex).is_ok_and(|v| strip(&v) == strip(x));
             if !(same(p, params.p) && same(a, params.a) && same(b, params.b) && same(n, params.n)) {
                 continue;
             }
@@ -390,13 +391,13 @@ impl SignatureAlgorithm {
                 )));
             }
         };
-        if let Some(d) = digest_algorithm {
-            if d != alg.hash() {
-                return Err(TrustError::SignatureInvalid(format!(
-                    "digest algorithm {d} differs from the signature algorithm's {}",
-                    alg.hash()
-                )));
-            }
+        if let Some(d) = digest_algorithm
+            && d != alg.hash()
+        {
+            return Err(TrustError::SignatureInvalid(format!(
+                "digest algorithm {d} differs from the signature algorithm's {}",
+                alg.hash()
+            )));
         }
         Ok(alg)
     }
@@ -782,7 +783,7 @@ pub(crate) fn rsa_public_op(key: &PublicKey, signature: &[u8]) -> Result<Vec<u8>
     }
     let s = BoxedUint::from_be_slice(signature, key.n_bits_precision())
         .map_err(|_| TrustError::SignatureInvalid("signature larger than the modulus".into()))?;
-    if &s >= key.n().as_ref() {
+    if s >= *key.n().as_ref() {
         return Err(TrustError::SignatureInvalid(
             "signature not below the modulus".into(),
         ));

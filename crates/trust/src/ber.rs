@@ -29,8 +29,6 @@ pub(crate) struct Node {
     pub tag: Vec<u8>,
     /// Bit 6 of the first identifier octet.
     pub constructed: bool,
-    /// Whether this element (not its children) used the indefinite length form.
-    pub indefinite: bool,
     /// Whether this element or any descendant used a form DER forbids.
     pub non_der: bool,
     /// Byte range of the whole element (identifier, length, contents, end-of-contents).
@@ -136,7 +134,7 @@ fn parse_at(input: &[u8], pos: usize, depth: usize) -> Result<Node, TrustError> 
         b => Some(usize::from(b)),
     };
     let mut children = Vec::new();
-    let (content, end, indefinite) = match definite_len {
+    let (content, end) = match definite_len {
         Some(len) => {
             let end = i
                 .checked_add(len)
@@ -151,7 +149,7 @@ fn parse_at(input: &[u8], pos: usize, depth: usize) -> Result<Node, TrustError> 
                     children.push(child);
                 }
             }
-            ((i, end), end, false)
+            ((i, end), end)
         }
         None => {
             if !constructed {
@@ -169,7 +167,7 @@ fn parse_at(input: &[u8], pos: usize, depth: usize) -> Result<Node, TrustError> 
                 j = child.end;
                 children.push(child);
             }
-            ((i, j), j + 2, true)
+            ((i, j), j + 2)
         }
     };
     if constructed && first == 0x24 {
@@ -179,7 +177,6 @@ fn parse_at(input: &[u8], pos: usize, depth: usize) -> Result<Node, TrustError> 
     Ok(Node {
         tag,
         constructed,
-        indefinite,
         non_der,
         start: pos,
         end,
@@ -238,6 +235,7 @@ fn flatten_string(input: &[u8], node: &Node, out: &mut Vec<u8>) {
 }
 
 /// Normalises `input` (one BER element) to DER; returns the DER bytes and whether anything changed.
+#[cfg(test)]
 pub(crate) fn normalise(input: &[u8]) -> Result<(Vec<u8>, bool), TrustError> {
     let node = parse(input)?;
     if !node.non_der {

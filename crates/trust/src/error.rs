@@ -21,6 +21,9 @@ pub enum TrustError {
     /// A signature, or a key used with it, did not verify.
     #[error("signature invalid: {0}")]
     SignatureInvalid(String),
+    /// Signed input (a master list) that did not verify and is therefore refused.
+    #[error("untrusted: {0}")]
+    Untrusted(String),
     /// PEM armour could not be read.
     #[error("PEM decoding failed: {0}")]
     Pem(String),
