@@ -61,6 +61,9 @@ enum Command {
         #[arg(long, value_name = "N")]
         can: Option<String>,
     },
+    /// Repeated full reads (with and without the photo): per phase APDUs, bytes, wall and CPU
+    /// time, and the link model's time at 106, 212, 424 and 848 kbit/s.
+    Bench(commands::bench::BenchArgs),
     /// The APDU and byte counts of reading the default virtual card, with and without extended
     /// length (simulated in process; the README's table is this command's output).
     Counts {
@@ -120,6 +123,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sim(args) => commands::sim::run(&out, &args),
         Command::Read(args) => commands::read::run(&out, cfg, &args),
+        Command::Bench(args) => commands::bench::run(&out, cfg, &args),
         Command::Doctor { reader, can } => commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref()),
         Command::Counts { markdown } => commands::counts::run(&out, markdown),
         Command::Config { .. } => Ok(()),

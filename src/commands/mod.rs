@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod apdu;
+pub mod bench;
 pub mod config;
 pub mod counts;
 pub mod doctor;

@@ -105,7 +105,11 @@ impl Simulator {
 
     /// Like [`Simulator::start`], answering each APDU only after the time `link` says it takes
     /// on a contactless link.
-    pub fn start_with_link(card: Box<dyn SimCard>, address: &str, link: Option<LinkModel>) -> Result<Self, SimError> {
+    pub fn start_with_link(
+        card: Box<dyn SimCard>,
+        address: &str,
+        link: Option<LinkModel>,
+    ) -> Result<Self, SimError> {
         let addr = address
             .to_socket_addrs()
             .ok()
@@ -221,7 +225,12 @@ fn pull(st: &mut State) {
 
 const RETRY: Duration = Duration::from_millis(200);
 
-fn run_link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketAddr, link: Option<LinkModel>) {
+fn run_link(
+    shared: &Shared,
+    mut card: Box<dyn SimCard>,
+    addr: std::net::SocketAddr,
+    link: Option<LinkModel>,
+) {
     let mut warned = false;
     loop {
         {
@@ -277,7 +286,7 @@ fn run_link(shared: &Shared, mut card: Box<dyn SimCard>, addr: std::net::SocketA
 
 fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream, link: Option<LinkModel>) {
     loop {
-        let msg = match vpcd::read_message(&mut conn) {
+        let msg = match vpcd::read_message(&mut QuickAck(&conn)) {
             Ok(Some(m)) => m,
             Ok(None) | Err(_) => return,
         };
@@ -334,6 +343,24 @@ fn serve(shared: &Shared, card: &mut dyn SimCard, mut conn: TcpStream, link: Opt
             shared.changed.notify_all();
             return;
         }
+    }
+}
+
+/// Reads with TCP_QUICKACK set before every read. pcscd's vpcd driver writes a message's
+/// 2-byte length and its body in two sends; with Nagle's algorithm on the driver's side and
+/// delayed acknowledgements on ours, the body waits about 40 ms for our ACK of the length.
+/// That would make every simulated APDU cost 40 ms, far more than a real card over a reader, and
+/// ruin the link model. Acknowledging at once removes the artefact.
+struct QuickAck<'a>(&'a TcpStream);
+
+impl std::io::Read for QuickAck<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(target_os = "linux")]
+        {
+            // Best effort: without it the simulator is only slower.
+            let _ = socket2::SockRef::from(self.0).set_tcp_quickack(true);
+        }
+        (&mut &*self.0).read(buf)
     }
 }
 

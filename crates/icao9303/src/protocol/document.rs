@@ -38,6 +38,9 @@ pub struct DocumentRead {
     pub extended_length: Option<bool>,
     /// The short read size the strategy settled on.
     pub short_chunk: usize,
+    /// Every exchange on the wire, in order (sizes, public-key operations): the input of
+    /// [`apdu::link::LinkModel`].
+    pub records: Vec<apdu::link::ExchangeRecord>,
 }
 
 impl DocumentRead {
@@ -136,5 +139,6 @@ pub fn read_document<T: CardTransaction>(
         steps,
         extended_length: reader.extended_length(),
         short_chunk: reader.short_chunk(),
+        records: meter.records(),
     })
 }
