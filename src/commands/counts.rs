@@ -71,7 +71,7 @@ fn simulate(options: CccdOptions, key: &AccessKey) -> Result<DocumentRead, CliEr
 /// `cccd counts`: the deterministic wire counts of reading the default virtual card.
 pub fn run(out: &Output, markdown: bool) -> Result<(), CliError> {
     let holder = CardIdentity::default_holder();
-    let can = AccessKey::Can(Can::new(&holder.can)?);
+    let can = AccessKey::Can(Can::new(holder.can.as_deref().unwrap_or_default())?);
     let mrz = AccessKey::Mrz(
         holder
             .mrz_info()
@@ -125,7 +125,7 @@ pub fn run(out: &Output, markdown: bool) -> Result<(), CliError> {
             &ext,
             &short,
         ),
-        row("DG2 (20 000-byte photo)", &["dg2"], &ext, &short),
+        row("DG2 (the 20 KB JPEG photo)", &["dg2"], &ext, &short),
         Row {
             what: "whole read with PACE",
             extended: ext.total_transfer().into(),

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use ::apdu::CardConnection;
-use citizen::{CccdQr, IdNumber, can_from_id, mrz_keys_from_qr, parse_user_date};
+use citizen::{CccdQr, CitizenRecord, IdNumber, can_from_id, mrz_keys_from_qr, parse_user_date};
 use icao9303::read::{LdsFile, ReadOptions};
 use icao9303::{AccessKey, Can, DocumentRead, Mrz, MrzInfo, read_document};
 use pcsc_backend::Pcsc;
@@ -50,6 +50,9 @@ pub struct ReadArgs {
     /// Write the files to this folder (EF_COM.bin, EF_SOD.bin, EF_DG1.bin, ...), owner-only.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write the face photo (as a browser shows it) to this file, owner-only.
+    #[arg(long, value_name = "FILE")]
+    photo: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +84,17 @@ struct ReadJson {
     timings: serde_json::Map<String, serde_json::Value>,
     steps: serde_json::Map<String, serde_json::Value>,
     files: serde_json::Map<String, serde_json::Value>,
+    citizen: Option<CitizenRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    photo: Option<PhotoJson>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhotoJson {
+    path: String,
+    mime: &'static str,
+    bytes: usize,
 }
 
 /// The keys to try, in order, from what the user gave.
@@ -179,6 +193,32 @@ fn read_with_keys(
     ))
 }
 
+/// Writes one file owner-only (0600 on Unix): it holds personal data.
+fn write_private(path: &Path, data: &[u8]) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(path).map_err(io)?;
+    std::io::Write::write_all(&mut file, data).map_err(io)
+}
+
+/// The face image of DG2, as a browser shows it.
+fn extract_photo(dg2: &[u8]) -> Result<(Vec<u8>, &'static str), CliError> {
+    let parsed =
+        icao9303::lds::DataGroup2::parse(dg2).map_err(|e| CliError::Other(e.to_string()))?;
+    let face = parsed
+        .first_face()
+        .ok_or_else(|| CliError::Other("DG2 holds no face image".into()))?;
+    match face.image_type {
+        icao9303::lds::ImageType::Jpeg => Ok((face.data.to_vec(), "image/jpeg")),
+        other => Err(CliError::Other(format!(
+            "the photo is {other:?}, which this build cannot convert yet"
+        ))),
+    }
+}
+
 /// Writes the files owner-only (they hold personal data).
 fn write_files(dir: &Path, read: &DocumentRead) -> Result<Vec<(LdsFile, PathBuf)>, CliError> {
     let io =
@@ -219,6 +259,33 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         Some(dir) => write_files(dir, &read)?,
         None => Vec::new(),
     };
+    let file = |n: u8| {
+        read.files
+            .iter()
+            .find(|(f, _)| *f == LdsFile::Dg(n))
+            .map(|(_, d)| d.as_slice())
+    };
+    let citizen = match file(13) {
+        Some(dg13) => Some(
+            CitizenRecord::from_files(dg13, file(1)).map_err(|e| CliError::Other(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let photo = match (&args.photo, file(2)) {
+        (Some(path), Some(dg2)) => {
+            let (bytes, mime) = extract_photo(dg2)?;
+            write_private(path, &bytes)?;
+            Some(PhotoJson {
+                path: path.display().to_string(),
+                mime,
+                bytes: bytes.len(),
+            })
+        }
+        (Some(_), None) => {
+            return Err(CliError::BadInput("--photo needs dg2 among --files".into()));
+        }
+        _ => None,
+    };
     let total = read.total_transfer();
     let mut report = ReadJson {
         reader: name,
@@ -230,6 +297,8 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         timings: serde_json::Map::new(),
         steps: serde_json::Map::new(),
         files: serde_json::Map::new(),
+        citizen,
+        photo,
     };
     for s in &read.steps {
         report.timings.insert(s.name.clone(), ms(s.duration).into());
@@ -293,6 +362,12 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
             total.bytes_sent,
             total.bytes_received
         );
+        if let Some(c) = &report.citizen {
+            s += &citizen_table(c);
+        }
+        if let Some(p) = &report.photo {
+            s += &format!("\nphoto: {} ({}, {} bytes)\n", p.path, p.mime, p.bytes);
+        }
         if !written.is_empty() {
             s += "\nwritten (owner-only):\n";
             for (f, p) in &written {
@@ -309,4 +384,41 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         s
     });
     Ok(())
+}
+
+/// The record as a two-column table, Vietnamese labels with English.
+fn citizen_table(c: &CitizenRecord) -> String {
+    let rows: [(&str, &Option<String>); 16] = [
+        ("Số định danh / ID number", &c.id_number),
+        ("Họ và tên / Full name", &c.full_name),
+        ("Ngày sinh / Date of birth", &c.date_of_birth),
+        ("Giới tính / Sex", &c.sex),
+        ("Quốc tịch / Nationality", &c.nationality),
+        ("Dân tộc / Ethnicity", &c.ethnicity),
+        ("Tôn giáo / Religion", &c.religion),
+        ("Quê quán / Place of origin", &c.place_of_origin),
+        ("Nơi thường trú / Residence", &c.place_of_residence),
+        ("Đặc điểm nhận dạng / Marks", &c.identifying_marks),
+        ("Ngày cấp / Date of issue", &c.date_of_issue),
+        ("Có giá trị đến / Valid until", &c.date_of_expiry),
+        ("Họ tên cha / Father", &c.father_name),
+        ("Họ tên mẹ / Mother", &c.mother_name),
+        ("Vợ/chồng / Spouse", &c.spouse_name),
+        ("CMND cũ / Old ID number", &c.old_id_number),
+    ];
+    let mut s = String::from("\n");
+    for (label, value) in rows {
+        let shown = match (label, value) {
+            (l, None) if l.starts_with("Có giá trị") && c.date_of_issue.is_some() => {
+                "không thời hạn / no expiry"
+            }
+            (_, None) => "—",
+            (_, Some(v)) => v.as_str(),
+        };
+        s += &format!("{label:<32} {shown}\n");
+    }
+    for w in &c.warnings {
+        s += &format!("warning: {w}\n");
+    }
+    s
 }

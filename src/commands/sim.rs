@@ -40,9 +40,16 @@ pub struct SimArgs {
     /// Answer 6Cxx with the right length to a READ BINARY with any other Le.
     #[arg(long)]
     exact_le: bool,
-    /// Size of the photo data group DG2 in bytes (up to 65000).
-    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(16..=65_000))]
-    dg2_size: u32,
+    /// Replace the photo by a data group DG2 of N bytes (up to 65000), to exercise long reads.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(16..=65_000))]
+    dg2_size: Option<u32>,
+    /// The card's person and quirks, from a profile file (TOML: a [citizen] or a [dump] of a real
+    /// card's files); default: the built-in fictional citizen.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<std::path::PathBuf>,
+    /// Write the test PKI's certificates (test CSCA, document signers) as DER files to DIR and exit.
+    #[arg(long, value_name = "DIR")]
+    write_test_pki: Option<std::path::PathBuf>,
     /// Model a contactless link at this bit rate (kbit/s): every answer waits for the time the
     /// exchange would take on a desk. Off by default.
     #[arg(long, value_name = "KBPS", value_parser = ["106", "212", "424", "848"])]
@@ -51,7 +58,12 @@ pub struct SimArgs {
     #[arg(long, value_name = "MS", default_value_t = 1.0, requires = "link_kbps")]
     turnaround_ms: f64,
     /// With --link-kbps: the chip's time per public-key operation (PACE steps, CA, AA), in ms.
-    #[arg(long, value_name = "MS", default_value_t = 60.0, requires = "link_kbps")]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 60.0,
+        requires = "link_kbps"
+    )]
     crypto_ms: f64,
 }
 
@@ -66,7 +78,7 @@ impl SimArgs {
             extended: !self.no_extended,
             max_read: self.max_read.map(|n| n as usize),
             exact_le: self.exact_le,
-            dg2_size: self.dg2_size as usize,
+            dg2_size: self.dg2_size.map(|n| n as usize),
         }
     }
 }
@@ -79,10 +91,10 @@ struct StartJson {
     atr: String,
     uid: String,
     applications: Vec<String>,
-    id_number: String,
-    can: String,
-    mrz: Vec<String>,
-    qr: String,
+    id_number: Option<String>,
+    can: Option<String>,
+    mrz: Option<Vec<String>>,
+    qr: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -103,7 +115,15 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
             vpcd::BASE_PORT + u16::from(args.slot)
         )
     });
-    let card = card_sim::default_cccd(&args.card_options());
+    if let Some(dir) = &args.write_test_pki {
+        return write_test_pki(out, dir);
+    }
+    let profile = match &args.profile {
+        Some(p) => card_sim::Profile::load(p),
+        None => card_sim::Profile::default_profile(),
+    }
+    .map_err(|e| CliError::BadInput(e.to_string()))?;
+    let card = profile.build(&args.card_options());
     let id = card.identity().clone();
     let start = StartJson {
         reader: args
@@ -116,7 +136,7 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
         applications: card.files().aids().iter().map(|a| hex_upper(a)).collect(),
         id_number: id.id_number.clone(),
         can: id.can.clone(),
-        mrz: id.mrz.to_vec(),
+        mrz: id.mrz.clone(),
         qr: id.qr.clone(),
     };
     let link = args
@@ -127,20 +147,29 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
     let sim = Simulator::start_with_link(Box::new(card), &address, link)
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     out.line(&start, || {
-        format!(
-            "virtual CCCD (a fictional citizen) on {} (vpcd {})\n  ATR: {}\n  UID: {}\n  applications: {}\n  ID number: {}\n  CAN: {}\n  MRZ: {}\n       {}\n       {}\n  QR: {}\ncommands: insert, remove, remove-after N, quit",
+        let mut s = format!(
+            "virtual CCCD on {} (vpcd {})\n  ATR: {}\n  UID: {}\n  applications: {}\n",
             start.reader.as_deref().unwrap_or("a custom vpcd address"),
             start.vpcd,
             start.atr,
             start.uid,
             start.applications.join(", "),
-            start.id_number,
-            start.can,
-            start.mrz[0],
-            start.mrz[1],
-            start.mrz[2],
-            start.qr
-        )
+        );
+        let none = "(not given)";
+        s += &format!(
+            "  ID number: {}\n  CAN: {}\n",
+            start.id_number.as_deref().unwrap_or(none),
+            start.can.as_deref().unwrap_or(none)
+        );
+        match &start.mrz {
+            Some(lines) => s += &format!("  MRZ: {}\n", lines.join("\n       ")),
+            None => s += &format!("  MRZ: {none}\n"),
+        }
+        s += &format!(
+            "  QR: {}\ncommands: insert, remove, remove-after N, quit",
+            start.qr.as_deref().unwrap_or(none)
+        );
+        s
     });
     let out = *out;
     std::thread::scope(|scope| {
@@ -186,5 +215,38 @@ pub fn run(out: &Output, args: &SimArgs) -> Result<(), CliError> {
         });
         sim.wait_quit();
     });
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct PkiJson {
+    written: Vec<String>,
+}
+
+/// `cccd sim --write-test-pki DIR`: the test PKI's certificates as DER files. They are made
+/// from fixed seeds, so the same files come out on every machine.
+fn write_test_pki(out: &Output, dir: &std::path::Path) -> Result<(), CliError> {
+    let pki = card_sim::pki::TestPki::new();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Other(format!("cannot create {}: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    for (name, der) in [
+        ("test-csca.der", &pki.csca_cert),
+        ("test-ds.der", &pki.ds_cert),
+        ("test-ds-expired.der", &pki.expired_ds_cert),
+        ("untrusted-csca.der", &pki.other_csca_cert),
+        ("untrusted-ds.der", &pki.other_ds_cert),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, der)
+            .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+        written.push(path.display().to_string());
+    }
+    out.emit(
+        &PkiJson {
+            written: written.clone(),
+        },
+        || format!("wrote {}", written.join(", ")),
+    );
     Ok(())
 }

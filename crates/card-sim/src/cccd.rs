@@ -122,7 +122,10 @@ impl VirtualCccd {
             return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND);
         };
         let password: Zeroizing<Vec<u8>> = match pwd_ref {
-            Some(0x02) => Zeroizing::new(self.identity.can.as_bytes().to_vec()),
+            Some(0x02) => match &self.identity.can {
+                Some(can) => Zeroizing::new(can.as_bytes().to_vec()),
+                None => return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND),
+            },
             Some(0x01) => match self
                 .identity
                 .mrz_info()

@@ -11,6 +11,9 @@
 mod atr;
 mod card;
 mod cccd;
+mod der;
+pub mod face;
+pub mod pki;
 mod profile;
 mod simulator;
 pub mod vpcd;
@@ -22,6 +25,7 @@ pub use card::{
 };
 pub use cccd::{AccessMode, SM_RESPONSE_CAP, VirtualCccd};
 pub use profile::{
-    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, EMRTD_AID, cccd_files, default_card, default_cccd,
+    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, CitizenProfile, DEFAULT_PROFILE, EMRTD_AID,
+    Profile, ProfileError, default_card, default_cccd,
 };
 pub use simulator::{Control, SimError, Simulator, SimulatorStatus};

@@ -1,0 +1,410 @@
+//! The virtual card's test PKI: a test country signing CA (CSCA), a document signer (DS)
+//! certificate under it, EF.SOD signed by the DS, and the chip's own keys for chip and active
+//! authentication (DG14, DG15).
+//!
+//! Every key comes from a fixed seed and ECDSA signing is deterministic (RFC 6979), so the
+//! certificates are the same on every machine and in every build: `cccd sim --write-test-pki
+//! DIR` (re)writes them as DER files. The test CSCA is trusted only by `cccd sim`, `cccd demo`
+//! and `--allow-test-csca`.
+
+use p256::ecdsa::signature::Signer;
+use sha2::{Digest, Sha256};
+
+use crate::der::{bits, ctx, int, octets, oid, printable, seq, set_of, tlv, utc_time, utf8};
+
+/// ecdsa-with-SHA256 (RFC 5758 §3.2).
+pub const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+/// id-ecPublicKey (RFC 5480 §2.1.1).
+pub const ID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+/// prime256v1 / NIST P-256.
+pub const P256: &str = "1.2.840.10045.3.1.7";
+/// brainpoolP256r1 (RFC 5639).
+pub const BRAINPOOL_P256R1: &str = "1.3.36.3.3.2.8.1.1.7";
+/// id-sha256 (RFC 5754).
+pub const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+/// id-icao-mrtd-security-ldsSecurityObject (ICAO 9303-10 §4.6.2.2).
+pub const LDS_SECURITY_OBJECT: &str = "2.23.136.1.1.1";
+/// id-data (RFC 5652 §4): what some countries put as eContentType instead.
+pub const ID_DATA: &str = "1.2.840.113549.1.7.1";
+/// id-signedData (RFC 5652 §5.1).
+pub const ID_SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+/// id-CA-ECDH-AES-CBC-CMAC-128 (BSI TR-03110 / ICAO 9303-11 §9.2.5).
+pub const ID_CA_ECDH_AES_128: &str = "0.4.0.127.0.7.2.2.3.2.2";
+/// id-PK-ECDH (ICAO 9303-11 §9.2.6).
+pub const ID_PK_ECDH: &str = "0.4.0.127.0.7.2.2.1.2";
+/// id-AA, ActiveAuthenticationInfo (ICAO 9303-11 §9.2.4).
+pub const ID_AA: &str = "2.23.136.1.1.5";
+
+/// Which document signer signs the SOD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer2 {
+    /// The test DS under the test CSCA.
+    TestDs,
+    /// A test DS whose certificate expired after the card was issued.
+    ExpiredDs,
+    /// A DS under another CSCA that nobody trusts.
+    UnknownCsca,
+}
+
+/// A P-256 key from a seed phrase (its SHA-256 is the private scalar).
+fn p256_key(seed: &str) -> p256::ecdsa::SigningKey {
+    let d = Sha256::digest(seed.as_bytes());
+    // The chance that SHA-256 of a fixed phrase is not a valid scalar is negligible; a test
+    // builds every key.
+    p256::ecdsa::SigningKey::from_slice(&d).unwrap_or_else(|_| {
+        p256::ecdsa::SigningKey::from_slice(&[1; 32]).unwrap_or_else(|_| unreachable!())
+    })
+}
+
+/// A chip key: ECDSA/ECDH on brainpoolP256r1 (the CCCD's curve).
+pub type ChipKey = ecdsa::SigningKey<bp256::BrainpoolP256r1>;
+
+/// The chip's brainpoolP256r1 private key from a seed phrase.
+pub fn chip_key(seed: &str) -> ChipKey {
+    let d = Sha256::digest(seed.as_bytes());
+    ChipKey::from_slice(&d)
+        .unwrap_or_else(|_| ChipKey::from_slice(&[1; 32]).unwrap_or_else(|_| unreachable!()))
+}
+
+fn name(cn: &str, o: &str) -> Vec<u8> {
+    let rdn = |t: &str, v: Vec<u8>| set_of(vec![seq(&[&oid(t), &v])]);
+    seq(&[
+        &rdn("2.5.4.6", printable("VN")),
+        &rdn("2.5.4.10", utf8(o)),
+        &rdn("2.5.4.3", utf8(cn)),
+    ])
+}
+
+fn p256_spki(key: &p256::ecdsa::SigningKey) -> Vec<u8> {
+    let point = key.verifying_key().to_sec1_point(false);
+    seq(&[
+        &seq(&[&oid(ID_EC_PUBLIC_KEY), &oid(P256)]),
+        &bits(point.as_bytes()),
+    ])
+}
+
+/// SubjectPublicKeyInfo of a brainpoolP256r1 key (named curve).
+pub fn bp256_spki(key: &ChipKey) -> Vec<u8> {
+    let point = key.verifying_key().to_sec1_point(false);
+    seq(&[
+        &seq(&[&oid(ID_EC_PUBLIC_KEY), &oid(BRAINPOOL_P256R1)]),
+        &bits(point.as_bytes()),
+    ])
+}
+
+fn key_id(spki_point: &[u8]) -> Vec<u8> {
+    sha1::Sha1::digest(spki_point).to_vec()
+}
+
+fn sign_p256(key: &p256::ecdsa::SigningKey, msg: &[u8]) -> Vec<u8> {
+    let sig: p256::ecdsa::Signature = key.sign(msg);
+    sig.to_der().as_bytes().to_vec()
+}
+
+/// An X.509 v3 certificate (RFC 5280 §4.1) signed with ECDSA-SHA256.
+struct CertSpec<'a> {
+    serial: u64,
+    issuer: Vec<u8>,
+    subject: Vec<u8>,
+    not_before: &'a str,
+    not_after: &'a str,
+    subject_key: &'a p256::ecdsa::SigningKey,
+    issuer_key: &'a p256::ecdsa::SigningKey,
+    ca: bool,
+}
+
+fn certificate(spec: &CertSpec<'_>) -> Vec<u8> {
+    let sig_alg = seq(&[&oid(ECDSA_WITH_SHA256)]);
+    let ski = key_id(
+        spec.subject_key
+            .verifying_key()
+            .to_sec1_point(false)
+            .as_bytes(),
+    );
+    let aki = key_id(
+        spec.issuer_key
+            .verifying_key()
+            .to_sec1_point(false)
+            .as_bytes(),
+    );
+    let ext = |id: &str, critical: bool, value: Vec<u8>| {
+        if critical {
+            seq(&[&oid(id), &[0x01, 0x01, 0xFF], &octets(&value)])
+        } else {
+            seq(&[&oid(id), &octets(&value)])
+        }
+    };
+    // keyUsage: keyCertSign + cRLSign for a CA (bits 5, 6), digitalSignature for a signer (bit 0).
+    let key_usage = if spec.ca {
+        vec![0x03, 0x02, 0x01, 0x06]
+    } else {
+        vec![0x03, 0x02, 0x07, 0x80]
+    };
+    let mut exts = vec![
+        ext("2.5.29.15", true, key_usage),
+        ext("2.5.29.14", false, octets(&ski)),
+        ext("2.5.29.35", false, seq(&[&tlv(0x80, &aki)])),
+    ];
+    if spec.ca {
+        exts.insert(0, ext("2.5.29.19", true, seq(&[&[0x01, 0x01, 0xFF]])));
+    }
+    let tbs = seq(&[
+        &ctx(0, &int(2)),
+        &int(spec.serial),
+        &sig_alg,
+        &spec.issuer,
+        &seq(&[&utc_time(spec.not_before), &utc_time(spec.not_after)]),
+        &spec.subject,
+        &p256_spki(spec.subject_key),
+        &ctx(3, &seq(&exts.iter().map(Vec::as_slice).collect::<Vec<_>>())),
+    ]);
+    let sig = sign_p256(spec.issuer_key, &tbs);
+    seq(&[&tbs, &sig_alg, &bits(&sig)])
+}
+
+/// The test PKI: CSCAs and document signers with their certificates.
+pub struct TestPki {
+    csca_key: p256::ecdsa::SigningKey,
+    /// DER of the test CSCA certificate (trusted only with `--allow-test-csca`).
+    pub csca_cert: Vec<u8>,
+    ds_key: p256::ecdsa::SigningKey,
+    /// DER of the test DS certificate.
+    pub ds_cert: Vec<u8>,
+    /// DER of a DS certificate that expired on 31/12/2022.
+    pub expired_ds_cert: Vec<u8>,
+    other_csca_key: p256::ecdsa::SigningKey,
+    /// DER of a CSCA nobody trusts, for the unknown-issuer case.
+    pub other_csca_cert: Vec<u8>,
+    other_ds_key: p256::ecdsa::SigningKey,
+    /// DER of a DS under that other CSCA.
+    pub other_ds_cert: Vec<u8>,
+}
+
+const TEST_O: &str = "cccd-bridge TEST (not a real authority)";
+
+impl TestPki {
+    /// Builds the whole test PKI from its fixed seeds.
+    pub fn new() -> Self {
+        let csca_key = p256_key("cccd-bridge test CSCA");
+        let ds_key = p256_key("cccd-bridge test DS");
+        let other_csca_key = p256_key("cccd-bridge untrusted CSCA");
+        let other_ds_key = p256_key("cccd-bridge untrusted DS");
+        let csca_name = name("cccd-bridge TEST CSCA", TEST_O);
+        let other_name = name("cccd-bridge UNTRUSTED CSCA", TEST_O);
+        let csca_cert = certificate(&CertSpec {
+            serial: 1,
+            issuer: csca_name.clone(),
+            subject: csca_name.clone(),
+            not_before: "200101000000",
+            not_after: "391231235959",
+            subject_key: &csca_key,
+            issuer_key: &csca_key,
+            ca: true,
+        });
+        let ds_cert = certificate(&CertSpec {
+            serial: 2,
+            issuer: csca_name.clone(),
+            subject: name("cccd-bridge TEST Document Signer", TEST_O),
+            not_before: "210101000000",
+            not_after: "311231235959",
+            subject_key: &ds_key,
+            issuer_key: &csca_key,
+            ca: false,
+        });
+        let expired_ds_cert = certificate(&CertSpec {
+            serial: 3,
+            issuer: csca_name,
+            subject: name("cccd-bridge TEST Document Signer (expired)", TEST_O),
+            not_before: "210101000000",
+            not_after: "221231235959",
+            subject_key: &ds_key,
+            issuer_key: &csca_key,
+            ca: false,
+        });
+        let other_csca_cert = certificate(&CertSpec {
+            serial: 1,
+            issuer: other_name.clone(),
+            subject: other_name.clone(),
+            not_before: "200101000000",
+            not_after: "391231235959",
+            subject_key: &other_csca_key,
+            issuer_key: &other_csca_key,
+            ca: true,
+        });
+        let other_ds_cert = certificate(&CertSpec {
+            serial: 2,
+            issuer: other_name,
+            subject: name("cccd-bridge UNTRUSTED Document Signer", TEST_O),
+            not_before: "210101000000",
+            not_after: "311231235959",
+            subject_key: &other_ds_key,
+            issuer_key: &other_csca_key,
+            ca: false,
+        });
+        Self {
+            csca_key,
+            csca_cert,
+            ds_key,
+            ds_cert,
+            expired_ds_cert,
+            other_csca_key,
+            other_csca_cert,
+            other_ds_key,
+            other_ds_cert,
+        }
+    }
+
+    /// EF.SOD (ICAO 9303-10 §4.6.2): CMS SignedData over the LDS security object holding the
+    /// SHA-256 hash of each data group, signed by the chosen document signer.
+    /// `content_type` is [`LDS_SECURITY_OBJECT`] normally, [`ID_DATA`] to imitate the countries
+    /// that use id-data. `signing_time` is `YYMMDDhhmmss`.
+    pub fn sign_sod(
+        &self,
+        data_groups: &[(u8, &[u8])],
+        signer: Signer2,
+        content_type: &str,
+        signing_time: &str,
+    ) -> Vec<u8> {
+        let sha256 = seq(&[&oid(SHA256)]);
+        let hashes: Vec<Vec<u8>> = data_groups
+            .iter()
+            .map(|(n, d)| seq(&[&int(u64::from(*n)), &octets(&Sha256::digest(d))]))
+            .collect();
+        let lds = seq(&[
+            &int(0),
+            &sha256,
+            &seq(&hashes.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+        ]);
+        let (key, cert) = match signer {
+            Signer2::TestDs => (&self.ds_key, &self.ds_cert),
+            Signer2::ExpiredDs => (&self.ds_key, &self.expired_ds_cert),
+            Signer2::UnknownCsca => (&self.other_ds_key, &self.other_ds_cert),
+        };
+        let attr = |id: &str, value: Vec<u8>| seq(&[&oid(id), &set_of(vec![value])]);
+        let attrs = set_of(vec![
+            attr("1.2.840.113549.1.9.3", oid(content_type)),
+            attr("1.2.840.113549.1.9.4", octets(&Sha256::digest(&lds))),
+            attr("1.2.840.113549.1.9.5", utc_time(signing_time)),
+        ]);
+        // RFC 5652 §5.4: the signature covers the DER SET OF; in the SignerInfo the same bytes
+        // carry the [0] IMPLICIT tag.
+        let signature = sign_p256(key, &attrs);
+        let mut signed_attrs = attrs.clone();
+        signed_attrs[0] = 0xA0;
+        let (issuer, serial) = issuer_and_serial(cert);
+        let signer_info = seq(&[
+            &int(1),
+            &seq(&[&issuer, &serial]),
+            &sha256,
+            &signed_attrs,
+            &seq(&[&oid(ECDSA_WITH_SHA256)]),
+            &octets(&signature),
+        ]);
+        let signed_data = seq(&[
+            &int(3),
+            &set_of(vec![sha256.clone()]),
+            &seq(&[&oid(content_type), &ctx(0, &octets(&lds))]),
+            &ctx(0, cert),
+            &set_of(vec![signer_info]),
+        ]);
+        tlv(0x77, &seq(&[&oid(ID_SIGNED_DATA), &ctx(0, &signed_data)]))
+    }
+
+    /// The private key of the test CSCA is never needed outside this module; a test checks it
+    /// signs what its certificate says.
+    pub fn csca_verifying_key(&self) -> p256::ecdsa::VerifyingKey {
+        *self.csca_key.verifying_key()
+    }
+
+    /// The untrusted CSCA's verifying key (tests).
+    pub fn other_csca_verifying_key(&self) -> p256::ecdsa::VerifyingKey {
+        *self.other_csca_key.verifying_key()
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The issuer Name and serial number INTEGER of a certificate we built (TBSCertificate fields
+/// 4 and 2), for the SignerInfo's IssuerAndSerialNumber.
+fn issuer_and_serial(cert: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut fields = Vec::new();
+    if let Some(tbs) = children(cert).first().copied() {
+        fields = children(tbs);
+    }
+    let get = |i: usize| fields.get(i).map(|f| f.to_vec()).unwrap_or_default();
+    (get(3), get(1))
+}
+
+/// The raw child TLVs of a constructed DER element (ours: definite lengths only).
+fn children(el: &[u8]) -> Vec<&[u8]> {
+    let Some(h) = header(el) else {
+        return Vec::new();
+    };
+    let mut content = &el[h.0..h.0 + h.1];
+    let mut out = Vec::new();
+    while let Some((hl, vl)) = header(content) {
+        out.push(&content[..hl + vl]);
+        content = &content[hl + vl..];
+    }
+    out
+}
+
+fn header(b: &[u8]) -> Option<(usize, usize)> {
+    let h = apdu::tlv::decode_header(b).ok()?;
+    (h.total_len() <= b.len()).then_some((h.header_len, h.value_len))
+}
+
+/// DG14 (ICAO 9303-11 §9.2): the CCCD's SecurityInfos plus the chip-authentication public key
+/// on brainpoolP256r1 and the active-authentication info naming ECDSA-SHA256.
+pub fn dg14(chip_ca_key: &ChipKey) -> Vec<u8> {
+    let ca_info = seq(&[&oid(ID_CA_ECDH_AES_128), &int(1)]);
+    let ca_key = seq(&[&oid(ID_PK_ECDH), &bp256_spki(chip_ca_key)]);
+    let aa_info = seq(&[&oid(ID_AA), &int(1), &oid(ECDSA_WITH_SHA256)]);
+    let ta_info = seq(&[&oid("0.4.0.127.0.7.2.2.2"), &int(1)]);
+    tlv(0x6E, &set_of(vec![ca_info, ca_key, aa_info, ta_info]))
+}
+
+/// DG15 (ICAO 9303-11 §6.1): the active-authentication public key.
+pub fn dg15(chip_aa_key: &ChipKey) -> Vec<u8> {
+    tlv(0x6F, &bp256_spki(chip_aa_key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p256::ecdsa::signature::Verifier;
+
+    #[test]
+    fn certificates_are_signed_by_their_issuers() {
+        let pki = TestPki::new();
+        for (cert, key) in [
+            (&pki.csca_cert, pki.csca_verifying_key()),
+            (&pki.ds_cert, pki.csca_verifying_key()),
+            (&pki.expired_ds_cert, pki.csca_verifying_key()),
+            (&pki.other_ds_cert, pki.other_csca_verifying_key()),
+        ] {
+            let parts = children(cert);
+            assert_eq!(parts.len(), 3);
+            let sig = p256::ecdsa::Signature::from_der(&parts[2][3..]).unwrap();
+            key.verify(parts[0], &sig).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_pki_is_deterministic() {
+        assert_eq!(TestPki::new().csca_cert, TestPki::new().csca_cert);
+        let sod = |p: &TestPki| {
+            p.sign_sod(
+                &[(1, b"x")],
+                Signer2::TestDs,
+                LDS_SECURITY_OBJECT,
+                "210412000000",
+            )
+        };
+        assert_eq!(sod(&TestPki::new()), sod(&TestPki::new()));
+    }
+}
