@@ -11,6 +11,8 @@
 //! ChipAuthenticationPublicKeyInfo ::= SEQUENCE {
 //!     protocol, chipAuthenticationPublicKey SubjectPublicKeyInfo, keyId INTEGER OPTIONAL }
 //! TerminalAuthenticationInfo ::= SEQUENCE { protocol, version INTEGER, efCVCA OPTIONAL }
+//! ActiveAuthenticationInfo ::= SEQUENCE {
+//!     protocol id-AA, version INTEGER, signatureAlgorithm OBJECT IDENTIFIER }
 //! ```
 //!
 //! The parser is hand-written over a bounded DER reader rather than `der` derives: chips in
@@ -29,6 +31,8 @@ const ID_CA: &[u8] = &[0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03];
 const ID_PK: &[u8] = &[0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x01];
 /// `id-TA` (0.4.0.127.0.7.2.2.2).
 const ID_TA: &[u8] = &[0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x02];
+/// `id-AA` (2.23.136.1.1.5, ICAO 9303-11 §9.2.2).
+const ID_AA: &[u8] = &[0x67, 0x81, 0x08, 0x01, 0x01, 0x05];
 
 fn malformed(why: &'static str) -> Error {
     Error::Malformed {
@@ -204,6 +208,23 @@ pub struct TerminalAuthenticationInfo {
     pub version: u64,
 }
 
+/// `ActiveAuthenticationInfo` (ICAO 9303-11 §9.2.2), found in DG14 when Active Authentication
+/// uses ECDSA: it names the signature algorithm (`ecdsa-with-SHA*`) the chip signs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveAuthenticationInfo {
+    /// Protocol version (1).
+    pub version: u64,
+    /// The signature algorithm OID, DER content bytes (see [`crate::aa::AaHash::from_ecdsa_oid`]).
+    pub signature_algorithm: Vec<u8>,
+}
+
+impl ActiveAuthenticationInfo {
+    /// The ECDSA hash, when the algorithm is one of `ecdsa-with-SHA1/224/256/384/512`.
+    pub fn ecdsa_hash(&self) -> Option<crate::aa::AaHash> {
+        crate::aa::AaHash::from_ecdsa_oid(&self.signature_algorithm)
+    }
+}
+
 /// One `SecurityInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -216,6 +237,8 @@ pub enum SecurityInfo {
     ChipAuthenticationPublicKey(ChipAuthenticationPublicKeyInfo),
     /// Terminal Authentication.
     TerminalAuthentication(TerminalAuthenticationInfo),
+    /// Active Authentication's signature algorithm (DG14).
+    ActiveAuthentication(ActiveAuthenticationInfo),
     /// Anything else (domain parameter infos, Active Authentication, proprietary), kept as is.
     Unknown {
         /// Protocol OID content bytes.
@@ -268,6 +291,17 @@ fn parse_info(seq: &Tlv<'_>) -> Result<SecurityInfo> {
     } else if oid == ID_TA {
         int_at(1).map(|version| {
             SecurityInfo::TerminalAuthentication(TerminalAuthenticationInfo { version })
+        })
+    } else if oid == ID_AA {
+        // Without its signatureAlgorithm the entry says nothing usable: kept as unknown.
+        let alg = parts
+            .get(2)
+            .filter(|t| t.tag == 0x06 && !t.value.is_empty());
+        int_at(1).zip(alg).map(|(version, alg)| {
+            SecurityInfo::ActiveAuthentication(ActiveAuthenticationInfo {
+                version,
+                signature_algorithm: alg.value.to_vec(),
+            })
         })
     } else {
         None
@@ -327,6 +361,14 @@ impl SecurityInfos {
     pub fn chip_authentication_infos(&self) -> impl Iterator<Item = &ChipAuthenticationInfo> {
         self.infos.iter().filter_map(|i| match i {
             SecurityInfo::ChipAuthentication(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The ActiveAuthenticationInfo, if any (DG14 of a chip with ECDSA Active Authentication).
+    pub fn active_authentication_info(&self) -> Option<&ActiveAuthenticationInfo> {
+        self.infos.iter().find_map(|i| match i {
+            SecurityInfo::ActiveAuthentication(a) => Some(a),
             _ => None,
         })
     }
@@ -451,9 +493,27 @@ mod tests {
             matches!(&infos.infos[0], SecurityInfo::Unknown { protocol, .. } if oid_to_string(protocol).unwrap() == "2.23.136.1.1.5")
         );
         assert!(matches!(&infos.infos[1], SecurityInfo::Unknown { .. }));
+        assert_eq!(infos.active_authentication_info(), None);
         let p = infos.preferred_pace().unwrap();
         assert_eq!(p.curve, PaceCurve::NistP256);
         assert!(!p.send_parameter_id, "only one PACEInfo parsed as such");
+    }
+
+    #[test]
+    fn active_authentication_info() {
+        // id-AA, version 1, ecdsa-with-SHA256 (as a DG14 of an ECDSA chip), and an unknown
+        // signature algorithm that is still parsed (the verifier decides).
+        let aa = "3015060667810801010502010106082a8648ce3d040302";
+        let other = "30100606678108010105020101060355040a";
+        let set = format!("31{:02x}{aa}{other}", (aa.len() + other.len()) / 2);
+        let infos = SecurityInfos::parse(&hex::decode(set).unwrap()).unwrap();
+        let info = infos.active_authentication_info().unwrap();
+        assert_eq!(info.version, 1);
+        assert_eq!(info.ecdsa_hash(), Some(crate::aa::AaHash::Sha256));
+        assert!(matches!(
+            &infos.infos[1],
+            SecurityInfo::ActiveAuthentication(a) if a.ecdsa_hash().is_none()
+        ));
     }
 
     #[test]

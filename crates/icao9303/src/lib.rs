@@ -8,13 +8,17 @@
 //!   side as pure functions.
 //! - [`pace`]: PACE v2 with ECDH generic mapping (§4.4), terminal and card sides.
 //! - [`card_access`]: `SecurityInfos` of EF.CardAccess and DG14 (§9.2).
+//! - [`ca`]: Chip Authentication v1 with ECDH (§6.2), terminal and card sides.
+//! - [`aa`]: Active Authentication (§6.1): the exchange, and ECDSA signing for the card side.
 //! - [`protocol::access`]: choosing and running PACE or BAC.
 //! - [`lds`]: parsers of the LDS files (EF.COM, DG1, DG2, DG13, DG14, DG15, EF.SOD).
 //!
 //! All I/O goes through [`apdu::CardTransaction`]; randomness is injected
 //! ([`rand_core::CryptoRng`]) so the worked examples of the appendices replay exactly.
 
+pub mod aa;
 pub mod bac;
+pub mod ca;
 pub mod card_access;
 mod crypto;
 mod error;
@@ -28,11 +32,15 @@ pub mod sm;
 #[cfg(test)]
 mod test_vectors;
 
+pub use aa::{ActiveAuthOutcome, perform_active_authentication};
+pub use ca::{ChipAuthOutcome, perform_chip_authentication};
 pub use crypto::Cipher;
 pub use error::{Error, MrzField, Result, SmFailure};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
 pub use protocol::access::{
     AccessProtocol, establish_access, establish_access_reporting, open, read_card_access,
 };
-pub use protocol::document::{DocumentRead, Step, read_document};
+pub use protocol::document::{
+    AuthenticatedRead, ChipProof, DocumentRead, Step, read_document, read_document_authenticated,
+};
 pub use sm::SecureMessaging;

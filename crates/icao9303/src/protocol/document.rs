@@ -1,13 +1,17 @@
 //! Reading a document end to end: EF.CardAccess (which also probes extended length), access
-//! control, then the requested files, with the time and the wire traffic of every step.
+//! control, then the requested files, with the time and the wire traffic of every step;
+//! optionally with Chip or Active Authentication ([`read_document_authenticated`]).
 
 use std::time::{Duration, Instant};
 
 use apdu::{CardTransaction, Counting, StatusWord, TransferStats};
 use rand_core::CryptoRng;
 
+use crate::aa::{ActiveAuthOutcome, perform_active_authentication};
+use crate::ca::{ChipAuthFailure, ChipAuthOutcome, perform_chip_authentication};
 use crate::error::{Error, Result};
 use crate::keys::AccessKey;
+use crate::lds::DataGroup14;
 use crate::protocol::access::{AccessProtocol, establish_access_reporting};
 use crate::read::{FileReader, LdsFile, ReadOptions};
 
@@ -48,7 +52,16 @@ impl DocumentRead {
     pub fn files_transfer(&self) -> TransferStats {
         self.steps
             .iter()
-            .filter(|s| s.name != "cardAccess" && s.name != "access" && s.name != "reaccess")
+            .filter(|s| {
+                !matches!(
+                    s.name.as_str(),
+                    "cardAccess"
+                        | "access"
+                        | "reaccess"
+                        | "chipAuthentication"
+                        | "activeAuthentication"
+                )
+            })
             .fold(TransferStats::default(), |a, s| TransferStats {
                 apdus: a.apdus + s.transfer.apdus,
                 bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
@@ -81,6 +94,66 @@ pub fn read_document<T: CardTransaction>(
     options: ReadOptions,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<DocumentRead> {
+    read(tx, key, files, options, false, rng).map(|(read, _)| read)
+}
+
+/// What the chip proved about itself during [`read_document_authenticated`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChipProof {
+    /// Chip Authentication (ICAO 9303-11 §6.2): `None` when DG14 was not among the files;
+    /// otherwise the outcome, [`ChipAuthOutcome::NotOffered`] or
+    /// [`ChipAuthOutcome::NotSupported`] included (a DG14 that does not parse is reported as
+    /// not supported).
+    pub chip_authentication: Option<ChipAuthOutcome>,
+    /// Active Authentication (§6.1): `None` when it was not run, because Chip Authentication
+    /// was (passed or failed) or DG15 was not among the files. The signature is for the caller
+    /// to verify with DG15's key.
+    pub active_authentication: Option<ActiveAuthOutcome>,
+}
+
+/// The result of [`read_document_authenticated`].
+#[derive(Debug, Clone)]
+pub struct AuthenticatedRead {
+    /// The files and the steps, as [`read_document`] gives them (the steps include
+    /// `chipAuthentication` or `activeAuthentication`, and `reaccess` after a failed CA).
+    pub read: DocumentRead,
+    /// What Chip or Active Authentication established.
+    pub proof: ChipProof,
+}
+
+/// [`read_document`] with the chip's own proof (ICAO 9303-11 §6): files are read in the order
+/// given and, right after the last of DG14 and DG15 in `files` has been read:
+/// - Chip Authentication runs when DG14 offers it ([`perform_chip_authentication`]); when it
+///   passes, the files after that point are read under the CA session keys. When it fails
+///   (clone suspected), access is established again (step `reaccess`) so the remaining files
+///   can still be read for the report;
+/// - otherwise (DG14 absent, offering no CA, or a CA this implementation cannot run) Active
+///   Authentication runs when DG15 was read ([`perform_active_authentication`]).
+///
+/// So `[Com, Dg(14), Dg(15), Dg(1), Dg(13), Dg(2), Sod]` authenticates the chip before reading
+/// the personal data (which then travels under the CA keys), and putting DG14/DG15 last
+/// authenticates after everything was read. Neither DG14 nor DG15 in `files`: nothing is run.
+/// Judging the outcome (with passive authentication of DG14/DG15 and the AA signature) is the
+/// caller's. Errors are those of [`read_document`]; a transport or secure-messaging failure
+/// during CA or AA is an error too, while a chip failing CA or AA is a [`ChipProof`].
+pub fn read_document_authenticated<T: CardTransaction>(
+    tx: T,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<AuthenticatedRead> {
+    read(tx, key, files, options, true, rng).map(|(read, proof)| AuthenticatedRead { read, proof })
+}
+
+fn read<T: CardTransaction>(
+    tx: T,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    authenticate: bool,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<(DocumentRead, ChipProof)> {
     let mut counting = Counting::new(tx);
     let meter = counting.meter();
     let mut reader = FileReader::new(options);
@@ -110,9 +183,14 @@ pub fn read_document<T: CardTransaction>(
     let (mut sm, protocol) =
         establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
     step("access".into(), &mut steps);
-    let mut out = Vec::with_capacity(files.len());
+    let mut out: Vec<(LdsFile, Vec<u8>)> = Vec::with_capacity(files.len());
     let mut recovered = false;
-    for &file in files {
+    let mut proof = ChipProof::default();
+    let authenticate_after = files
+        .iter()
+        .rposition(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)))
+        .filter(|_| authenticate);
+    for (index, &file) in files.iter().enumerate() {
         let data = match reader.read_file(&mut sm, file) {
             Ok(d) => d,
             // A lost session (bad MAC, 6987/6988) is recovered once by opening the chip again:
@@ -131,8 +209,47 @@ pub fn read_document<T: CardTransaction>(
         };
         step(file.short_name(), &mut steps);
         out.push((file, data));
+        if authenticate_after != Some(index) {
+            continue;
+        }
+        let read_file = |n: u8| out.iter().find(|(f, _)| *f == LdsFile::Dg(n)).map(|f| &f.1);
+        let mut reopen = false;
+        if let Some(bytes) = read_file(14) {
+            let outcome = match DataGroup14::parse(bytes) {
+                Ok(dg14) => {
+                    let (after, outcome) =
+                        perform_chip_authentication(sm, &dg14.security_infos, rng)?;
+                    sm = after;
+                    step("chipAuthentication".into(), &mut steps);
+                    outcome
+                }
+                Err(_) => ChipAuthOutcome::NotSupported("DG14 is malformed"),
+            };
+            // After a refusal the old session is intact; after any other failure the chip and
+            // the terminal hold different keys.
+            reopen = matches!(
+                &outcome,
+                ChipAuthOutcome::Failed { reason, .. }
+                    if !matches!(reason, ChipAuthFailure::Refused { .. })
+            ) || sm.session_lost().is_some();
+            proof.chip_authentication = Some(outcome);
+        }
+        let ca_ran = matches!(
+            proof.chip_authentication,
+            Some(ChipAuthOutcome::Passed(_) | ChipAuthOutcome::Failed { .. })
+        );
+        if !ca_ran && read_file(15).is_some() {
+            proof.active_authentication = Some(perform_active_authentication(&mut sm, rng)?);
+            step("activeAuthentication".into(), &mut steps);
+        }
+        if reopen && index + 1 < files.len() {
+            let (again, _) =
+                establish_access_reporting(sm.into_inner(), card_access.as_deref(), key, rng)?;
+            sm = again;
+            step("reaccess".into(), &mut steps);
+        }
     }
-    Ok(DocumentRead {
+    let read = DocumentRead {
         protocol,
         card_access,
         files: out,
@@ -140,5 +257,6 @@ pub fn read_document<T: CardTransaction>(
         extended_length: reader.extended_length(),
         short_chunk: reader.short_chunk(),
         records: meter.records(),
-    })
+    };
+    Ok((read, proof))
 }
