@@ -19,6 +19,7 @@ pub mod report;
 pub mod signed_data;
 pub mod sod;
 pub mod store;
+pub mod verdict;
 
 pub use aa::verify_iso9796_2_scheme1;
 pub use certificate::Certificate;
@@ -27,3 +28,4 @@ pub use masterlist::MasterList;
 pub use report::{Check, CheckState, Report};
 pub use sod::{DataGroupHash, EfSod, LdsSecurityObject, PassiveAuthentication, VerifyOptions};
 pub use store::CscaStore;
+pub use verdict::{CardVerification, ChipProof, Verdict, verify_card};

@@ -33,7 +33,13 @@ const ROUND_TRIPS: usize = 5;
 /// extended Le, then with short Le values halving from 256 when needed, then SELECT of the
 /// eMRTD application (ICAO 9303-10 §3.6.1) a few times for the round-trip time.
 pub fn probe_link(tx: &mut (impl CardTransaction + ?Sized)) -> Result<LinkProbe> {
-    let mut probe = LinkProbe { card_access: None, extended_length: None, largest_read: None, emrtd_application: false, round_trips: Vec::new() };
+    let mut probe = LinkProbe {
+        card_access: None,
+        extended_length: None,
+        largest_read: None,
+        emrtd_application: false,
+        round_trips: Vec::new(),
+    };
     let sfi = LdsFile::CardAccess.sfi();
     match tx.exchange(&read_binary_sfi(sfi, 65_536)) {
         Ok(r) if r.sw.is_success() || r.sw == StatusWord::END_OF_FILE => {
@@ -43,7 +49,9 @@ pub fn probe_link(tx: &mut (impl CardTransaction + ?Sized)) -> Result<LinkProbe>
         }
         Ok(r) if r.sw == StatusWord::WRONG_LENGTH => probe.extended_length = Some(false),
         Ok(_) => {}
-        Err(ApduError::Transport(TransportError::CommandTooLong(_))) => probe.extended_length = Some(false),
+        Err(ApduError::Transport(TransportError::CommandTooLong(_))) => {
+            probe.extended_length = Some(false)
+        }
         Err(e) => return Err(e.into()),
     }
     if probe.extended_length == Some(false) {

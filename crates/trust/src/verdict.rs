@@ -1,0 +1,292 @@
+//! One verdict per card, from passive authentication (EF.SOD, DS → CSCA, DG hashes) and the
+//! chip's own proof (chip authentication or active authentication), as reception needs it.
+//!
+//! | verdict | when |
+//! |---|---|
+//! | `forged` | an SOD signature, a DS-to-CSCA signature or a DG hash fails (or EF.SOD is unreadable) |
+//! | `unknown-issuer` | PA consistent, but no trusted CSCA for the DS certificate |
+//! | `clone-suspected` | PA passes to a trusted CSCA, and CA or AA fails |
+//! | `incomplete` | PA passes to a trusted CSCA, and neither CA nor AA could be done |
+//! | `genuine` | PA passes to a trusted CSCA, and CA or AA passes |
+//!
+//! "Unknown issuer" is never "forged": a genuine card whose country certificate is not
+//! configured stays unknown-issuer.
+
+use der::DateTime;
+
+use crate::algorithms::{EcdsaSignatureEncoding, PublicKey, SignatureAlgorithm, verify_signature};
+use crate::report::{Check, CheckState, names};
+use crate::sod::{EfSod, VerifyOptions};
+use crate::store::CscaStore;
+
+/// The card's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Passive authentication and the chip's own proof both passed to a trusted CSCA.
+    Genuine,
+    /// Passive authentication passed to a trusted CSCA; the chip could not prove itself.
+    Incomplete,
+    /// The data is signed, but by a signer under no trusted CSCA.
+    UnknownIssuer,
+    /// The data is genuine but the chip failed to prove it holds the genuine chip's key.
+    CloneSuspected,
+    /// A signature or hash does not verify: the data was altered or made up.
+    Forged,
+}
+
+impl Verdict {
+    /// The stable kebab-case name (`genuine`, `unknown-issuer`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Genuine => "genuine",
+            Self::Incomplete => "incomplete",
+            Self::UnknownIssuer => "unknown-issuer",
+            Self::CloneSuspected => "clone-suspected",
+            Self::Forged => "forged",
+        }
+    }
+}
+
+/// What the chip's own proof (ICAO 9303-11 §6: CA, else AA) gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChipProof {
+    /// Chip authentication: the chip proved its DG14 key (SM continued under the new keys).
+    ChipAuthenticationPassed,
+    /// Chip authentication failed: the chip does not hold the key its (signed) DG14 says.
+    ChipAuthenticationFailed(String),
+    /// Active authentication: the challenge and the chip's signature, to check with DG15.
+    ActiveAuthentication {
+        /// The random challenge sent.
+        challenge: Vec<u8>,
+        /// The chip's answer.
+        signature: Vec<u8>,
+    },
+    /// Neither was possible (not offered, not supported), with the reason.
+    NotPerformed(String),
+}
+
+/// The verification of one card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardVerification {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Every check with its state.
+    pub checks: Vec<Check>,
+    /// Findings that do not change the verdict.
+    pub warnings: Vec<String>,
+}
+
+/// Name of the chip authentication check.
+pub const CHIP_AUTHENTICATION: &str = "chip.authentication";
+/// Name of the active authentication check.
+pub const ACTIVE_AUTHENTICATION: &str = "chip.active-authentication";
+/// Name of the SOD parsing check.
+pub const SOD_PARSE: &str = "sod.parse";
+
+/// The data groups whose content reception shows: they must be covered by the signature.
+const SHOWN: [u8; 3] = [1, 2, 13];
+
+/// Verifies a card: EF.SOD (`sod`, as read), the data groups read (number, bytes), the trusted
+/// CSCAs (`None`: none configured, so at best `unknown-issuer`), the chip's proof, and DG15 and
+/// DG14's active-authentication algorithm for AA. `now` is the clock (injected in tests).
+pub fn verify_card(
+    sod: &[u8],
+    data_groups: &[(u8, &[u8])],
+    cscas: Option<&CscaStore>,
+    proof: &ChipProof,
+    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    now: Option<DateTime>,
+) -> CardVerification {
+    let mut checks = Vec::new();
+    let mut warnings = Vec::new();
+    let sod = match EfSod::from_bytes(sod) {
+        Ok(s) => s,
+        Err(e) => {
+            checks.push(Check {
+                name: SOD_PARSE.into(),
+                state: CheckState::Failed {
+                    reason: format!("EF.SOD cannot be parsed: {e}"),
+                },
+            });
+            return CardVerification {
+                verdict: Verdict::Forged,
+                checks,
+                warnings,
+            };
+        }
+    };
+    let pa = sod.verify(&VerifyOptions {
+        document_signer: None,
+        cscas,
+        at: None,
+        now,
+    });
+    let mut report = pa.report;
+    sod.verify_data_groups(data_groups, &mut report);
+    checks.extend(report.checks);
+    warnings.extend(report.warnings);
+
+    let state = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.state.clone())
+    };
+    let forged = checks.iter().any(|c| {
+        c.state.failed()
+            && (c.name.starts_with("cms.")
+                || c.name == names::CERTIFICATE_SIGNATURE
+                || c.name.starts_with(names::DATA_GROUP_PREFIX))
+    });
+    let signature_ok = state(names::SIGNATURE).is_some_and(|s| s.passed());
+    let chain_ok = [names::ISSUER_FOUND, names::CERTIFICATE_SIGNATURE]
+        .iter()
+        .all(|n| state(n).is_some_and(|s| s.passed()))
+        && !checks
+            .iter()
+            .any(|c| c.name.starts_with("chain.") && c.state.failed());
+    let uncovered: Vec<u8> = data_groups
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| {
+            SHOWN.contains(n) && !sod.lds_security_object().data_group_hashes.contains_key(n)
+        })
+        .collect();
+    if !uncovered.is_empty() {
+        warnings.push(format!(
+            "data shown at reception is not covered by the document signature: {}",
+            uncovered
+                .iter()
+                .map(|n| format!("DG{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    let (chip_name, chip_state) = match proof {
+        ChipProof::ChipAuthenticationPassed => (CHIP_AUTHENTICATION, CheckState::Passed),
+        ChipProof::ChipAuthenticationFailed(why) => (
+            CHIP_AUTHENTICATION,
+            CheckState::Failed {
+                reason: why.clone(),
+            },
+        ),
+        ChipProof::ActiveAuthentication {
+            challenge,
+            signature,
+        } => (
+            ACTIVE_AUTHENTICATION,
+            active_authentication(aa, challenge, signature),
+        ),
+        ChipProof::NotPerformed(why) => (
+            CHIP_AUTHENTICATION,
+            CheckState::NotPerformed {
+                reason: why.clone(),
+            },
+        ),
+    };
+    // The chip's key is only meaningful when the data group that holds it is itself signed.
+    let key_group = if chip_name == CHIP_AUTHENTICATION {
+        14
+    } else {
+        15
+    };
+    let key_signed =
+        state(&format!("{}{key_group}", names::DATA_GROUP_PREFIX)).is_some_and(|s| s.passed());
+    let chip_state = match chip_state {
+        CheckState::Passed if !key_signed => CheckState::NotPerformed {
+            reason: format!(
+                "DG{key_group}, which holds the chip's key, is not verified by the SOD"
+            ),
+        },
+        s => s,
+    };
+    checks.push(Check {
+        name: chip_name.into(),
+        state: chip_state.clone(),
+    });
+
+    let verdict = if forged {
+        Verdict::Forged
+    } else if !signature_ok || !chain_ok {
+        Verdict::UnknownIssuer
+    } else if chip_state.failed() {
+        Verdict::CloneSuspected
+    } else if chip_state.passed() && uncovered.is_empty() {
+        Verdict::Genuine
+    } else {
+        Verdict::Incomplete
+    };
+    CardVerification {
+        verdict,
+        checks,
+        warnings,
+    }
+}
+
+/// Active authentication (ICAO 9303-11 §6.1): the signature over the challenge with DG15's key,
+/// ISO/IEC 9796-2 scheme 1 for RSA, plain ECDSA with the algorithm DG14's
+/// ActiveAuthenticationInfo names.
+fn active_authentication(
+    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    challenge: &[u8],
+    signature: &[u8],
+) -> CheckState {
+    let Some((dg15, algorithm)) = aa else {
+        return CheckState::NotPerformed {
+            reason: "no DG15".into(),
+        };
+    };
+    // DG15 is tag 6F wrapping the SubjectPublicKeyInfo.
+    let spki = match dg15 {
+        [0x6F, rest @ ..] => strip_length(rest),
+        _ => None,
+    };
+    let Some(key) = spki.and_then(|s| PublicKey::from_spki_der(s).ok()) else {
+        return CheckState::Failed {
+            reason: "DG15 holds no usable public key".into(),
+        };
+    };
+    let result = match (&key, algorithm) {
+        (PublicKey::Rsa { .. }, _) => {
+            crate::aa::verify_iso9796_2_scheme1(&key, challenge, signature)
+        }
+        (_, Some(SignatureAlgorithm::Ecdsa(hash, _))) => verify_signature(
+            &key,
+            &SignatureAlgorithm::Ecdsa(hash, EcdsaSignatureEncoding::Plain),
+            challenge,
+            signature,
+        ),
+        (_, _) => {
+            return CheckState::NotSupported {
+                reason: "an EC active-authentication key without ActiveAuthenticationInfo in DG14"
+                    .into(),
+            };
+        }
+    };
+    CheckState::from_result(result)
+}
+
+fn strip_length(b: &[u8]) -> Option<&[u8]> {
+    let (&first, rest) = b.split_first()?;
+    let (len, rest) = match first {
+        0..=0x7F => (usize::from(first), rest),
+        0x81 => (usize::from(*rest.first()?), rest.get(1..)?),
+        0x82 => (
+            (usize::from(*rest.first()?) << 8) | usize::from(*rest.get(1)?),
+            rest.get(2..)?,
+        ),
+        _ => return None,
+    };
+    rest.get(..len)
+}
+
+impl CardVerification {
+    /// The state of a named check.
+    pub fn check(&self, name: &str) -> Option<&CheckState> {
+        self.checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.state)
+    }
+}

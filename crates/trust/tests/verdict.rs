@@ -1,0 +1,209 @@
+//! The card verdict of the table, on cards made by the virtual card's test PKI.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use card_sim::Profile;
+use card_sim::pki::{self, Signer2, TestPki};
+use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
+use trust::{Certificate, ChipProof, CscaStore, Verdict, verify_card};
+
+struct Card {
+    files: Vec<(u8, Vec<u8>)>,
+}
+
+impl Card {
+    fn default_card() -> Self {
+        let p = Profile::default_profile().unwrap();
+        let files = p
+            .files
+            .iter()
+            .filter(|(fid, _, _)| *fid >= 0x0101 && *fid <= 0x0110)
+            .map(|(fid, _, d)| ((fid & 0xFF) as u8, d.clone()))
+            .collect();
+        Self { files }
+    }
+
+    fn dg(&self, n: u8) -> &[u8] {
+        &self.files.iter().find(|(m, _)| *m == n).unwrap().1
+    }
+
+    fn sod(&self, signer: Signer2, content_type: &str) -> Vec<u8> {
+        let dgs: Vec<(u8, &[u8])> = self.files.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+        TestPki::new().sign_sod(&dgs, signer, content_type, "210412000000")
+    }
+
+    fn read(&self) -> Vec<(u8, &[u8])> {
+        self.files
+            .iter()
+            .filter(|(n, _)| *n != 3)
+            .map(|(n, d)| (*n, d.as_slice()))
+            .collect()
+    }
+}
+
+fn test_store() -> CscaStore {
+    let mut store = CscaStore::new();
+    store.add(Certificate::from_der(&TestPki::new().csca_cert).unwrap());
+    store
+}
+
+const CA_OK: ChipProof = ChipProof::ChipAuthenticationPassed;
+
+#[test]
+fn the_table() {
+    let card = Card::default_card();
+    let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
+    let store = test_store();
+    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+
+    let v = verify_card(&sod, &card.read(), None, &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::UnknownIssuer);
+
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some(&store),
+        &ChipProof::ChipAuthenticationFailed("the chip's answer did not verify".into()),
+        None,
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::CloneSuspected);
+
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some(&store),
+        &ChipProof::NotPerformed("not offered".into()),
+        None,
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::Incomplete);
+
+    // A tampered DG13 (one name changed) no longer matches its hash.
+    let mut dg13 = card.dg(13).to_vec();
+    let i = dg13.len() - 5;
+    dg13[i] ^= 0x01;
+    let mut read = card.read();
+    for (n, d) in read.iter_mut() {
+        if *n == 13 {
+            *d = &dg13;
+        }
+    }
+    let v = verify_card(&sod, &read, Some(&store), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::Forged);
+    assert!(v.check("dg.13").unwrap().failed());
+
+    // A flipped byte in the SOD's signature.
+    let mut bad = sod.clone();
+    let n = bad.len();
+    bad[n - 10] ^= 0x01;
+    assert_eq!(
+        verify_card(&bad, &card.read(), Some(&store), &CA_OK, None, None).verdict,
+        Verdict::Forged
+    );
+
+    // Garbage instead of an SOD.
+    assert_eq!(
+        verify_card(
+            &[0x77, 0x02, 0x30, 0x00],
+            &card.read(),
+            Some(&store),
+            &CA_OK,
+            None,
+            None
+        )
+        .verdict,
+        Verdict::Forged
+    );
+}
+
+#[test]
+fn signers_expired_since_and_unknown_issuers() {
+    let card = Card::default_card();
+    let store = test_store();
+    let v = verify_card(
+        &card.sod(Signer2::ExpiredDs, pki::LDS_SECURITY_OBJECT),
+        &card.read(),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    assert!(
+        v.warnings.iter().any(|w| w.contains("expired")),
+        "{:?}",
+        v.warnings
+    );
+    let v = verify_card(
+        &card.sod(Signer2::UnknownCsca, pki::LDS_SECURITY_OBJECT),
+        &card.read(),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::UnknownIssuer);
+}
+
+#[test]
+fn a_validly_signed_id_data_sod_passes_with_a_warning() {
+    let card = Card::default_card();
+    let v = verify_card(
+        &card.sod(Signer2::TestDs, pki::ID_DATA),
+        &card.read(),
+        Some(&test_store()),
+        &CA_OK,
+        None,
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    assert!(
+        v.warnings.iter().any(|w| w.contains("id-data")),
+        "{:?}",
+        v.warnings
+    );
+}
+
+#[test]
+fn active_authentication_with_ecdsa() {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let card = Card::default_card();
+    let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
+    let seed = format!("cccd-bridge chip key {}", "038095012345");
+    let key = pki::chip_key(&seed);
+    let challenge = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let digest = HashAlgorithm::Sha256.digest(&challenge);
+    let sig: ecdsa::Signature<bp256::BrainpoolP256r1> = key.sign_prehash(&digest).unwrap();
+    let alg = Some(SignatureAlgorithm::Ecdsa(
+        HashAlgorithm::Sha256,
+        EcdsaSignatureEncoding::Plain,
+    ));
+    let aa = ChipProof::ActiveAuthentication {
+        challenge: challenge.to_vec(),
+        signature: sig.to_bytes().to_vec(),
+    };
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some(&test_store()),
+        &aa,
+        Some((card.dg(15), alg)),
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    let wrong = ChipProof::ActiveAuthentication {
+        challenge: vec![9; 8],
+        signature: sig.to_bytes().to_vec(),
+    };
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some(&test_store()),
+        &wrong,
+        Some((card.dg(15), alg)),
+        None,
+    );
+    assert_eq!(v.verdict, Verdict::CloneSuspected);
+}
