@@ -146,6 +146,33 @@ pub fn read_document_authenticated<T: CardTransaction>(
     read(tx, key, files, options, true, rng).map(|(read, proof)| AuthenticatedRead { read, proof })
 }
 
+/// What [`read_document_observed`] reports while it reads, so a caller can show the identity
+/// before the photo has arrived.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReadEvent<'a> {
+    /// Access control succeeded with this protocol.
+    Opened(AccessProtocol),
+    /// A file was read in full.
+    File(LdsFile, &'a [u8]),
+    /// Chip or active authentication finished (only with `authenticate`).
+    Authenticated(&'a ChipProof),
+}
+
+/// [`read_document`] (or, with `authenticate`, [`read_document_authenticated`]) reporting each
+/// file as soon as it is read.
+pub fn read_document_observed<T: CardTransaction>(
+    tx: T,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    authenticate: bool,
+    rng: &mut (impl CryptoRng + ?Sized),
+    on: &mut dyn FnMut(ReadEvent<'_>),
+) -> Result<AuthenticatedRead> {
+    read_observed(tx, key, files, options, authenticate, rng, on).map(|(read, proof)| AuthenticatedRead { read, proof })
+}
+
 fn read<T: CardTransaction>(
     tx: T,
     key: &AccessKey,
@@ -153,6 +180,18 @@ fn read<T: CardTransaction>(
     options: ReadOptions,
     authenticate: bool,
     rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<(DocumentRead, ChipProof)> {
+    read_observed(tx, key, files, options, authenticate, rng, &mut |_| {})
+}
+
+fn read_observed<T: CardTransaction>(
+    tx: T,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    authenticate: bool,
+    rng: &mut (impl CryptoRng + ?Sized),
+    on: &mut dyn FnMut(ReadEvent<'_>),
 ) -> Result<(DocumentRead, ChipProof)> {
     let mut counting = Counting::new(tx);
     let meter = counting.meter();
@@ -183,6 +222,7 @@ fn read<T: CardTransaction>(
     let (mut sm, protocol) =
         establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
     step("access".into(), &mut steps);
+    on(ReadEvent::Opened(protocol));
     let mut out: Vec<(LdsFile, Vec<u8>)> = Vec::with_capacity(files.len());
     let mut recovered = false;
     let mut proof = ChipProof::default();
@@ -208,6 +248,7 @@ fn read<T: CardTransaction>(
             Err(e) => return Err(e),
         };
         step(file.short_name(), &mut steps);
+        on(ReadEvent::File(file, &data));
         out.push((file, data));
         if authenticate_after != Some(index) {
             continue;
@@ -242,6 +283,7 @@ fn read<T: CardTransaction>(
             proof.active_authentication = Some(perform_active_authentication(&mut sm, rng)?);
             step("activeAuthentication".into(), &mut steps);
         }
+        on(ReadEvent::Authenticated(&proof));
         if reopen && index + 1 < files.len() {
             let (again, _) =
                 establish_access_reporting(sm.into_inner(), card_access.as_deref(), key, rng)?;
