@@ -40,6 +40,12 @@ enum Session {
     Open(Box<CardSecureMessaging>),
 }
 
+/// The chip's private keys for chip authentication (DG14) and active authentication (DG15).
+pub struct ChipKeys {
+    /// The brainpoolP256r1 private scalar (the same key serves CA and AA on the virtual card).
+    pub private_key: zeroize::Zeroizing<Vec<u8>>,
+}
+
 /// A simulated CCCD chip.
 pub struct VirtualCccd {
     fs: Iso7816Card,
@@ -47,6 +53,8 @@ pub struct VirtualCccd {
     mode: AccessMode,
     extended: bool,
     session: Session,
+    chip_keys: Option<ChipKeys>,
+    ca: Option<icao9303::ca::CardChipAuthentication>,
 }
 
 impl VirtualCccd {
@@ -69,7 +77,32 @@ impl VirtualCccd {
             mode,
             extended,
             session: Session::Closed,
+            chip_keys: None,
+            ca: None,
         }
+    }
+
+    /// Gives the chip its private key for chip and active authentication (ICAO 9303-11 §6).
+    #[must_use]
+    pub fn with_chip_keys(mut self, keys: ChipKeys) -> Self {
+        self.chip_keys = Some(keys);
+        self
+    }
+
+    fn chip_authentication(&mut self) -> Option<&mut icao9303::ca::CardChipAuthentication> {
+        if self.ca.is_none() {
+            let key = self.chip_keys.as_ref()?;
+            // id-CA-ECDH-AES-CBC-CMAC-128, as DG14 and EF.CardAccess announce.
+            let oid = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02];
+            self.ca = icao9303::ca::CardChipAuthentication::new(
+                &oid,
+                PaceCurve::BrainpoolP256r1,
+                &key.private_key,
+                None,
+            )
+            .ok();
+        }
+        self.ca.as_mut()
     }
 
     /// The file system.
@@ -242,8 +275,42 @@ impl VirtualCccd {
                 return StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec();
             }
         };
+        let plain_ca = self
+            .chip_authentication()
+            .is_some_and(|ca| ca.handles(&plain));
+        if plain_ca {
+            let (response, new_keys) = match self.chip_authentication() {
+                Some(ca) => ca.process(&plain),
+                None => (Response::status(StatusWord::INS_NOT_SUPPORTED), None),
+            };
+            let Session::Open(sm) = &mut self.session else {
+                return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
+            };
+            // The answer to the CA command is protected with the old keys; the new keys
+            // (SSC zero) apply from the next command on (ICAO 9303-11 §6.2).
+            let wrapped = sm
+                .wrap_response(&response)
+                .unwrap_or_else(|_| StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec());
+            if let Some(keys) = new_keys {
+                let ssc = vec![0; keys.cipher().block_len()];
+                self.session = match CardSecureMessaging::new(keys, &ssc) {
+                    Ok(sm) => Session::Open(Box::new(sm)),
+                    Err(_) => Session::Closed,
+                };
+            }
+            return wrapped;
+        }
+        let Session::Open(sm) = &mut self.session else {
+            return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
+        };
         let response = if outer.is_extended() && !self.extended {
             Response::status(StatusWord::WRONG_LENGTH)
+        } else if plain.ins == 0x88 {
+            let Some(key) = &self.chip_keys else {
+                return wrap_or_fail(sm, &Response::status(StatusWord::INS_NOT_SUPPORTED));
+            };
+            let r = internal_authenticate_with(key, &plain);
+            return wrap_or_fail(sm, &r);
         } else {
             let cap = self.fs.options().response_cap;
             self.fs.options_mut().response_cap = cap.min(SM_RESPONSE_CAP);
@@ -263,6 +330,26 @@ impl VirtualCccd {
     }
 }
 
+fn internal_authenticate_with(key: &ChipKeys, cmd: &Command) -> Response {
+    if cmd.data().len() != 8 {
+        return Response::status(StatusWord::WRONG_LENGTH);
+    }
+    match icao9303::aa::card_internal_authenticate_ecdsa(
+        &key.private_key,
+        PaceCurve::BrainpoolP256r1,
+        icao9303::aa::AaHash::Sha256,
+        cmd.data(),
+    ) {
+        Ok(sig) => Response::new(sig, StatusWord::SUCCESS),
+        Err(_) => Response::status(StatusWord::UNKNOWN_ERROR),
+    }
+}
+
+fn wrap_or_fail(sm: &mut CardSecureMessaging, r: &Response) -> Vec<u8> {
+    sm.wrap_response(r)
+        .unwrap_or_else(|_| StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec())
+}
+
 impl SimCard for VirtualCccd {
     fn atr(&self) -> Vec<u8> {
         self.fs.atr()
@@ -270,11 +357,13 @@ impl SimCard for VirtualCccd {
 
     fn power_on(&mut self) {
         self.session = Session::Closed;
+        self.ca = None;
         self.fs.power_on();
     }
 
     fn power_off(&mut self) {
         self.session = Session::Closed;
+        self.ca = None;
         self.fs.power_off();
     }
 

@@ -23,9 +23,9 @@ pub use card::{
     Application, CardOptions, ElementaryFile, FileAccess, InProcess, Iso7816Card,
     MAX_RESPONSE_DATA, SimCard,
 };
-pub use cccd::{AccessMode, SM_RESPONSE_CAP, VirtualCccd};
+pub use cccd::{AccessMode, ChipKeys, SM_RESPONSE_CAP, VirtualCccd};
 pub use profile::{
-    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, CitizenProfile, DEFAULT_PROFILE, EMRTD_AID,
+    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, CitizenProfile, DEFAULT_PROFILE, EMRTD_AID, Fault,
     Profile, ProfileError, default_card, default_cccd,
 };
 pub use simulator::{Control, SimError, Simulator, SimulatorStatus};

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::card::{Application, CardOptions, ElementaryFile, FileAccess, Iso7816Card};
-use crate::cccd::{AccessMode, VirtualCccd};
+use crate::cccd::{AccessMode, ChipKeys, VirtualCccd};
 use crate::der::{int, oid, printable, seq, tlv, utf8};
 use crate::pki::{self, TestPki};
 
@@ -169,6 +169,38 @@ pub struct Profile {
     pub access: AccessMode,
     /// The chip's private key for chip authentication (DG14) and active authentication (DG15).
     pub chip_key_seed: Option<String>,
+    /// When EF.SOD was signed (`YYMMDDhhmmss`), to sign it again for a fault.
+    pub signing_time: Option<String>,
+}
+
+/// A fault the virtual card can carry, each meant to produce one verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// DG13 altered after signing: its hash no longer matches (forged).
+    TamperDg13,
+    /// One bit of the SOD's signature flipped (forged).
+    BadSodSignature,
+    /// Signed by a document signer whose certificate has expired since (genuine, with a warning).
+    ExpiredDs,
+    /// The chip answers chip and active authentication with a key that is not DG14's/DG15's
+    /// (clone suspected).
+    Clone,
+    /// Signed under a CSCA nobody trusts (unknown issuer).
+    UnknownCsca,
+}
+
+impl Fault {
+    /// Parses `tamper-dg13`, `bad-sod-signature`, `expired-ds`, `clone`, `unknown-csca`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "tamper-dg13" => Self::TamperDg13,
+            "bad-sod-signature" => Self::BadSodSignature,
+            "expired-ds" => Self::ExpiredDs,
+            "clone" => Self::Clone,
+            "unknown-csca" => Self::UnknownCsca,
+            _ => return None,
+        })
+    }
 }
 
 fn access_mode(s: &str, path: &str) -> Result<AccessMode, ProfileError> {
@@ -301,6 +333,7 @@ impl Profile {
             ],
             access,
             chip_key_seed: Some(key_seed),
+            signing_time: Some(format!("{issued}000000")),
         })
     }
 
@@ -356,6 +389,7 @@ impl Profile {
             files,
             access,
             chip_key_seed: None,
+            signing_time: None,
         })
     }
 
@@ -367,8 +401,8 @@ impl Profile {
             .iter()
             .map(|ca| ElementaryFile::free(0x011C, 0x1C, ca.clone()))
             .collect();
-        let files = self
-            .files
+        let files = self.files_with_fault(options.fault);
+        let files = files
             .iter()
             .map(|(fid, sfi, data)| ElementaryFile {
                 fid: *fid,
@@ -400,7 +434,70 @@ impl Profile {
         } else {
             options.access
         };
-        VirtualCccd::new(fs, self.identity.clone(), access, options.extended)
+        let card = VirtualCccd::new(fs, self.identity.clone(), access, options.extended);
+        match &self.chip_key_seed {
+            Some(seed) => {
+                // A clone has the genuine card's files but not its private key.
+                let seed = if options.fault == Some(Fault::Clone) {
+                    format!("{seed} (clone)")
+                } else {
+                    seed.clone()
+                };
+                let key = pki::chip_key(&seed).to_bytes().to_vec();
+                card.with_chip_keys(ChipKeys {
+                    private_key: zeroize::Zeroizing::new(key),
+                })
+            }
+            None => card,
+        }
+    }
+
+    /// The application's files, changed as `fault` says.
+    fn files_with_fault(&self, fault: Option<Fault>) -> Vec<(u16, u8, Vec<u8>)> {
+        let mut files = self.files.clone();
+        let signer = match fault {
+            Some(Fault::ExpiredDs) => Some(pki::Signer2::ExpiredDs),
+            Some(Fault::UnknownCsca) => Some(pki::Signer2::UnknownCsca),
+            _ => None,
+        };
+        if let (Some(signer), Some(time)) = (signer, &self.signing_time) {
+            let dgs: Vec<(u8, Vec<u8>)> = files
+                .iter()
+                .filter(|(fid, _, _)| (0x0101..=0x0110).contains(fid))
+                .map(|(fid, _, d)| ((fid & 0xFF) as u8, d.clone()))
+                .collect();
+            let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+            let sod = TestPki::new().sign_sod(&refs, signer, pki::LDS_SECURITY_OBJECT, time);
+            set(&mut files, 0x011D, sod);
+        }
+        match fault {
+            Some(Fault::BadSodSignature) => {
+                if let Some((_, _, sod)) = files.iter_mut().find(|f| f.0 == 0x011D) {
+                    // The SignerInfo comes last and its signature is its last field.
+                    let n = sod.len();
+                    if n > 4 {
+                        sod[n - 4] ^= 0x01;
+                    }
+                }
+            }
+            Some(Fault::TamperDg13) => {
+                if let Some((_, _, dg13)) = files.iter_mut().find(|f| f.0 == 0x010D) {
+                    // Change one digit of a text field, keeping the file well formed.
+                    if let Some(i) = dg13.iter().skip(24).position(u8::is_ascii_digit) {
+                        let i = i + 24;
+                        dg13[i] = if dg13[i] == b'9' { b'0' } else { dg13[i] + 1 };
+                    }
+                }
+            }
+            _ => {}
+        }
+        files
+    }
+}
+
+fn set(files: &mut [(u16, u8, Vec<u8>)], fid: u16, data: Vec<u8>) {
+    if let Some(f) = files.iter_mut().find(|f| f.0 == fid) {
+        f.2 = data;
     }
 }
 
@@ -580,6 +677,8 @@ pub struct CccdOptions {
     pub exact_le: bool,
     /// Replace the photo by a DG2 of this size.
     pub dg2_size: Option<usize>,
+    /// A fault to carry.
+    pub fault: Option<Fault>,
 }
 
 impl Default for CccdOptions {
@@ -591,6 +690,7 @@ impl Default for CccdOptions {
             max_read: None,
             exact_le: false,
             dg2_size: None,
+            fault: None,
         }
     }
 }
