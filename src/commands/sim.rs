@@ -47,6 +47,10 @@ pub struct SimArgs {
     /// card's files); default: the built-in fictional citizen.
     #[arg(long, value_name = "FILE")]
     profile: Option<std::path::PathBuf>,
+    /// A fault the card carries: tamper-dg13, bad-sod-signature, expired-ds, clone
+    /// (chip/active authentication answered with another key), unknown-csca.
+    #[arg(long, value_name = "FAULT", value_parser = ["tamper-dg13", "bad-sod-signature", "expired-ds", "clone", "unknown-csca"])]
+    fault: Option<String>,
     /// Write the test PKI's certificates (test CSCA, document signers) as DER files to DIR and exit.
     #[arg(long, value_name = "DIR")]
     write_test_pki: Option<std::path::PathBuf>,
@@ -79,6 +83,7 @@ impl SimArgs {
             max_read: self.max_read.map(|n| n as usize),
             exact_le: self.exact_le,
             dg2_size: self.dg2_size.map(|n| n as usize),
+            fault: self.fault.as_deref().and_then(card_sim::Fault::parse),
         }
     }
 }
