@@ -1,0 +1,573 @@
+//! The routes.
+
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use citizen::{IdNumber, PartialDate};
+use futures_util::{Stream, StreamExt, stream};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::audit::AuditRecord;
+use crate::auth::{Caller, body_too_large, guard};
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::readers::{Job, ReadJob, ReaderView};
+use crate::sessions::SessionView;
+use crate::state::{AppState, random_token};
+
+/// JSON body extractor whose failures are [`ApiError`]s.
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(body_too_large()),
+            Err(r) => Err(ApiError::new(r.status(), "bad-request", r.body_text())),
+        }
+    }
+}
+
+/// `GET /v1/health`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Health {
+    /// `ok`.
+    status: &'static str,
+    /// The daemon's version.
+    version: &'static str,
+    /// Whether the PC/SC service is up (`null` when it is not used, as in the demo).
+    pcsc_service: Option<bool>,
+    /// The readers' names.
+    readers: Vec<String>,
+    /// Demo mode: a virtual card and the gateway simulator.
+    demo: bool,
+    /// Whether eligibility checks are configured.
+    eligibility: bool,
+}
+
+#[utoipa::path(get, path = "/v1/health", tag = "daemon",
+    responses((status = 200, description = "The daemon is up", body = Health)))]
+pub(crate) async fn health(State(st): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        pcsc_service: st.pcsc_up(),
+        readers: st.readers().list().into_iter().map(|r| r.name).collect(),
+        demo: st.0.demo,
+        eligibility: st.0.eligibility.is_some(),
+    })
+}
+
+#[utoipa::path(get, path = "/v1/readers", tag = "readers", security(("bearer" = [])),
+    responses((status = 200, description = "The readers", body = [ReaderView]),
+              (status = 401, description = "Missing or wrong key", body = crate::error::ErrorBody)))]
+pub(crate) async fn readers(State(st): State<AppState>) -> Json<Vec<ReaderView>> {
+    Json(st.readers().list())
+}
+
+/// The operator (staff member) of an eligibility lookup.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OperatorJson {
+    /// Full name.
+    name: String,
+    /// 12-digit ID number.
+    id: String,
+}
+
+impl OperatorJson {
+    fn to_operator(&self) -> eligibility::Operator {
+        eligibility::Operator {
+            name: self.name.clone(),
+            id_number: self.id.clone(),
+        }
+    }
+}
+
+/// `POST /v1/cards/read`: exactly one of `can`, `id`, `mrz`, `qr`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ReadRequest {
+    /// The reader (exact name or a unique part); default: the one holding a card, or the only one.
+    reader: Option<String>,
+    /// The 6-digit card access number.
+    can: Option<String>,
+    /// The 12-digit ID number (its last 6 digits are the CAN).
+    id: Option<String>,
+    /// The MRZ lines.
+    mrz: Option<String>,
+    /// The text of the card's QR code.
+    qr: Option<String>,
+    /// How long to wait for the card to be put down (default 30, at most 300).
+    wait_seconds: Option<u64>,
+    /// Read the photo (default true).
+    photo: Option<bool>,
+    /// Check eligibility: default only for genuine, unknown-issuer or incomplete cards; `true`
+    /// asks for it whatever the verdict, `false` never.
+    eligibility: Option<bool>,
+    /// The staff member, for the eligibility lookup (default: the configured one).
+    operator: Option<OperatorJson>,
+}
+
+fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
+    use pipeline::AccessInput as A;
+    let given: Vec<A> = [
+        r.can.clone().map(A::Can),
+        r.id.clone().map(A::IdNumber),
+        r.mrz.clone().map(A::Mrz),
+        r.qr.clone().map(A::Qr),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let n = given.len();
+    match given.into_iter().next() {
+        Some(a) if n == 1 => Ok(a),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-access-data",
+            "give exactly one of can, id, mrz or qr",
+        )),
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    eligibility::vietnam_date(jiff::Timestamp::now())
+}
+
+/// A date of birth as the citizen record (ISO, maybe partial) or a person (`dd/mm/yyyy`)
+/// writes it.
+fn parse_dob(text: &str) -> Option<PartialDate> {
+    let t = text.trim();
+    if t.contains('/') {
+        return PartialDate::parse_vietnamese(t).ok();
+    }
+    let parts: Vec<&str> = t.split('-').collect();
+    match parts.as_slice() {
+        [y] if y.len() == 4 => y.parse().ok().map(PartialDate::Year),
+        [y, m] => Some(PartialDate::YearMonth(y.parse().ok()?, m.parse().ok()?)),
+        [_, _, _] => t.parse().ok().map(PartialDate::Full),
+        _ => None,
+    }
+}
+
+async fn audit(st: &AppState, record: AuditRecord) {
+    if let Some(a) = st.0.audit.clone() {
+        // SQLite blocks: off the async threads.
+        let _ = tokio::task::spawn_blocking(move || a.record(&record)).await;
+    }
+}
+
+/// Runs the eligibility check for `patient`; `None` when it is not configured or cannot be
+/// asked (the reason goes out as an `error` event, the read itself stands).
+async fn check_eligibility(
+    st: &AppState,
+    session_id: Option<&str>,
+    patient: &eligibility::Patient,
+    operator: Option<&eligibility::Operator>,
+) -> Result<eligibility::Verdict, ApiError> {
+    let Some(service) = st.0.eligibility.clone() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "eligibility-not-configured",
+            "eligibility checks are not configured: set [eligibility] gateway_url, username and password_file",
+        ));
+    };
+    match service.check(patient, operator, None).await {
+        Ok(v) => {
+            st.events().emit(
+                "eligibility.result",
+                &json!({ "sessionId": session_id, "eligibility": v }),
+            );
+            Ok(v)
+        }
+        Err(e) => {
+            let err = ApiError::new(StatusCode::BAD_REQUEST, "eligibility-bad-input", e.to_string());
+            st.events().emit(
+                "error",
+                &json!({ "sessionId": session_id, "code": err.code, "message": err.message }),
+            );
+            Err(err)
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v1/cards/read", tag = "cards", security(("bearer" = [])),
+    request_body = ReadRequest,
+    responses(
+        (status = 200, description = "The card was read and verified", body = SessionView),
+        (status = 400, description = "bad-access-data, bad-request", body = crate::error::ErrorBody),
+        (status = 401, description = "unauthorized", body = crate::error::ErrorBody),
+        (status = 409, description = "no-card, card-removed, reader-busy, reader-ambiguous", body = crate::error::ErrorBody),
+        (status = 422, description = "wrong-access-key, no-pace-for-can", body = crate::error::ErrorBody),
+        (status = 503, description = "no-reader, pcsc-unavailable", body = crate::error::ErrorBody)))]
+pub(crate) async fn read_card(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<ReadRequest>,
+) -> Result<Json<SessionView>, ApiError> {
+    let mut record = AuditRecord {
+        caller: caller.0.clone(),
+        action: "card.read",
+        ..AuditRecord::default()
+    };
+    let result = read_card_inner(&st, &req, &mut record).await;
+    record.outcome = match &result {
+        Ok(_) => "ok".into(),
+        Err(e) => e.code.into(),
+    };
+    audit(&st, record).await;
+    result.map(Json)
+}
+
+async fn read_card_inner(
+    st: &AppState,
+    req: &ReadRequest,
+    record: &mut AuditRecord,
+) -> Result<SessionView, ApiError> {
+    let input = access_input(req)?;
+    let keys = pipeline::access_keys(&input, today())
+        .map_err(|e| ApiError::from_read_kind(e.kind(), e.to_string()))?;
+    let (reader, worker) = st.readers().choose(req.reader.as_deref())?;
+    record.reader = Some(reader.clone());
+    let wait = Duration::from_secs(req.wait_seconds.unwrap_or(30).min(300));
+    let session_id = random_token();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    worker
+        .send(Job::Read(ReadJob {
+            session_id: session_id.clone(),
+            keys,
+            want_photo: req.photo.unwrap_or(true),
+            deadline: Instant::now() + wait,
+            reply,
+        }))
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no-reader",
+                "the reader went away: check that it is plugged in",
+            )
+        })?;
+    let done = answer
+        .await
+        .map_err(|_| ApiError::internal("the reader's worker stopped"))??;
+    record.verdict = done.verdict.map(trust::Verdict::as_str);
+    let citizen = st
+        .sessions()
+        .view(&session_id)
+        .and_then(|v| v.citizen)
+        .ok_or_else(ApiError::session_not_found)?;
+    record.id_number = citizen.id_number.clone();
+    use trust::Verdict as V;
+    let automatic = matches!(
+        done.verdict,
+        Some(V::Genuine | V::UnknownIssuer | V::Incomplete)
+    );
+    if req.eligibility.unwrap_or(automatic) && st.0.eligibility.is_some() {
+        let patient = citizen_patient(&citizen);
+        match patient {
+            Some(p) => {
+                let op = req.operator.as_ref().map(OperatorJson::to_operator);
+                if let Ok(v) = check_eligibility(st, Some(&session_id), &p, op.as_ref()).await {
+                    record.eligibility = Some(v.category.as_str());
+                    st.sessions()
+                        .update(&session_id, |s| s.eligibility = Some(v));
+                }
+            }
+            None => {
+                st.events().emit(
+                    "error",
+                    &json!({ "sessionId": session_id, "code": "eligibility-bad-input",
+                             "message": "the card's ID number, name or date of birth cannot be used for the eligibility lookup" }),
+                );
+            }
+        }
+    }
+    st.readers().after_read(&reader);
+    st.sessions()
+        .view(&session_id)
+        .ok_or_else(ApiError::session_not_found)
+}
+
+fn citizen_patient(c: &citizen::CitizenRecord) -> Option<eligibility::Patient> {
+    Some(eligibility::Patient {
+        id: IdNumber::new(c.id_number.as_deref()?).ok()?,
+        full_name: c.full_name.clone()?,
+        date_of_birth: parse_dob(c.date_of_birth.as_deref()?)?,
+    })
+}
+
+#[utoipa::path(get, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 200, description = "The session", body = SessionView),
+              (status = 404, description = "session-not-found", body = crate::error::ErrorBody)))]
+pub(crate) async fn get_session(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SessionView>, ApiError> {
+    st.sessions()
+        .view(&id)
+        .map(Json)
+        .ok_or_else(ApiError::session_not_found)
+}
+
+#[utoipa::path(get, path = "/v1/sessions/{id}/photo", tag = "sessions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 200, description = "The face photo", content_type = "image/jpeg", body = Vec<u8>),
+              (status = 404, description = "session-not-found, no-photo", body = crate::error::ErrorBody)))]
+pub(crate) async fn get_photo(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match st.sessions().photo(&id) {
+        None => Err(ApiError::session_not_found()),
+        Some(None) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no-photo",
+            "this session has no photo (not read, or not yet)",
+        )),
+        Some(Some((mime, bytes))) => Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            bytes,
+        )
+            .into_response()),
+    }
+}
+
+#[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Session id")),
+    responses((status = 204, description = "Deleted and wiped"),
+              (status = 404, description = "session-not-found", body = crate::error::ErrorBody)))]
+pub(crate) async fn delete_session(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !st.sessions().remove(&id) {
+        return Err(ApiError::session_not_found());
+    }
+    audit(
+        &st,
+        AuditRecord {
+            caller: caller.0,
+            action: "session.delete",
+            outcome: "ok".into(),
+            ..AuditRecord::default()
+        },
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/eligibility/check`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EligibilityRequest {
+    /// The 12-digit ID number.
+    id: String,
+    /// Full name as on the card.
+    name: String,
+    /// Date of birth: `yyyy-mm-dd`, `dd/mm/yyyy`, or `yyyy`.
+    dob: String,
+    /// The staff member (default: the configured one).
+    operator: Option<OperatorJson>,
+}
+
+#[utoipa::path(post, path = "/v1/eligibility/check", tag = "eligibility", security(("bearer" = [])),
+    request_body = EligibilityRequest,
+    responses((status = 200, description = "The verdict (category, message {vi, en}, card, validFrom, validTo, ...)", body = Object),
+              (status = 400, description = "bad-request, eligibility-bad-input", body = crate::error::ErrorBody),
+              (status = 503, description = "eligibility-not-configured", body = crate::error::ErrorBody)))]
+pub(crate) async fn eligibility_check(
+    State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(req): ApiJson<EligibilityRequest>,
+) -> Result<Json<eligibility::Verdict>, ApiError> {
+    let id = IdNumber::new(&req.id)
+        .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+    let dob = parse_dob(&req.dob).ok_or_else(|| {
+        ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy")
+    })?;
+    let patient = eligibility::Patient {
+        id,
+        full_name: req.name.clone(),
+        date_of_birth: dob,
+    };
+    let op = req.operator.as_ref().map(OperatorJson::to_operator);
+    let result = check_eligibility(&st, None, &patient, op.as_ref()).await;
+    audit(
+        &st,
+        AuditRecord {
+            caller: caller.0,
+            action: "eligibility.check",
+            outcome: match &result {
+                Ok(_) => "ok".into(),
+                Err(e) => e.code.into(),
+            },
+            eligibility: result.as_ref().ok().map(|v| v.category.as_str()),
+            id_number: Some(req.id.clone()),
+            ..AuditRecord::default()
+        },
+    )
+    .await;
+    result.map(Json)
+}
+
+/// `POST /v1/events/ticket`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Ticket {
+    /// The one-time ticket.
+    ticket: String,
+    /// Seconds it stays valid.
+    expires_in_seconds: u64,
+    /// The URL to open with `EventSource`.
+    url: String,
+}
+
+#[utoipa::path(post, path = "/v1/events/ticket", tag = "events", security(("bearer" = [])),
+    responses((status = 200, description = "A one-time ticket for GET /v1/events?ticket=...", body = Ticket),
+              (status = 401, description = "unauthorized", body = crate::error::ErrorBody)))]
+pub(crate) async fn events_ticket(State(st): State<AppState>) -> Json<Ticket> {
+    let ticket = st.issue_ticket();
+    Json(Ticket {
+        url: format!("/v1/events?ticket={ticket}"),
+        ticket,
+        expires_in_seconds: st.0.config.ticket_ttl_secs,
+    })
+}
+
+fn sse_event(e: &Event) -> SseEvent {
+    SseEvent::default()
+        .id(e.id.to_string())
+        .event(e.name)
+        .data(e.data.as_str())
+}
+
+fn lost_event() -> SseEvent {
+    SseEvent::default().event("error").data(
+        json!({ "code": "events-lost", "message": "some events were missed: fetch the sessions again" })
+            .to_string(),
+    )
+}
+
+#[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
+    params(("ticket" = Option<String>, Query, description = "One-time ticket (for EventSource, which cannot send headers)"),
+           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
+    responses((status = 200, description = "Server-sent events: reader.added, reader.removed, card.inserted, card.progress, card.read, card.verified, card.photo, eligibility.result, card.removed, error", content_type = "text/event-stream", body = String),
+              (status = 401, description = "unauthorized, ticket-invalid", body = crate::error::ErrorBody)))]
+pub(crate) async fn events(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let sub = st.events().subscribe(last);
+    let mut first: Vec<SseEvent> = Vec::new();
+    if sub.gap {
+        first.push(lost_event());
+    }
+    first.extend(sub.backlog.iter().map(|e| sse_event(e)));
+    let live = stream::unfold(sub.live, |mut rx| async move {
+        match rx.recv().await {
+            Ok(e) => Some((sse_event(&e), rx)),
+            Err(RecvError::Lagged(_)) => Some((lost_event(), rx)),
+            Err(RecvError::Closed) => None,
+        }
+    });
+    let all = stream::iter(first).chain(live).map(Ok);
+    Sse::new(all).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "daemon", security(("bearer" = [])),
+    responses((status = 200, description = "This OpenAPI 3.1 document", body = Object)))]
+pub(crate) async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::openapi_json())
+}
+
+/// `POST /v1/demo/tap` (demo only).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TapRequest {
+    /// Put the card on (default) or take it off.
+    present: Option<bool>,
+    /// The virtual reader (default: the only one).
+    reader: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/demo/tap", tag = "demo", security(("bearer" = [])),
+    request_body = TapRequest,
+    responses((status = 204, description = "The virtual card is on (or off) the virtual reader"),
+              (status = 404, description = "not-found: not in demo mode", body = crate::error::ErrorBody)))]
+pub(crate) async fn demo_tap(
+    State(st): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let (present, reader) = if body.iter().all(u8::is_ascii_whitespace) {
+        (true, None)
+    } else {
+        let b: TapRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        (b.present.unwrap_or(true), b.reader)
+    };
+    if st.0.demo && st.readers().tap(reader.as_deref(), present) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found_error())
+    }
+}
+
+fn not_found_error() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such route")
+}
+
+async fn not_found() -> ApiError {
+    not_found_error()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "this route does not take that method",
+    )
+}
+
+/// Every route, behind the guard ([`crate::auth`]).
+pub fn router(state: AppState) -> Router {
+    let max = state.0.config.max_body_bytes;
+    Router::new()
+        .route("/", get(crate::page::index))
+        .route("/v1/health", get(health))
+        .route("/v1/readers", get(readers))
+        .route("/v1/cards/read", post(read_card))
+        .route("/v1/sessions/{id}", get(get_session).delete(delete_session))
+        .route("/v1/sessions/{id}/photo", get(get_photo))
+        .route("/v1/eligibility/check", post(eligibility_check))
+        .route("/v1/events", get(events))
+        .route("/v1/events/ticket", post(events_ticket))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/demo/tap", post(demo_tap))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}

@@ -1,0 +1,238 @@
+//! The audit log: one SQLite row per action (time, caller, action, reader, outcome, verdict,
+//! eligibility category) and an HMAC-SHA256 of the citizen's ID number under a key kept in its
+//! own owner-only file, so that "was this person's card read here on that day" can be answered
+//! by whoever holds the key, and nothing else about the person is stored.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use hmac::{Hmac, KeyInit, Mac};
+use rand_core::{OsRng, TryRngCore};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::error::DaemonError;
+
+/// One audit record. Nothing here identifies a person but `id_hmac`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Who called: `key:1` (the index of the API key), `reception`, `ticket`.
+    pub caller: String,
+    /// `card.read`, `eligibility.check`, `session.delete`.
+    pub action: &'static str,
+    /// The reader, for card actions.
+    pub reader: Option<String>,
+    /// `ok` or the error code.
+    pub outcome: String,
+    /// The card's verdict.
+    pub verdict: Option<&'static str>,
+    /// The eligibility category.
+    pub eligibility: Option<&'static str>,
+    /// The citizen's ID number (only its HMAC is stored).
+    pub id_number: Option<String>,
+}
+
+/// The log. Cheap to clone.
+#[derive(Clone)]
+pub struct Audit {
+    conn: Arc<Mutex<rusqlite::Connection>>,
+    key: Arc<Zeroizing<Vec<u8>>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Audit({})", self.path.display())
+    }
+}
+
+/// Creates `path` owner-only (0600 on Unix) if it does not exist.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path).map(drop)
+}
+
+/// Reads the HMAC key, creating a random 32-byte one (hex, owner-only) when missing.
+fn load_or_create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>, DaemonError> {
+    let err = |m: String| DaemonError::Audit {
+        path: path.display().to_string(),
+        message: m,
+    };
+    if !path.exists() {
+        let mut key = Zeroizing::new([0u8; 32]);
+        OsRng
+            .try_fill_bytes(key.as_mut())
+            .map_err(|e| err(format!("no randomness for the key: {e}")))?;
+        create_private(path).map_err(|e| err(e.to_string()))?;
+        std::fs::write(path, Zeroizing::new(hex::encode(key.as_ref())).as_bytes())
+            .map_err(|e| err(e.to_string()))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!("{} is readable by other users: chmod 600 it", path.display());
+        }
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);
+    let key = hex::decode(text.trim())
+        .map_err(|_| err("the key file does not hold hexadecimal".into()))?;
+    if key.len() < 16 {
+        return Err(err("the key is shorter than 16 bytes".into()));
+    }
+    Ok(Zeroizing::new(key))
+}
+
+impl Audit {
+    /// Opens (or creates, owner-only) the log at `path` with the key at `key_path`.
+    pub fn open(path: &Path, key_path: &Path) -> Result<Self, DaemonError> {
+        let err = |m: String| DaemonError::Audit {
+            path: path.display().to_string(),
+            message: m,
+        };
+        let key = load_or_create_key(key_path)?;
+        create_private(path).map_err(|e| err(e.to_string()))?;
+        let conn = rusqlite::Connection::open(path).map_err(|e| err(e.to_string()))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS audit (
+                id INTEGER PRIMARY KEY,
+                time TEXT NOT NULL,
+                caller TEXT NOT NULL,
+                action TEXT NOT NULL,
+                reader TEXT,
+                outcome TEXT NOT NULL,
+                verdict TEXT,
+                eligibility TEXT,
+                id_hmac TEXT
+            );",
+        )
+        .map_err(|e| err(e.to_string()))?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            key: Arc::new(key),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The HMAC-SHA256 of an ID number under the log's key, hex.
+    pub fn id_hmac(&self, id_number: &str) -> String {
+        match <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key) {
+            Ok(mut mac) => {
+                mac.update(id_number.as_bytes());
+                hex::encode(mac.finalize().into_bytes())
+            }
+            // HMAC takes keys of any length; this cannot happen.
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Writes a record (blocking: call from a blocking context). A failure is logged, never
+    /// returned: the desk's work goes on.
+    pub fn record(&self, r: &AuditRecord) {
+        let mac = r.id_number.as_deref().map(|id| self.id_hmac(id));
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = conn.execute(
+            "INSERT INTO audit (time, caller, action, reader, outcome, verdict, eligibility, id_hmac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                format!("{:.3}", jiff::Timestamp::now()),
+                r.caller,
+                r.action,
+                r.reader,
+                r.outcome,
+                r.verdict,
+                r.eligibility,
+                mac
+            ],
+        );
+        if let Err(e) = result {
+            tracing::warn!("audit log write failed: {e}");
+        }
+    }
+
+    /// Every row as (caller, action, reader, outcome, verdict, eligibility, id_hmac), oldest
+    /// first (for tests and inspection).
+    #[allow(clippy::type_complexity)]
+    pub fn rows(
+        &self,
+    ) -> Vec<(
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let Ok(mut st) = conn.prepare(
+            "SELECT caller, action, reader, outcome, verdict, eligibility, id_hmac FROM audit ORDER BY id",
+        ) else {
+            return Vec::new();
+        };
+        st.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .map(|rows| rows.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn stores_only_the_hmac_and_files_are_owner_only() {
+        let dir = std::env::temp_dir().join(format!("cccd-audit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (db, key) = (dir.join("audit.sqlite"), dir.join("audit.key"));
+        let a = Audit::open(&db, &key).unwrap();
+        a.record(&AuditRecord {
+            caller: "key:1".into(),
+            action: "card.read",
+            reader: Some("R".into()),
+            outcome: "ok".into(),
+            verdict: Some("genuine"),
+            eligibility: Some("eligible"),
+            id_number: Some("038095012345".into()),
+        });
+        let rows = a.rows();
+        assert_eq!(rows.len(), 1);
+        let mac = rows[0].6.clone().unwrap();
+        assert_eq!(mac.len(), 64);
+        assert_eq!(mac, a.id_hmac("038095012345"));
+        let bytes = std::fs::read(&db).unwrap();
+        assert!(!bytes.windows(12).any(|w| w == b"038095012345"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for p in [&db, &key] {
+                let mode = std::fs::metadata(p).unwrap().permissions().mode();
+                assert_eq!(mode & 0o077, 0, "{}", p.display());
+            }
+        }
+        // The same key next time: the same HMAC.
+        drop(a);
+        let b = Audit::open(&db, &key).unwrap();
+        assert_eq!(b.id_hmac("038095012345"), mac);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

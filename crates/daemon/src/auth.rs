@@ -1,0 +1,212 @@
+//! Who may call: the `Host` check (DNS-rebinding defence), allowed origins with CORS
+//! preflights, the body size limit, and the caller's credentials (a `Bearer` key, the reception
+//! page's cookie, or a one-time `EventSource` ticket).
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The reception page's cookie.
+pub const PAGE_COOKIE: &str = "cccd_page";
+
+/// Who is calling, for the audit log: `key:N` (the N-th configured key, from 1), `reception`
+/// (the page's cookie) or `ticket` (an `EventSource` ticket).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller(pub String);
+
+/// Compares without an early exit, so the time taken does not tell how much of a key matched.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &header::HeaderName) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The value of cookie `name` in the `Cookie` headers.
+pub fn cookie<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+    query?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl AppState {
+    fn host_allowed(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.0.hosts.contains(&host)
+            || self
+                .0
+                .config
+                .allowed_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&host))
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        self.0
+            .config
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    /// The caller's identity from the request, if its credentials are good.
+    fn caller(&self, headers: &HeaderMap) -> Option<Caller> {
+        if let Some(key) = header_str(headers, &header::AUTHORIZATION)
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+        {
+            // Every key is compared, so the time does not tell which one matched.
+            let mut found = None;
+            for (i, k) in self.0.keys.iter().enumerate() {
+                if same_secret(k.as_bytes(), key.as_bytes()) {
+                    found = Some(i + 1);
+                }
+            }
+            return found.map(|i| Caller(format!("key:{i}")));
+        }
+        cookie(headers, PAGE_COOKIE)
+            .filter(|t| self.page_token_valid(t))
+            .map(|_| Caller("reception".into()))
+    }
+}
+
+fn cors_headers(h: &mut HeaderMap, origin: &str) {
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+}
+
+/// The guard in front of every route.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    // 1. Host: a page of another site that rebinds its DNS name to 127.0.0.1 still sends its
+    //    own name here.
+    let Some(host) = header_str(headers, &header::HOST).map(str::to_owned) else {
+        return host_refused();
+    };
+    if !state.host_allowed(&host) {
+        return host_refused();
+    }
+    // 2. Origin: same-origin requests (the reception page) and configured origins only.
+    let cors_origin = match header_str(headers, &header::ORIGIN) {
+        None => None,
+        Some(o) if o.eq_ignore_ascii_case(&format!("http://{host}")) => None,
+        Some(o) if state.origin_allowed(o) => Some(o.to_owned()),
+        Some(_) => {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin-not-allowed",
+                "this web origin may not call the daemon: add it to [server] allowed_origins",
+            )
+            .into_response();
+        }
+    };
+    if req.method() == Method::OPTIONS
+        && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        if let Some(o) = &cors_origin {
+            let h = r.headers_mut();
+            cors_headers(h, o);
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, DELETE"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type, last-event-id"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+        }
+        return r;
+    }
+    // 3. Body size, before anything is read.
+    let too_long = header_str(headers, &header::CONTENT_LENGTH)
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > state.0.config.max_body_bytes as u64);
+    if too_long {
+        return body_too_large().into_response();
+    }
+    // 4. Credentials on every /v1 route but health.
+    let path = req.uri().path();
+    if path.starts_with("/v1/") && path != "/v1/health" {
+        let caller = match state.caller(headers) {
+            Some(c) => c,
+            None if path == "/v1/events" => match query_param(req.uri().query(), "ticket") {
+                Some(t) if state.take_ticket(t) => Caller("ticket".into()),
+                Some(_) => {
+                    return ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "ticket-invalid",
+                        "the ticket is unknown, used or expired: get a new one with POST /v1/events/ticket",
+                    )
+                    .into_response();
+                }
+                None => return ApiError::unauthorized().into_response(),
+            },
+            None => return ApiError::unauthorized().into_response(),
+        };
+        req.extensions_mut().insert(caller);
+    }
+    let mut resp = next.run(req).await;
+    if let Some(o) = cors_origin {
+        cors_headers(resp.headers_mut(), &o);
+    }
+    resp
+}
+
+fn host_refused() -> Response {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "host-not-allowed",
+        "the Host header does not name this daemon's address: use http://127.0.0.1:<port>/",
+    )
+    .into_response()
+}
+
+/// 413 `body-too-large`.
+pub(crate) fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body-too-large",
+        "the request body is larger than [server] max_body_bytes",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"a"));
+    }
+}

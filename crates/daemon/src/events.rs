@@ -1,0 +1,193 @@
+//! The event bus behind `GET /v1/events`: numbered events, a bounded ring buffer of recent ones
+//! for `Last-Event-ID` resume, and a broadcast channel for live subscribers.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+use zeroize::Zeroizing;
+
+/// Every event name the stream carries.
+pub const EVENT_NAMES: [&str; 10] = [
+    "reader.added",
+    "reader.removed",
+    "card.inserted",
+    "card.progress",
+    "card.read",
+    "card.verified",
+    "card.photo",
+    "eligibility.result",
+    "card.removed",
+    "error",
+];
+
+/// One event. Its data may hold personal data (the citizen record of `card.read`), so it is
+/// kept as JSON text that is wiped when the last copy is dropped.
+pub struct Event {
+    /// Increasing from 1; the SSE `id`.
+    pub id: u64,
+    /// One of [`EVENT_NAMES`].
+    pub name: &'static str,
+    /// The JSON data.
+    pub data: Zeroizing<String>,
+    /// When it was emitted (events older than the session lifetime are dropped from the ring).
+    pub at: Instant,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Event({} {}, <data>)", self.id, self.name)
+    }
+}
+
+struct Ring {
+    next_id: u64,
+    recent: VecDeque<Arc<Event>>,
+}
+
+/// The bus. Cheap to share; `emit` never blocks on subscribers.
+pub struct EventBus {
+    ring: Mutex<Ring>,
+    capacity: usize,
+    live: broadcast::Sender<Arc<Event>>,
+}
+
+impl std::fmt::Debug for EventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBus")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a new subscriber gets: the buffered events after its `Last-Event-ID`, then live ones.
+pub struct Subscription {
+    /// Buffered events to send first.
+    pub backlog: Vec<Arc<Event>>,
+    /// Whether events between the client's last id and the backlog were lost (too old).
+    pub gap: bool,
+    /// Live events.
+    pub live: broadcast::Receiver<Arc<Event>>,
+}
+
+impl EventBus {
+    /// A bus keeping the last `capacity` events (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        let (live, _) = broadcast::channel(capacity.max(16));
+        Self {
+            ring: Mutex::new(Ring {
+                next_id: 1,
+                recent: VecDeque::with_capacity(capacity),
+            }),
+            capacity,
+            live,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Emits `name` with `data` serialised as JSON; returns the event's id.
+    pub fn emit<T: Serialize>(&self, name: &'static str, data: &T) -> u64 {
+        let text = Zeroizing::new(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()));
+        // The id is taken and the event sent under the lock, so subscribers see ids in order and
+        // a subscription taken meanwhile neither misses nor repeats an event.
+        let mut ring = self.lock();
+        let id = ring.next_id;
+        ring.next_id += 1;
+        let ev = Arc::new(Event {
+            id,
+            name,
+            data: text,
+            at: Instant::now(),
+        });
+        if ring.recent.len() == self.capacity {
+            ring.recent.pop_front();
+        }
+        ring.recent.push_back(ev.clone());
+        // No subscriber is not an error.
+        let _ = self.live.send(ev);
+        id
+    }
+
+    /// Subscribes; with `last_id`, the buffered events after it come first.
+    pub fn subscribe(&self, last_id: Option<u64>) -> Subscription {
+        let ring = self.lock();
+        let live = self.live.subscribe();
+        let (backlog, gap) = match last_id {
+            None => (Vec::new(), false),
+            Some(last) => {
+                let backlog: Vec<Arc<Event>> = ring
+                    .recent
+                    .iter()
+                    .filter(|e| e.id > last)
+                    .cloned()
+                    .collect();
+                let oldest = ring.recent.front().map_or(ring.next_id, |e| e.id);
+                (backlog, last + 1 < oldest && last < ring.next_id)
+            }
+        };
+        Subscription {
+            backlog,
+            gap,
+            live,
+        }
+    }
+
+    /// Drops buffered events older than `max_age` (they may hold personal data of sessions
+    /// that are gone).
+    pub fn forget_older_than(&self, max_age: Duration) {
+        let mut ring = self.lock();
+        while ring
+            .recent
+            .front()
+            .is_some_and(|e| e.at.elapsed() > max_age)
+        {
+            ring.recent.pop_front();
+        }
+    }
+
+    /// The id the next event will get.
+    pub fn next_id(&self) -> u64 {
+        self.lock().next_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn resume_after_last_event_id() {
+        let bus = EventBus::new(3);
+        for i in 0..5 {
+            bus.emit("card.progress", &serde_json::json!({ "i": i }));
+        }
+        let s = bus.subscribe(Some(3));
+        assert_eq!(
+            s.backlog.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert!(!s.gap);
+        let s = bus.subscribe(Some(1));
+        assert_eq!(s.backlog.len(), 3);
+        assert!(s.gap, "events 2 was dropped from the ring");
+        let s = bus.subscribe(None);
+        assert!(s.backlog.is_empty());
+    }
+
+    #[tokio::test]
+    async fn live_events_arrive_in_order() {
+        let bus = EventBus::new(8);
+        let mut s = bus.subscribe(None);
+        bus.emit("reader.added", &serde_json::json!({"reader":"A"}));
+        bus.emit("card.inserted", &serde_json::json!({"reader":"A"}));
+        assert_eq!(s.live.recv().await.unwrap().name, "reader.added");
+        assert_eq!(s.live.recv().await.unwrap().name, "card.inserted");
+    }
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the types.
+
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "cccd-bridge daemon", description = "Local REST API of cccd-bridge: read and verify Vietnamese chip ID cards (CCCD), check health-insurance eligibility, and follow card events. Errors are {\"error\":{\"code\",\"message\"}} with stable codes."),
+    paths(
+        api::health, api::readers, api::read_card, api::get_session, api::get_photo,
+        api::delete_session, api::eligibility_check, api::events, api::events_ticket,
+        api::openapi, api::demo_tap
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document as JSON.
+pub fn openapi_json() -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    serde_json::to_value(&doc).unwrap_or_else(|_| serde_json::json!({}))
+}

@@ -1,0 +1,287 @@
+//! Sessions: the data of one card read (citizen record, verification, photo, eligibility), kept
+//! in memory only while the desk needs it: until a configurable time after the card is removed,
+//! or until `DELETE /v1/sessions/{id}`. Everything personal is wiped when a session is dropped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use citizen::CitizenRecord;
+use serde::Serialize;
+use trust::{CardVerification, CheckState};
+use zeroize::Zeroizing;
+
+/// One check of the verification, as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckView {
+    /// Stable name (`sod.signature`, `chip.authentication`, ...).
+    pub name: String,
+    /// `passed`, `failed`, `not-supported` or `not-performed`.
+    pub state: &'static str,
+    /// Why, when not passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The verification of a card, as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationView {
+    /// `genuine`, `forged`, `clone-suspected`, `unknown-issuer` or `incomplete`.
+    pub verdict: &'static str,
+    /// Every check.
+    pub checks: Vec<CheckView>,
+    /// Findings that do not change the verdict.
+    pub warnings: Vec<String>,
+}
+
+impl From<&CardVerification> for VerificationView {
+    fn from(v: &CardVerification) -> Self {
+        Self {
+            verdict: v.verdict.as_str(),
+            checks: v
+                .checks
+                .iter()
+                .map(|c| {
+                    let (state, reason) = match &c.state {
+                        CheckState::Passed => ("passed", None),
+                        CheckState::Failed { reason } => ("failed", Some(reason.clone())),
+                        CheckState::NotSupported { reason } => {
+                            ("not-supported", Some(reason.clone()))
+                        }
+                        CheckState::NotPerformed { reason } => {
+                            ("not-performed", Some(reason.clone()))
+                        }
+                    };
+                    CheckView {
+                        name: c.name.clone(),
+                        state,
+                        reason,
+                    }
+                })
+                .collect(),
+            warnings: v.warnings.clone(),
+        }
+    }
+}
+
+/// The photo of a session (wiped on drop).
+pub struct SessionPhoto {
+    /// `image/jpeg`.
+    pub mime: &'static str,
+    /// The image.
+    pub bytes: Zeroizing<Vec<u8>>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// DG2's hash matched the document signature.
+    pub hash_verified: bool,
+}
+
+/// One card read.
+pub struct Session {
+    /// The random id (32 hex digits).
+    pub id: String,
+    /// The reader.
+    pub reader: String,
+    /// Creation time (RFC 3339).
+    pub created: String,
+    /// `reading`, `complete` or `failed`.
+    pub state: &'static str,
+    /// The access protocol (`PACE`, `BAC`).
+    pub protocol: Option<&'static str>,
+    /// The citizen record (zeroized on drop by its own type).
+    pub citizen: Option<CitizenRecord>,
+    /// The verification.
+    pub verification: Option<VerificationView>,
+    /// The photo.
+    pub photo: Option<SessionPhoto>,
+    /// The eligibility verdict.
+    pub eligibility: Option<eligibility::Verdict>,
+    /// Milliseconds per step of the read.
+    pub timings: BTreeMap<String, f64>,
+    /// When its card was taken off the reader.
+    pub card_removed_at: Option<Instant>,
+    /// When it was created (monotonic).
+    pub started: Instant,
+}
+
+impl Session {
+    /// A new session on `reader`.
+    pub fn new(id: String, reader: String) -> Self {
+        Self {
+            id,
+            reader,
+            created: format!("{:.3}", jiff::Timestamp::now()),
+            state: "reading",
+            protocol: None,
+            citizen: None,
+            verification: None,
+            photo: None,
+            eligibility: None,
+            timings: BTreeMap::new(),
+            card_removed_at: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// The API's view of the session.
+    pub fn view(&self) -> SessionView {
+        SessionView {
+            session_id: self.id.clone(),
+            reader: self.reader.clone(),
+            state: self.state,
+            created_at: self.created.clone(),
+            protocol: self.protocol,
+            citizen: self.citizen.clone(),
+            verification: self.verification.clone(),
+            photo_url: self
+                .photo
+                .as_ref()
+                .map(|_| format!("/v1/sessions/{}/photo", self.id)),
+            eligibility: self.eligibility.clone(),
+            timings: self.timings.clone(),
+            card_removed: self.card_removed_at.is_some(),
+        }
+    }
+}
+
+/// A session as `POST /v1/cards/read` and `GET /v1/sessions/{id}` return it.
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    /// The session's id.
+    pub session_id: String,
+    /// The reader the card was on.
+    pub reader: String,
+    /// `reading`, `complete` or `failed`.
+    pub state: &'static str,
+    /// When the read started (RFC 3339, UTC).
+    pub created_at: String,
+    /// `PACE` or `BAC`.
+    pub protocol: Option<&'static str>,
+    /// The citizen record (camelCase JSON of the `citizen` crate: idNumber, fullName,
+    /// dateOfBirth, sex, placeOfResidence, dateOfIssue, dateOfExpiry, ...).
+    #[schema(value_type = Option<Object>)]
+    pub citizen: Option<CitizenRecord>,
+    /// The verification and its verdict.
+    pub verification: Option<VerificationView>,
+    /// Where the photo is (`GET`, `image/jpeg`), once read.
+    pub photo_url: Option<String>,
+    /// The eligibility verdict (category, message {vi,en}, card, validFrom, validTo,
+    /// atRegisteredFacility, fiveYearsFrom, cached, ageSeconds), when checked.
+    #[schema(value_type = Option<Object>)]
+    pub eligibility: Option<eligibility::Verdict>,
+    /// Milliseconds per step of the read.
+    pub timings: BTreeMap<String, f64>,
+    /// Whether the card has been taken off the reader (the session then expires).
+    pub card_removed: bool,
+}
+
+/// The store.
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sessions({})", self.lock().len())
+    }
+}
+
+impl Sessions {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a session.
+    pub fn insert(&self, s: Session) {
+        self.lock().insert(s.id.clone(), s);
+    }
+
+    /// Changes a session; false when it does not exist (any more).
+    pub fn update(&self, id: &str, f: impl FnOnce(&mut Session)) -> bool {
+        match self.lock().get_mut(id) {
+            Some(s) => {
+                f(s);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The view of a session.
+    pub fn view(&self, id: &str) -> Option<SessionView> {
+        self.lock().get(id).map(Session::view)
+    }
+
+    /// A copy of the photo (mime, bytes).
+    pub fn photo(&self, id: &str) -> Option<Option<(&'static str, Vec<u8>)>> {
+        self.lock()
+            .get(id)
+            .map(|s| s.photo.as_ref().map(|p| (p.mime, p.bytes.to_vec())))
+    }
+
+    /// Drops a session; false when there was none.
+    pub fn remove(&self, id: &str) -> bool {
+        self.lock().remove(id).is_some()
+    }
+
+    /// Marks the sessions of `reader` as having lost their card (the TTL starts).
+    pub fn card_removed(&self, reader: &str) {
+        let now = Instant::now();
+        for s in self.lock().values_mut() {
+            if s.reader == reader && s.card_removed_at.is_none() {
+                s.card_removed_at = Some(now);
+            }
+        }
+    }
+
+    /// Drops the sessions whose card was removed more than `ttl` ago, and any older than
+    /// `max_age` whatever their card (a reader that never reports removal must not keep data
+    /// forever). Returns how many were dropped.
+    pub fn sweep(&self, ttl: Duration, max_age: Duration) -> usize {
+        let mut map = self.lock();
+        let before = map.len();
+        map.retain(|_, s| {
+            let removed_long_ago = s.card_removed_at.is_some_and(|t| t.elapsed() > ttl);
+            let too_old = s.started.elapsed() > max_age;
+            !(removed_long_ago || too_old)
+        });
+        before - map.len()
+    }
+
+    /// Number of sessions.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn sessions_expire_after_card_removal() {
+        let s = Sessions::default();
+        s.insert(Session::new("a".into(), "R1".into()));
+        s.insert(Session::new("b".into(), "R2".into()));
+        assert_eq!(s.sweep(Duration::ZERO, Duration::from_secs(3600)), 0);
+        s.card_removed("R1");
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(s.sweep(Duration::ZERO, Duration::from_secs(3600)), 1);
+        assert!(s.view("a").is_none());
+        assert!(s.view("b").is_some());
+        assert!(s.remove("b"));
+        assert!(!s.remove("b"));
+    }
+}

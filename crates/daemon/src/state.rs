@@ -1,0 +1,224 @@
+//! The daemon's shared state.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use rand_core::{OsRng, TryRngCore};
+use trust::CscaStore;
+use zeroize::Zeroizing;
+
+use crate::audit::Audit;
+use crate::config::ServerConfig;
+use crate::events::EventBus;
+use crate::readers::Readers;
+use crate::sessions::Sessions;
+
+/// How long the reception page's cookie stays valid.
+const PAGE_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
+/// At most this many page cookies are remembered (the oldest go first).
+const MAX_PAGE_TOKENS: usize = 256;
+/// At most this many tickets wait to be used.
+const MAX_TICKETS: usize = 1024;
+
+/// What the state is built from, besides the configuration.
+#[derive(Default)]
+pub struct StateOptions {
+    /// The accepted `Host` header values (from the listening addresses, [`crate::host_names`]).
+    pub hosts: Vec<String>,
+    /// The eligibility service (None: eligibility is not configured).
+    pub eligibility: Option<Arc<eligibility::Eligibility>>,
+    /// Trusted CSCAs (None: none configured, every card at best `unknown-issuer`).
+    pub trust: Option<Arc<CscaStore>>,
+    /// The audit log.
+    pub audit: Option<Audit>,
+    /// Demo mode (`cccd demo`): the virtual card's tap route is on.
+    pub demo: bool,
+}
+
+/// The state shared by handlers and workers. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.0.config)
+            .field("demo", &self.0.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: ServerConfig,
+    pub(crate) keys: Vec<Zeroizing<String>>,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) events: Arc<EventBus>,
+    pub(crate) sessions: Arc<Sessions>,
+    pub(crate) readers: Arc<Readers>,
+    pub(crate) tickets: Mutex<HashMap<String, Instant>>,
+    pub(crate) page_tokens: Mutex<HashMap<String, Instant>>,
+    pub(crate) eligibility: Option<Arc<eligibility::Eligibility>>,
+    pub(crate) trust: Option<Arc<CscaStore>>,
+    pub(crate) audit: Option<Audit>,
+    pub(crate) demo: bool,
+    /// 0 unknown, 1 up, 2 down.
+    pub(crate) pcsc: AtomicU8,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// 128 random bits as 32 hex digits (session ids, tickets, cookies).
+pub(crate) fn random_token() -> String {
+    let mut b = [0u8; 16];
+    // The OS generator failing is not recoverable; an all-zero token would be guessable, so
+    // fall back to a time-and-counter mix only to stay unique, and say so.
+    if OsRng.try_fill_bytes(&mut b).is_err() {
+        tracing::error!("the operating system's random generator failed");
+        let n = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
+        b = n.to_le_bytes();
+    }
+    hex::encode(b)
+}
+
+impl AppState {
+    /// The state for `config`, with no reader yet (add them with [`AppState::readers`]).
+    pub fn new(config: ServerConfig, options: StateOptions) -> Self {
+        let keys = config
+            .api_keys
+            .iter()
+            .map(|k| Zeroizing::new(k.trim().to_owned()))
+            .filter(|k| !k.is_empty())
+            .collect();
+        let events = Arc::new(EventBus::new(config.event_buffer));
+        let sessions = Arc::new(Sessions::default());
+        let readers = Arc::new(Readers::new(events.clone(), sessions.clone()));
+        Self(Arc::new(Inner {
+            keys,
+            hosts: options
+                .hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            events,
+            sessions,
+            readers,
+            tickets: Mutex::new(HashMap::new()),
+            page_tokens: Mutex::new(HashMap::new()),
+            eligibility: options.eligibility,
+            trust: options.trust,
+            audit: options.audit,
+            demo: options.demo,
+            pcsc: AtomicU8::new(0),
+            config,
+        }))
+    }
+
+    /// The event bus.
+    pub fn events(&self) -> &Arc<EventBus> {
+        &self.0.events
+    }
+
+    /// The sessions.
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.0.sessions
+    }
+
+    /// The readers and their workers.
+    pub fn readers(&self) -> &Arc<Readers> {
+        &self.0.readers
+    }
+
+    /// The trusted CSCAs.
+    pub fn trust(&self) -> Option<Arc<CscaStore>> {
+        self.0.trust.clone()
+    }
+
+    /// Records whether the PC/SC service is up (None: not used, as in the demo).
+    pub fn set_pcsc_up(&self, up: Option<bool>) {
+        let v = match up {
+            None => 0,
+            Some(true) => 1,
+            Some(false) => 2,
+        };
+        self.0.pcsc.store(v, Ordering::SeqCst);
+    }
+
+    pub(crate) fn pcsc_up(&self) -> Option<bool> {
+        match self.0.pcsc.load(Ordering::SeqCst) {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Issues a one-time `EventSource` ticket.
+    pub(crate) fn issue_ticket(&self) -> String {
+        let t = random_token();
+        let mut map = lock(&self.0.tickets);
+        let ttl = Duration::from_secs(self.0.config.ticket_ttl_secs);
+        map.retain(|_, at| at.elapsed() <= ttl);
+        if map.len() >= MAX_TICKETS {
+            return t; // refused silently: a flood of tickets gets tickets that do not work
+        }
+        map.insert(t.clone(), Instant::now());
+        t
+    }
+
+    /// Uses a ticket: true once, within its lifetime.
+    pub(crate) fn take_ticket(&self, ticket: &str) -> bool {
+        let ttl = Duration::from_secs(self.0.config.ticket_ttl_secs);
+        lock(&self.0.tickets)
+            .remove(ticket)
+            .is_some_and(|at| at.elapsed() <= ttl)
+    }
+
+    /// Issues the reception page's cookie value.
+    pub(crate) fn issue_page_token(&self) -> String {
+        let t = random_token();
+        let mut map = lock(&self.0.page_tokens);
+        map.retain(|_, at| at.elapsed() <= PAGE_TOKEN_TTL);
+        if map.len() >= MAX_PAGE_TOKENS
+            && let Some(oldest) = map.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+        map.insert(t.clone(), Instant::now());
+        t
+    }
+
+    pub(crate) fn page_token_valid(&self, token: &str) -> bool {
+        lock(&self.0.page_tokens)
+            .get(token)
+            .is_some_and(|at| at.elapsed() <= PAGE_TOKEN_TTL)
+    }
+
+    /// Drops expired sessions and old buffered events; call periodically.
+    pub fn sweep(&self) {
+        let ttl = self.0.config.session_ttl();
+        // A session whose card never reports removal is dropped after a day at most.
+        let n = self
+            .0
+            .sessions
+            .sweep(ttl, Duration::from_secs(24 * 3600).max(ttl));
+        if n > 0 {
+            tracing::debug!(dropped = n, "sessions expired");
+        }
+        self.0.events.forget_older_than(ttl.max(Duration::from_secs(60)));
+    }
+
+    /// Starts the periodic sweep on the current tokio runtime.
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                state.sweep();
+            }
+        })
+    }
+}
