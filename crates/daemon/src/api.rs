@@ -34,7 +34,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
             Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(body_too_large()),
-            Err(r) => Err(ApiError::new(r.status(), "bad-request", r.body_text())),
+            Err(r) if r.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => Err(ApiError::new(
+                r.status(),
+                "bad-request",
+                "send the body as JSON with Content-Type: application/json",
+            )),
+            // Syntax and data errors alike are the caller's: 400 (not axum's 422, which this
+            // API keeps for a card that refuses the access key).
+            Err(r) => Err(ApiError::bad_request(r.body_text())),
         }
     }
 }
@@ -194,7 +201,11 @@ async fn check_eligibility(
             Ok(v)
         }
         Err(e) => {
-            let err = ApiError::new(StatusCode::BAD_REQUEST, "eligibility-bad-input", e.to_string());
+            let err = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "eligibility-bad-input",
+                e.to_string(),
+            );
             st.events().emit(
                 "error",
                 &json!({ "sessionId": session_id, "code": err.code, "message": err.message }),
@@ -398,11 +409,9 @@ pub(crate) async fn eligibility_check(
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<EligibilityRequest>,
 ) -> Result<Json<eligibility::Verdict>, ApiError> {
-    let id = IdNumber::new(&req.id)
-        .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
-    let dob = parse_dob(&req.dob).ok_or_else(|| {
-        ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy")
-    })?;
+    let id = IdNumber::new(&req.id).map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+    let dob = parse_dob(&req.dob)
+        .ok_or_else(|| ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy"))?;
     let patient = eligibility::Patient {
         id,
         full_name: req.name.clone(),
@@ -523,8 +532,8 @@ pub(crate) async fn demo_tap(
     let (present, reader) = if body.iter().all(u8::is_ascii_whitespace) {
         (true, None)
     } else {
-        let b: TapRequest = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let b: TapRequest =
+            serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
         (b.present.unwrap_or(true), b.reader)
     };
     if st.0.demo && st.readers().tap(reader.as_deref(), present) {

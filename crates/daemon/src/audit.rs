@@ -79,7 +79,10 @@ fn load_or_create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>, DaemonError> {
         if let Ok(m) = std::fs::metadata(path)
             && m.permissions().mode() & 0o077 != 0
         {
-            tracing::warn!("{} is readable by other users: chmod 600 it", path.display());
+            tracing::warn!(
+                "{} is readable by other users: chmod 600 it",
+                path.display()
+            );
         }
     }
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);

@@ -67,7 +67,10 @@ impl fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerConfig")
             .field("listen", &self.listen)
-            .field("api_keys", &format_args!("[{} masked]", self.api_keys.len()))
+            .field(
+                "api_keys",
+                &format_args!("[{} masked]", self.api_keys.len()),
+            )
             .field("allowed_origins", &self.allowed_origins)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("session_ttl_secs", &self.session_ttl_secs)

@@ -131,11 +131,7 @@ impl EventBus {
                 (backlog, last + 1 < oldest && last < ring.next_id)
             }
         };
-        Subscription {
-            backlog,
-            gap,
-            live,
-        }
+        Subscription { backlog, gap, live }
     }
 
     /// Drops buffered events older than `max_age` (they may hold personal data of sessions

@@ -162,7 +162,8 @@ impl Readers {
         let (tx, rx) = std::sync::mpsc::channel();
         map.insert(name.to_owned(), Entry { kind, tx, card });
         drop(map);
-        self.events.emit("reader.added", &json!({ "reader": name, "kind": kind }));
+        self.events
+            .emit("reader.added", &json!({ "reader": name, "kind": kind }));
         Some(rx)
     }
 
@@ -221,7 +222,8 @@ impl Readers {
         if had_card {
             self.card_changed(name, false, None);
         }
-        self.events.emit("reader.removed", &json!({ "reader": name }));
+        self.events
+            .emit("reader.removed", &json!({ "reader": name }));
     }
 
     /// Removes every reader (on shutdown): the workers end.
@@ -257,7 +259,8 @@ impl Readers {
         let ignored = |r: &str| ignore.iter().any(|i| r.contains(i.as_str()));
         match event {
             MonitorEvent::ReaderAdded { reader } if !ignored(&reader) => {
-                if let Err(e) = self.add_pcsc(&reader, share, options_for(&reader), trust.cloned()) {
+                if let Err(e) = self.add_pcsc(&reader, share, options_for(&reader), trust.cloned())
+                {
                     tracing::error!("cannot start the worker of a reader: {e}");
                 }
             }
@@ -446,7 +449,8 @@ fn run_read(
                 }
             });
             // The photo's hash can still change the verdict after `card.verified`: say so.
-            if verdict.is_some() && verdict != emitted_verdict
+            if verdict.is_some()
+                && verdict != emitted_verdict
                 && let Some(v) = final_view
             {
                 events.emit(

@@ -24,9 +24,9 @@ pub async fn bind(listen: &[String]) -> Result<Bound, DaemonError> {
     let mut addrs = Vec::new();
     let mut chosen_port: Option<u16> = None;
     for text in listen {
-        let mut addr: SocketAddr = text
-            .parse()
-            .map_err(|_| DaemonError::Config(format!("[server] listen {text:?} is not address:port")))?;
+        let mut addr: SocketAddr = text.parse().map_err(|_| {
+            DaemonError::Config(format!("[server] listen {text:?} is not address:port"))
+        })?;
         if addr.port() == 0
             && let Some(p) = chosen_port
         {

@@ -182,7 +182,10 @@ impl AppState {
         let mut map = lock(&self.0.page_tokens);
         map.retain(|_, at| at.elapsed() <= PAGE_TOKEN_TTL);
         if map.len() >= MAX_PAGE_TOKENS
-            && let Some(oldest) = map.iter().min_by_key(|(_, at)| **at).map(|(k, _)| k.clone())
+            && let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone())
         {
             map.remove(&oldest);
         }
@@ -207,7 +210,9 @@ impl AppState {
         if n > 0 {
             tracing::debug!(dropped = n, "sessions expired");
         }
-        self.0.events.forget_older_than(ttl.max(Duration::from_secs(60)));
+        self.0
+            .events
+            .forget_older_than(ttl.max(Duration::from_secs(60)));
     }
 
     /// Starts the periodic sweep on the current tokio runtime.

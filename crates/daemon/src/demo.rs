@@ -1,0 +1,122 @@
+//! `cccd demo`: the daemon with an in-process virtual reader holding the default virtual card
+//! and an in-process BHXH gateway simulator, so a newcomer sees the whole job on a machine with
+//! no reader and no pcscd. The test CSCA is trusted here, and only here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use card_sim::{CccdOptions, Profile};
+use eligibility::sim::{
+    DEFAULT_FACILITY, DEFAULT_OPERATOR_ID, DEFAULT_OPERATOR_NAME, DEFAULT_PASSWORD,
+    DEFAULT_USERNAME, RunningSim, SimOptions,
+};
+use eligibility::{
+    Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, OfflineCache, Operator, Secret,
+    SystemClock, vietnam_date,
+};
+use trust::{Certificate, CscaStore};
+
+use crate::config::ServerConfig;
+use crate::error::DaemonError;
+use crate::state::{AppState, StateOptions, random_token};
+
+/// The virtual reader's name.
+pub const DEMO_READER: &str = "Virtual CCCD reader (demo)";
+
+/// A running demo's parts.
+pub struct Demo {
+    /// The daemon's state (the virtual reader is in it).
+    pub state: AppState,
+    /// The gateway simulator (stops when dropped).
+    pub gateway: RunningSim,
+    /// The demo API key (random per run).
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demo")
+            .field("gateway", &self.gateway.addr())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A CSCA store holding only the test CSCA of `card-sim` (demo and tests only).
+pub fn test_csca_store() -> Result<CscaStore, DaemonError> {
+    let pki = card_sim::pki::TestPki::new();
+    let mut store = CscaStore::new();
+    for c in Certificate::load(&pki.csca_cert)
+        .map_err(|e| DaemonError::Config(format!("test CSCA: {e}")))?
+    {
+        store.add(c);
+    }
+    Ok(store)
+}
+
+/// Whether `store` holds the test CSCA (which `cccd serve` refuses without
+/// `--allow-test-csca`).
+pub fn holds_test_csca(store: &CscaStore) -> bool {
+    let pki = card_sim::pki::TestPki::new();
+    store
+        .certificates()
+        .iter()
+        .any(|c| c.der() == pki.csca_cert.as_slice())
+}
+
+/// Starts the gateway simulator and builds the demo's state. `config` gives the server
+/// settings (a random API key is added); `hosts` are the accepted `Host` values.
+pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<Demo, DaemonError> {
+    let today = vietnam_date(jiff::Timestamp::now());
+    let gateway = eligibility::sim::start(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        SimOptions::seeded(today),
+    )
+    .await?;
+    let clock = Arc::new(SystemClock);
+    let mut gw = GatewayConfig::new(
+        gateway.url(),
+        DEFAULT_USERNAME,
+        Secret::new(DEFAULT_PASSWORD),
+    );
+    gw.timeout = Duration::from_secs(10);
+    let client = GatewayClient::new(&gw, clock.clone())
+        .map_err(|e| DaemonError::Config(format!("gateway simulator: {e}")))?;
+    let service = Eligibility::new(
+        client,
+        OfflineCache::disabled(),
+        clock,
+        EligibilitySettings {
+            facility_code: Some(DEFAULT_FACILITY.into()),
+            default_operator: Some(Operator {
+                name: DEFAULT_OPERATOR_NAME.into(),
+                id_number: DEFAULT_OPERATOR_ID.into(),
+            }),
+            cache_ttl: Duration::from_secs(3600),
+        },
+    );
+    let api_key = format!("demo-{}", random_token());
+    config.api_keys.push(api_key.clone());
+    let trust = Arc::new(test_csca_store()?);
+    let state = AppState::new(
+        config,
+        StateOptions {
+            hosts,
+            eligibility: Some(Arc::new(service)),
+            trust: Some(trust.clone()),
+            audit: None,
+            demo: true,
+        },
+    );
+    let card = Profile::default_profile()
+        .map_err(|e| DaemonError::Config(format!("virtual card: {e}")))?
+        .build(&CccdOptions::default());
+    state
+        .readers()
+        .add_virtual(DEMO_READER, card, Some(trust))?;
+    Ok(Demo {
+        state,
+        gateway,
+        api_key,
+    })
+}
