@@ -1,0 +1,173 @@
+//! `cccd serve`: the daemon (REST API, event stream, reception page) on the configured
+//! addresses, with a card worker per PC/SC reader.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use daemon::audit::Audit;
+use daemon::{AppState, ServerConfig, StateOptions};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::CliError;
+use crate::output::Output;
+
+/// `cccd serve` options.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Listen on this address instead of [server] listen (repeatable).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Vec<String>,
+    /// Trust the virtual card's TEST CSCA (for tests with `cccd sim`; never at a clinic).
+    #[arg(long)]
+    allow_test_csca: bool,
+}
+
+/// The start-up line.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartLine {
+    /// The reception page.
+    pub url: String,
+    /// Every address listened on.
+    pub listen: Vec<String>,
+    /// The demo's API key (demo only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The demo's virtual reader (demo only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reader: Option<String>,
+    /// The virtual card's CAN (demo only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can: Option<String>,
+    /// The gateway simulator (demo only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+}
+
+/// The tokio runtime of the daemon.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("cccd-daemon")
+        .build()
+        .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))
+}
+
+/// Resolves when Ctrl-C or (Unix) SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// The page's URL for the first bound address.
+pub fn page_url(addrs: &[std::net::SocketAddr]) -> String {
+    addrs
+        .first()
+        .map_or_else(String::new, |a| format!("http://{a}/"))
+}
+
+fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "cccd-bridge").map(|d| d.data_local_dir().to_owned())
+}
+
+fn audit(cfg: &ServerConfig) -> Result<Option<Audit>, CliError> {
+    if cfg.audit_disabled {
+        tracing::warn!("the audit log is disabled ([server] audit_disabled)");
+        return Ok(None);
+    }
+    let path = cfg
+        .audit_path
+        .clone()
+        .or_else(|| data_dir().map(|d| d.join("audit.sqlite")))
+        .ok_or_else(|| CliError::Config("[server] audit_path: no data folder; set it".into()))?;
+    let key = cfg
+        .audit_key_path
+        .clone()
+        .unwrap_or_else(|| path.with_file_name("audit.key"));
+    Audit::open(&path, &key)
+        .map(Some)
+        .map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// `cccd serve`.
+pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError> {
+    let mut server = cfg.server.clone();
+    if !args.listen.is_empty() {
+        server.listen = args.listen.clone();
+    }
+    let problems = server.problems();
+    if !problems.is_empty() {
+        return Err(CliError::Config(problems.join("; ")));
+    }
+    if server.api_keys.is_empty() {
+        tracing::warn!(
+            "[server] api_keys is empty: only the reception page can use the API; add a key for the HIS"
+        );
+    }
+    // Refuses a store holding the test CSCA unless --allow-test-csca.
+    let store = crate::trust_store::load(&cfg.trust, &[], args.allow_test_csca)?;
+    let eligibility = match cfg.eligibility.gateway_url {
+        Some(_) => Some(Arc::new(super::eligibility::service(&cfg.eligibility)?)),
+        None => {
+            tracing::warn!(
+                "[eligibility] is not configured: reads are served without the insurance check"
+            );
+            None
+        }
+    };
+    let audit = audit(&server)?;
+    let rt = runtime()?;
+    let share = cfg.reader.share_mode.into();
+    let ignore = cfg.reader.ignore.clone();
+    rt.block_on(async move {
+        let bound = daemon::bind(&server.listen)
+            .await
+            .map_err(|e| CliError::Config(e.to_string()))?;
+        let hosts = daemon::host_names(&bound.addrs);
+        let state = AppState::new(
+            server,
+            StateOptions {
+                hosts,
+                eligibility,
+                trust: Some(Arc::new(store)),
+                audit,
+                demo: false,
+            },
+        );
+        let monitor = state.watch_pcsc(share, ignore, super::read_options_for);
+        let line = StartLine {
+            url: page_url(&bound.addrs),
+            listen: bound.addrs.iter().map(ToString::to_string).collect(),
+            api_key: None,
+            reader: None,
+            can: None,
+            gateway: None,
+        };
+        out.line(&line, || {
+            format!(
+                "cccd-bridge daemon: reception page {}  (API under /v1, Ctrl-C to stop)",
+                line.url
+            )
+        });
+        let result = daemon::serve(bound, state, shutdown_signal()).await;
+        monitor.stop();
+        result.map_err(|e| CliError::Other(e.to_string()))
+    })
+}
