@@ -21,6 +21,65 @@ use crate::error::CliError;
 pub struct Config {
     /// `[reader]`: which reader to use and how.
     pub reader: ReaderConfig,
+    /// `[eligibility]`: the BHXH health-insurance gateway.
+    pub eligibility: EligibilityConfig,
+}
+
+/// `[eligibility]`: the BHXH gateway (`shared/domain/bhxh-gateway.md`). The password is never
+/// inline: only `password_file` names where it is (a `password` key is an unknown key, hence an
+/// error).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct EligibilityConfig {
+    /// Base URL: `https://egw.baohiemxahoi.gov.vn` (production), the training host, or
+    /// `cccd gateway-sim`'s address.
+    pub gateway_url: Option<String>,
+    /// The facility's account, `<maCSKCB>_BV`.
+    pub username: Option<String>,
+    /// File holding the account's password (first line; owner-only on Unix).
+    pub password_file: Option<PathBuf>,
+    /// Send the password's MD5 in upper-case hex (default lower-case; the gateway's expectation
+    /// is unverified).
+    pub md5_uppercase: bool,
+    /// This facility's code (`maCSKCB`, 5 digits), to tell "đúng tuyến".
+    pub facility_code: Option<String>,
+    /// Default operator (staff doing the lookup): full name.
+    pub operator_name: Option<String>,
+    /// Default operator: 12-digit ID number (a user registered by the facility).
+    pub operator_id: Option<String>,
+    /// Body encoding of the token request: `json` or `form`.
+    pub login_encoding: eligibility::BodyEncoding,
+    /// Body encoding of the card check and history: `json` or `form`.
+    pub body_encoding: eligibility::BodyEncoding,
+    /// Connection timeout, seconds.
+    pub connect_timeout_secs: u64,
+    /// Whole-request timeout, seconds.
+    pub timeout_secs: u64,
+    /// Offline cache file (default: the user's data directory).
+    pub cache_path: Option<PathBuf>,
+    /// How long a cached result may stand in for an unreachable gateway, seconds; 0 disables
+    /// the cache.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for EligibilityConfig {
+    fn default() -> Self {
+        Self {
+            gateway_url: None,
+            username: None,
+            password_file: None,
+            md5_uppercase: false,
+            facility_code: None,
+            operator_name: None,
+            operator_id: None,
+            login_encoding: eligibility::BodyEncoding::Json,
+            body_encoding: eligibility::BodyEncoding::Json,
+            connect_timeout_secs: 15,
+            timeout_secs: 60,
+            cache_path: None,
+            cache_ttl_secs: 24 * 3600,
+        }
+    }
 }
 
 /// `[reader]`.
@@ -268,6 +327,22 @@ mod tests {
         assert!(e.contains("sometimes"), "{e}");
         let e = parse("", &vars(&[("CCCD_BOGUS__X", "1")])).unwrap_err();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn eligibility_section() {
+        let (c, _) = parse(
+            "[eligibility]\ngateway_url = \"http://127.0.0.1:8089\"\nusername = \"38001_BV\"\npassword_file = \"/etc/cccd-bridge/bhxh.pass\"\nbody_encoding = \"form\"\n",
+            &vars(&[("CCCD_ELIGIBILITY__TIMEOUT_SECS", "30")]),
+        )
+        .unwrap();
+        assert_eq!(c.eligibility.username.as_deref(), Some("38001_BV"));
+        assert_eq!(c.eligibility.body_encoding, eligibility::BodyEncoding::Form);
+        assert_eq!(c.eligibility.login_encoding, eligibility::BodyEncoding::Json);
+        assert_eq!(c.eligibility.timeout_secs, 30);
+        assert_eq!(c.eligibility.cache_ttl_secs, 86400);
+        let e = parse("[eligibility]\npassword = \"inline\"\n", &[]).unwrap_err();
+        assert!(e.contains("password"), "{e}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use pcsc_backend::ReaderChoiceError;
 /// Exit codes (also in the README): 1 other failure, 2 usage (clap's), 3 PC/SC service not
 /// running, 4 no reader / unknown reader, 5 no card, 6 card removed during the exchange,
 /// 7 configuration problem, 8 bad input, 9 wrong access key (or none that this card accepts), 10 `cccd doctor` found a
-/// failing check.
+/// failing check, 11 no eligibility verdict from the BHXH gateway (and none cached).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A failure below the APDU layer.
@@ -27,6 +27,9 @@ pub enum CliError {
     /// `cccd doctor` found a failing check.
     #[error("{0}")]
     Diagnosis(String),
+    /// The BHXH gateway gave no verdict and there was no cached one (`cccd eligibility`).
+    #[error("{0}")]
+    Gateway(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -72,6 +75,7 @@ impl CliError {
             Self::Config(_) => 7,
             Self::BadInput(_) => 8,
             Self::Access(_) => 9,
+            Self::Gateway(_) => 11,
             Self::Diagnosis(_) => 10,
             _ => 1,
         }

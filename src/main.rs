@@ -74,6 +74,11 @@ enum Command {
     /// Run the virtual CCCD on a vpcd reader slot of pcscd. Reads commands on stdin:
     /// insert, remove, remove-after N, quit.
     Sim(commands::sim::SimArgs),
+    /// Health-insurance eligibility of a patient at the BHXH gateway (configured in
+    /// [eligibility]); Vietnamese verdict first, then English.
+    Eligibility(commands::eligibility::EligibilityArgs),
+    /// Run the BHXH gateway simulator (seeded records, faults, request counter) until Ctrl-C.
+    GatewaySim(commands::gateway_sim::GatewaySimArgs),
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -126,6 +131,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench(args) => commands::bench::run(&out, cfg, &args),
         Command::Doctor { reader, can } => commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref()),
         Command::Counts { markdown } => commands::counts::run(&out, markdown),
+        Command::Eligibility(args) => commands::eligibility::run(&out, cfg, &args),
+        Command::GatewaySim(args) => commands::gateway_sim::run(&out, &args),
         Command::Config { .. } => Ok(()),
     }
 }

@@ -5,6 +5,8 @@ pub mod bench;
 pub mod config;
 pub mod counts;
 pub mod doctor;
+pub mod eligibility;
+pub mod gateway_sim;
 pub mod read;
 pub mod readers;
 pub mod sim;
