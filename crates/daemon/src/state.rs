@@ -226,4 +226,26 @@ impl AppState {
             }
         })
     }
+
+    /// Watches the PC/SC readers with the plug-and-play monitor (its own thread and context):
+    /// a worker per reader as readers come and go, card events, and the service's loss and
+    /// return (pcscd restarted: every reader is reported gone, then back). Readers whose name
+    /// contains one of `ignore` are left alone; `options_for` gives each reader's read strategy.
+    pub fn watch_pcsc(
+        &self,
+        share: pcsc_backend::ShareMode,
+        ignore: Vec<String>,
+        options_for: fn(&str) -> icao9303::read::ReadOptions,
+    ) -> pcsc_backend::Monitor {
+        let st = self.clone();
+        pcsc_backend::Monitor::start(move |ev| {
+            match &ev {
+                pcsc_backend::MonitorEvent::ServiceUp => st.set_pcsc_up(Some(true)),
+                pcsc_backend::MonitorEvent::ServiceLost => st.set_pcsc_up(Some(false)),
+                _ => {}
+            }
+            st.readers()
+                .on_monitor_event(ev, share, &ignore, st.0.trust.as_ref(), &options_for);
+        })
+    }
 }

@@ -1,0 +1,180 @@
+//! End to end: `cccd demo --json` as a child process, spoken to over real HTTP: health, the
+//! reception page, a read of the virtual card (citizen record, `genuine`, `eligible`) and the
+//! server-sent events of that read, in order.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request; returns (status, headers text, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(k) = key {
+        req += &format!("Authorization: Bearer {k}\r\n");
+    }
+    let body = body.unwrap_or("");
+    req += &format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    (status, head, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+#[test]
+fn demo_serves_a_full_read_over_http_with_events_in_order() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cccd"))
+        .args(["demo", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _guard = Demo(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let start: Value = serde_json::from_str(&line).expect("a JSON start-up line");
+    let url = start["url"].as_str().unwrap();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let key = start["apiKey"].as_str().unwrap().to_owned();
+    let can = start["can"].as_str().unwrap().to_owned();
+
+    let (status, _, body) = http(&addr, "GET", "/v1/health", None, None);
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(health["demo"], true);
+    let (status, head, page) = http(&addr, "GET", "/", None, None);
+    assert_eq!(status, 200);
+    assert!(head.contains("HttpOnly"));
+    assert!(String::from_utf8_lossy(&page).contains("Đặt thẻ lên đầu đọc"));
+
+    // The event stream, on its own connection, read on a thread.
+    let (tx, rx) = mpsc::channel::<(String, Value)>();
+    {
+        let (addr, key) = (addr.clone(), key.clone());
+        std::thread::spawn(move || {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            write!(s, "GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nLast-Event-ID: 0\r\n\r\n").unwrap();
+            let mut r = BufReader::new(s);
+            let mut name = String::new();
+            let mut l = String::new();
+            while r.read_line(&mut l).map(|n| n > 0).unwrap_or(false) {
+                let t = l.trim_end();
+                if let Some(v) = t.strip_prefix("event:") {
+                    name = v.trim().to_owned();
+                } else if let Some(v) = t.strip_prefix("data:") {
+                    if !name.is_empty() {
+                        let data = serde_json::from_str(v.trim()).unwrap_or(Value::Null);
+                        let _ = tx.send((std::mem::take(&mut name), data));
+                    }
+                }
+                l.clear();
+            }
+        });
+    }
+    // Resuming from id 0 replays the start-up `reader.added`: once it is here, the stream is
+    // subscribed and will see every event of the read.
+    let (first, _) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the stream is up");
+    assert_eq!(first, "reader.added");
+    let (status, _, _) = http(&addr, "POST", "/v1/demo/tap", Some(&key), None);
+    assert_eq!(status, 204);
+    let (status, _, body) = http(
+        &addr,
+        "POST",
+        "/v1/cards/read",
+        Some(&key),
+        Some(&format!("{{\"can\":\"{can}\",\"waitSeconds\":20}}")),
+    );
+    let read: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["citizen"]["idNumber"], "038095012345");
+    assert_eq!(read["verification"]["verdict"], "genuine");
+    assert_eq!(read["eligibility"]["category"], "eligible");
+    let (status, head, photo) = http(
+        &addr,
+        "GET",
+        read["photoUrl"].as_str().unwrap(),
+        Some(&key),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: image/jpeg")
+    );
+    assert_eq!(&photo[..2], &[0xFF, 0xD8]);
+
+    let mut names = Vec::new();
+    while names.last().map(String::as_str) != Some("card.removed") {
+        let (n, _) = rx.recv_timeout(Duration::from_secs(20)).expect("events");
+        if n != "card.progress" {
+            names.push(n);
+        }
+    }
+    assert_eq!(
+        names,
+        [
+            "card.inserted",
+            "card.read",
+            "card.verified",
+            "card.photo",
+            "eligibility.result",
+            "card.removed"
+        ]
+    );
+}
