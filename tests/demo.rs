@@ -57,10 +57,7 @@ fn http(
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
         let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
         if n == 0 {
             break;
@@ -115,11 +112,11 @@ fn demo_serves_a_full_read_over_http_with_events_in_order() {
                 let t = l.trim_end();
                 if let Some(v) = t.strip_prefix("event:") {
                     name = v.trim().to_owned();
-                } else if let Some(v) = t.strip_prefix("data:") {
-                    if !name.is_empty() {
-                        let data = serde_json::from_str(v.trim()).unwrap_or(Value::Null);
-                        let _ = tx.send((std::mem::take(&mut name), data));
-                    }
+                } else if let Some(v) = t.strip_prefix("data:")
+                    && !name.is_empty()
+                {
+                    let data = serde_json::from_str(v.trim()).unwrap_or(Value::Null);
+                    let _ = tx.send((std::mem::take(&mut name), data));
                 }
                 l.clear();
             }
