@@ -21,8 +21,12 @@ use crate::error::CliError;
 pub struct Config {
     /// `[reader]`: which reader to use and how.
     pub reader: ReaderConfig,
+    /// `[trust]`: the CSCA store.
+    pub trust: TrustConfig,
     /// `[eligibility]`: the BHXH health-insurance gateway.
     pub eligibility: EligibilityConfig,
+    /// `[server]`: the daemon (listen, api_keys, allowed_origins, session TTL, audit log).
+    pub server: daemon::ServerConfig,
 }
 
 /// `[eligibility]`: the BHXH gateway (`shared/domain/bhxh-gateway.md`). The password is never
@@ -102,6 +106,45 @@ impl Default for ReaderConfig {
             share_mode: ShareModeConfig::Shared,
             ignore: Vec::new(),
         }
+    }
+}
+
+/// `[trust]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustConfig {
+    /// Folder of trusted CSCA certificates (DER or PEM); `cccd trust import` writes here.
+    /// Default: the platform's data folder (`~/.local/share/cccd-bridge/trust`,
+    /// `%ProgramData%\cccd-bridge\trust`).
+    pub store: Option<std::path::PathBuf>,
+    /// Also trust the CSCAs built into the binary (Vietnam's, from the German master list).
+    pub builtin: bool,
+}
+
+impl Default for TrustConfig {
+    fn default() -> Self {
+        Self {
+            store: None,
+            builtin: true,
+        }
+    }
+}
+
+impl TrustConfig {
+    /// The store folder in effect.
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        if let Some(p) = &self.store {
+            return p.clone();
+        }
+        if cfg!(windows) {
+            let base = std::env::var_os("ProgramData")
+                .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
+            return base.join("cccd-bridge").join("trust");
+        }
+        directories::ProjectDirs::from("", "", "cccd-bridge").map_or_else(
+            || PathBuf::from("/var/lib/cccd-bridge/trust"),
+            |d| d.data_dir().join("trust"),
+        )
     }
 }
 
@@ -338,7 +381,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.eligibility.username.as_deref(), Some("38001_BV"));
         assert_eq!(c.eligibility.body_encoding, eligibility::BodyEncoding::Form);
-        assert_eq!(c.eligibility.login_encoding, eligibility::BodyEncoding::Json);
+        assert_eq!(
+            c.eligibility.login_encoding,
+            eligibility::BodyEncoding::Json
+        );
         assert_eq!(c.eligibility.timeout_secs, 30);
         assert_eq!(c.eligibility.cache_ttl_secs, 86400);
         let e = parse("[eligibility]\npassword = \"inline\"\n", &[]).unwrap_err();

@@ -57,6 +57,15 @@ impl From<icao9303::Error> for CliError {
     }
 }
 
+impl From<pipeline::PipelineError> for CliError {
+    fn from(e: pipeline::PipelineError) -> Self {
+        match e {
+            pipeline::PipelineError::Chip(c) => c.into(),
+            other => Self::BadInput(other.to_string()),
+        }
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         Self::Other(e.to_string())

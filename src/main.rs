@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod error;
 mod output;
+mod trust_store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,14 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Passive authentication of files read earlier (EF.SOD and data groups) against the
+    /// trusted CSCAs.
+    Verify(commands::verify::VerifyArgs),
+    /// The trusted CSCAs: list, import (certificates, verified master lists), remove.
+    Trust {
+        #[command(subcommand)]
+        command: commands::trust::TrustCommand,
+    },
     /// Run the virtual CCCD on a vpcd reader slot of pcscd. Reads commands on stdin:
     /// insert, remove, remove-after N, quit.
     Sim(commands::sim::SimArgs),
@@ -79,6 +88,12 @@ enum Command {
     Eligibility(commands::eligibility::EligibilityArgs),
     /// Run the BHXH gateway simulator (seeded records, faults, request counter) until Ctrl-C.
     GatewaySim(commands::gateway_sim::GatewaySimArgs),
+    /// Run the daemon: REST API under /v1, server-sent events, the reception page at /, a card
+    /// worker per reader ([server] in the configuration).
+    Serve(commands::serve::ServeArgs),
+    /// The daemon with a virtual reader holding the virtual card and the gateway simulator (no
+    /// reader or pcscd needed); prints the page URL and a demo API key.
+    Demo(commands::demo::DemoArgs),
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -128,11 +143,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sim(args) => commands::sim::run(&out, &args),
         Command::Read(args) => commands::read::run(&out, cfg, &args),
+        Command::Verify(args) => commands::verify::run(&out, cfg, &args),
+        Command::Trust { command } => commands::trust::run(&out, cfg, &command),
         Command::Bench(args) => commands::bench::run(&out, cfg, &args),
-        Command::Doctor { reader, can } => commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref()),
+        Command::Doctor { reader, can } => {
+            commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref())
+        }
         Command::Counts { markdown } => commands::counts::run(&out, markdown),
         Command::Eligibility(args) => commands::eligibility::run(&out, cfg, &args),
         Command::GatewaySim(args) => commands::gateway_sim::run(&out, &args),
+        Command::Serve(args) => commands::serve::run(&out, cfg, &args),
+        Command::Demo(args) => commands::demo::run(&out, &args),
         Command::Config { .. } => Ok(()),
     }
 }

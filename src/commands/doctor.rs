@@ -47,8 +47,21 @@ struct Report {
 struct Checklist(Vec<Check>);
 
 impl Checklist {
-    fn add(&mut self, id: &'static str, title: &'static str, status: Status, detail: impl Into<String>, advice: Option<String>) {
-        self.0.push(Check { id, title, status, detail: detail.into(), advice });
+    fn add(
+        &mut self,
+        id: &'static str,
+        title: &'static str,
+        status: Status,
+        detail: impl Into<String>,
+        advice: Option<String>,
+    ) {
+        self.0.push(Check {
+            id,
+            title,
+            status,
+            detail: detail.into(),
+            advice,
+        });
     }
     fn pass(&mut self, id: &'static str, title: &'static str, detail: impl Into<String>) {
         self.add(id, title, Status::Pass, detail, None);
@@ -62,7 +75,8 @@ fn service_advice() -> String {
     if cfg!(windows) {
         "start the \"Smart Card\" service (SCardSvr): services.msc, or `sc start SCardSvr` as administrator".into()
     } else if cfg!(target_os = "macos") {
-        "the CryptoTokenKit smart-card service starts on demand: unplug and replug the reader".into()
+        "the CryptoTokenKit smart-card service starts on demand: unplug and replug the reader"
+            .into()
     } else {
         "start pcscd: `sudo systemctl start pcscd.socket` (or run `pcscd`), and install it with `sudo apt-get install pcscd` if missing".into()
     }
@@ -79,11 +93,31 @@ fn ms(d: Duration) -> String {
 }
 
 /// Every check the command can report, in order: the ids are stable for scripts.
-pub const CHECK_IDS: [&str; 12] = ["service", "readers", "card", "atr", "uid", "emrtd", "cardAccess", "extendedLength", "readSize", "roundTrip", "quirks", "fullRead"];
+pub const CHECK_IDS: [&str; 12] = [
+    "service",
+    "readers",
+    "card",
+    "atr",
+    "uid",
+    "emrtd",
+    "cardAccess",
+    "extendedLength",
+    "readSize",
+    "roundTrip",
+    "quirks",
+    "fullRead",
+];
 
 /// `cccd doctor`.
-pub fn run(out: &Output, cfg: &Config, reader: Option<&str>, can: Option<&str>) -> Result<(), CliError> {
-    let can = can.map(|c| Can::new(c).map_err(|e| CliError::BadInput(e.to_string()))).transpose()?;
+pub fn run(
+    out: &Output,
+    cfg: &Config,
+    reader: Option<&str>,
+    can: Option<&str>,
+) -> Result<(), CliError> {
+    let can = can
+        .map(|c| Can::new(c).map_err(|e| CliError::BadInput(e.to_string())))
+        .transpose()?;
     let mut list = Checklist(Vec::new());
     let chosen = diagnose(&mut list, cfg, reader, can);
     for id in CHECK_IDS {
@@ -91,9 +125,14 @@ pub fn run(out: &Output, cfg: &Config, reader: Option<&str>, can: Option<&str>) 
             list.skip(id, title_of(id), "not reached: an earlier check failed");
         }
     }
-    list.0.sort_by_key(|c| CHECK_IDS.iter().position(|id| *id == c.id));
+    list.0
+        .sort_by_key(|c| CHECK_IDS.iter().position(|id| *id == c.id));
     let ok = list.0.iter().all(|c| c.status != Status::Fail);
-    let report = Report { ok, reader: chosen, checks: list.0 };
+    let report = Report {
+        ok,
+        reader: chosen,
+        checks: list.0,
+    };
     out.emit(&report, || {
         let mut s = String::new();
         for c in &report.checks {
@@ -135,11 +174,22 @@ fn title_of(id: &str) -> &'static str {
 
 /// Runs the checks in order, stopping where a later check cannot mean anything; returns the
 /// reader examined.
-fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Option<Can>) -> Option<String> {
+fn diagnose(
+    list: &mut Checklist,
+    cfg: &Config,
+    wanted: Option<&str>,
+    can: Option<Can>,
+) -> Option<String> {
     let pcsc = match Pcsc::establish() {
         Ok(p) => p,
         Err(e) => {
-            list.add("service", title_of("service"), Status::Fail, e.to_string(), Some(service_advice()));
+            list.add(
+                "service",
+                title_of("service"),
+                Status::Fail,
+                e.to_string(),
+                Some(service_advice()),
+            );
             return None;
         }
     };
@@ -151,7 +201,13 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
             return None;
         }
         Err(e) => {
-            list.add("readers", title_of("readers"), Status::Fail, e.to_string(), None);
+            list.add(
+                "readers",
+                title_of("readers"),
+                Status::Fail,
+                e.to_string(),
+                None,
+            );
             return None;
         }
     };
@@ -159,15 +215,32 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
     let chosen = match choose_reader(&readers, wanted.or(cfg.reader.name.as_deref())) {
         Ok(r) => r.clone(),
         Err(e) => {
-            list.add("readers", title_of("readers"), Status::Fail, format!("{} (found: {})", e, names.join(", ")), None);
+            list.add(
+                "readers",
+                title_of("readers"),
+                Status::Fail,
+                format!("{} (found: {})", e, names.join(", ")),
+                None,
+            );
             return None;
         }
     };
     let quirks = pcsc_backend::quirks_for(&chosen.name);
-    let mut detail = format!("{} reader(s): {}; examining \"{}\"", names.len(), names.join(", "), chosen.name);
+    let mut detail = format!(
+        "{} reader(s): {}; examining \"{}\"",
+        names.len(),
+        names.join(", "),
+        chosen.name
+    );
     if chosen.card == CardState::Empty {
         list.pass("readers", title_of("readers"), detail);
-        list.add("card", title_of("card"), Status::Fail, "no card", Some("put the card flat on the reader, in the middle, and keep it still".into()));
+        list.add(
+            "card",
+            title_of("card"),
+            Status::Fail,
+            "no card",
+            Some("put the card flat on the reader, in the middle, and keep it still".into()),
+        );
         report_quirks(list, &quirks);
         return Some(chosen.name);
     }
@@ -176,14 +249,27 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
         Err(e) => {
             list.pass("readers", title_of("readers"), detail);
             let advice = matches!(e, TransportError::SharingViolation).then(|| "close the other program using the reader (another card app or a browser extension)".to_owned());
-            list.add("card", title_of("card"), Status::Fail, e.to_string(), advice);
+            list.add(
+                "card",
+                title_of("card"),
+                Status::Fail,
+                e.to_string(),
+                advice,
+            );
             return Some(chosen.name);
         }
     };
     let attrs = conn.attributes();
     match (&attrs.vendor, &attrs.model, &attrs.firmware_version) {
         (None, None, None) => detail += "; the driver reports no vendor or firmware attributes",
-        _ => detail += &format!("; vendor {}, model {}, firmware {}", attrs.vendor.as_deref().unwrap_or("?"), attrs.model.as_deref().unwrap_or("?"), attrs.firmware_version.as_deref().unwrap_or("?")),
+        _ => {
+            detail += &format!(
+                "; vendor {}, model {}, firmware {}",
+                attrs.vendor.as_deref().unwrap_or("?"),
+                attrs.model.as_deref().unwrap_or("?"),
+                attrs.firmware_version.as_deref().unwrap_or("?")
+            )
+        }
     }
     list.pass("readers", title_of("readers"), detail);
     list.pass("card", title_of("card"), "present");
@@ -195,12 +281,29 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
         _ => Status::Fail,
     };
     let advice = match info.kind {
-        CardKind::ContactlessStorageCard => Some("this is a memory card (a transport or access card?), not a citizen ID card".into()),
-        CardKind::ContactCard => Some("a contact card: the CCCD is read contactless; put it on the contactless reader".into()),
-        CardKind::Invalid => Some("the reader reported an invalid ATR: place the card again".into()),
+        CardKind::ContactlessStorageCard => Some(
+            "this is a memory card (a transport or access card?), not a citizen ID card".into(),
+        ),
+        CardKind::ContactCard => Some(
+            "a contact card: the CCCD is read contactless; put it on the contactless reader".into(),
+        ),
+        CardKind::Invalid => {
+            Some("the reader reported an invalid ATR: place the card again".into())
+        }
         CardKind::ContactlessSmartCard => None,
     };
-    list.add("atr", title_of("atr"), atr_status, format!("{} — {} (historical bytes {})", hex_upper(&atr), info.kind.describe(), hex_upper(&info.historical_bytes)), advice);
+    list.add(
+        "atr",
+        title_of("atr"),
+        atr_status,
+        format!(
+            "{} — {} (historical bytes {})",
+            hex_upper(&atr),
+            info.kind.describe(),
+            hex_upper(&info.historical_bytes)
+        ),
+        advice,
+    );
     let mut tx = match conn.begin() {
         Ok(t) => t,
         Err(e) => {
@@ -209,21 +312,52 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
         }
     };
     match get_uid(&mut tx) {
-        Ok(Some(uid)) => list.pass("uid", title_of("uid"), format!("{} ({} bytes{})", hex_upper(&uid), uid.len(), if uid.len() == 4 && uid[0] == 0x08 { ", random ID as eMRTDs use" } else { "" })),
-        Ok(None) => list.add("uid", title_of("uid"), Status::Warn, "the reader does not answer FF CA 00 00 00", None),
+        Ok(Some(uid)) => list.pass(
+            "uid",
+            title_of("uid"),
+            format!(
+                "{} ({} bytes{})",
+                hex_upper(&uid),
+                uid.len(),
+                if uid.len() == 4 && uid[0] == 0x08 {
+                    ", random ID as eMRTDs use"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Ok(None) => list.add(
+            "uid",
+            title_of("uid"),
+            Status::Warn,
+            "the reader does not answer FF CA 00 00 00",
+            None,
+        ),
         Err(e) => list.add("uid", title_of("uid"), Status::Fail, e.to_string(), None),
     }
     let probe = match probe_link(&mut tx) {
         Ok(p) => p,
         Err(e) => {
-            list.add("emrtd", title_of("emrtd"), Status::Fail, e.to_string(), None);
+            list.add(
+                "emrtd",
+                title_of("emrtd"),
+                Status::Fail,
+                e.to_string(),
+                None,
+            );
             return Some(chosen.name);
         }
     };
     if probe.emrtd_application {
         list.pass("emrtd", title_of("emrtd"), "A0000002471001 selected");
     } else {
-        list.add("emrtd", title_of("emrtd"), Status::Fail, "SELECT A0000002471001 refused", Some("this card is not an ICAO eMRTD (a CCCD, passport or other chip ID)".into()));
+        list.add(
+            "emrtd",
+            title_of("emrtd"),
+            Status::Fail,
+            "SELECT A0000002471001 refused",
+            Some("this card is not an ICAO eMRTD (a CCCD, passport or other chip ID)".into()),
+        );
     }
     match &probe.card_access {
         Some(bytes) => match SecurityInfos::parse(bytes) {
@@ -231,33 +365,96 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
                 let mut offered = Vec::new();
                 for i in &infos.infos {
                     match i {
-                        SecurityInfo::Pace(p) => offered.push(format!("PACE (parameter {})", p.parameter_id.map_or("?".into(), |x| x.to_string()))),
-                        SecurityInfo::ChipAuthentication(_) | SecurityInfo::ChipAuthenticationPublicKey(_) => offered.push("chip authentication".into()),
-                        SecurityInfo::TerminalAuthentication(_) => offered.push("terminal authentication".into()),
+                        SecurityInfo::Pace(p) => offered.push(format!(
+                            "PACE (parameter {})",
+                            p.parameter_id.map_or("?".into(), |x| x.to_string())
+                        )),
+                        SecurityInfo::ChipAuthentication(_)
+                        | SecurityInfo::ChipAuthenticationPublicKey(_) => {
+                            offered.push("chip authentication".into())
+                        }
+                        SecurityInfo::TerminalAuthentication(_) => {
+                            offered.push("terminal authentication".into())
+                        }
                         _ => offered.push("other".into()),
                     }
                 }
                 offered.dedup();
-                list.pass("cardAccess", title_of("cardAccess"), format!("{} bytes: {}", bytes.len(), offered.join(", ")));
+                list.pass(
+                    "cardAccess",
+                    title_of("cardAccess"),
+                    format!("{} bytes: {}", bytes.len(), offered.join(", ")),
+                );
             }
-            Err(e) => list.add("cardAccess", title_of("cardAccess"), Status::Warn, format!("unreadable: {e}"), None),
+            Err(e) => list.add(
+                "cardAccess",
+                title_of("cardAccess"),
+                Status::Warn,
+                format!("unreadable: {e}"),
+                None,
+            ),
         },
-        None => list.add("cardAccess", title_of("cardAccess"), Status::Warn, "none: the card offers no PACE (BAC with the MRZ only)", Some("read it with --mrz or --qr".into())),
+        None => list.add(
+            "cardAccess",
+            title_of("cardAccess"),
+            Status::Warn,
+            "none: the card offers no PACE (BAC with the MRZ only)",
+            Some("read it with --mrz or --qr".into()),
+        ),
     }
     let quirk_no_ext = quirks.is_some_and(|q| q.extended_apdu == Some(false));
     match probe.extended_length {
-        Some(true) if quirk_no_ext => list.add("extendedLength", title_of("extendedLength"), Status::Warn, "accepted now, but this reader is known to drop extended APDUs: not used", None),
-        Some(true) => list.pass("extendedLength", title_of("extendedLength"), "supported by reader and card"),
-        Some(false) => list.add("extendedLength", title_of("extendedLength"), Status::Warn, "unsupported by this reader or card: short reads are used (slower photo)", Some("a reader with extended-length support reads the photo in one exchange".into())),
-        None => list.skip("extendedLength", title_of("extendedLength"), "no freely readable file to probe with"),
+        Some(true) if quirk_no_ext => list.add(
+            "extendedLength",
+            title_of("extendedLength"),
+            Status::Warn,
+            "accepted now, but this reader is known to drop extended APDUs: not used",
+            None,
+        ),
+        Some(true) => list.pass(
+            "extendedLength",
+            title_of("extendedLength"),
+            "supported by reader and card",
+        ),
+        Some(false) => list.add(
+            "extendedLength",
+            title_of("extendedLength"),
+            Status::Warn,
+            "unsupported by this reader or card: short reads are used (slower photo)",
+            Some("a reader with extended-length support reads the photo in one exchange".into()),
+        ),
+        None => list.skip(
+            "extendedLength",
+            title_of("extendedLength"),
+            "no freely readable file to probe with",
+        ),
     }
     match probe.largest_read {
-        Some(n) => list.pass("readSize", title_of("readSize"), format!("{n} bytes per READ BINARY{}", if n == 65_536 { "" } else { "; under secure messaging 223 or less" })),
-        None => list.skip("readSize", title_of("readSize"), "no freely readable file to probe with"),
+        Some(n) => list.pass(
+            "readSize",
+            title_of("readSize"),
+            format!(
+                "{n} bytes per READ BINARY{}",
+                if n == 65_536 {
+                    ""
+                } else {
+                    "; under secure messaging 223 or less"
+                }
+            ),
+        ),
+        None => list.skip(
+            "readSize",
+            title_of("readSize"),
+            "no freely readable file to probe with",
+        ),
     }
     match median(&probe.round_trips) {
         Some(rtt) => {
-            let apdus = if probe.extended_length == Some(true) && !quirk_no_ext { 14 } else { 116 };
+            let apdus = if probe.extended_length == Some(true) && !quirk_no_ext {
+                14
+            } else {
+                116
+            };
             list.pass("roundTrip", title_of("roundTrip"), format!("median {} per APDU; a full read of about {apdus} APDUs ≈ {} plus the chip's cryptography", ms(rtt), ms(rtt * apdus)));
         }
         None => list.skip("roundTrip", title_of("roundTrip"), "no APDU answered"),
@@ -265,28 +462,73 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
     report_quirks(list, &quirks);
     drop(tx);
     match can {
-        None => list.skip("fullRead", title_of("fullRead"), "give --can to read the card"),
+        None => list.skip(
+            "fullRead",
+            title_of("fullRead"),
+            "give --can to read the card",
+        ),
         Some(can) => {
             let mut tx = match conn.begin() {
                 Ok(t) => t,
                 Err(e) => {
-                    list.add("fullRead", title_of("fullRead"), Status::Fail, e.to_string(), None);
+                    list.add(
+                        "fullRead",
+                        title_of("fullRead"),
+                        Status::Fail,
+                        e.to_string(),
+                        None,
+                    );
                     return Some(chosen.name);
                 }
             };
-            let files = [LdsFile::Com, LdsFile::Sod, LdsFile::Dg(1), LdsFile::Dg(2), LdsFile::Dg(13), LdsFile::Dg(14), LdsFile::Dg(15)];
-            let options = ReadOptions { allow_extended: !quirk_no_ext, ..ReadOptions::default() };
+            let files = [
+                LdsFile::Com,
+                LdsFile::Sod,
+                LdsFile::Dg(1),
+                LdsFile::Dg(2),
+                LdsFile::Dg(13),
+                LdsFile::Dg(14),
+                LdsFile::Dg(15),
+            ];
+            let options = ReadOptions {
+                allow_extended: !quirk_no_ext,
+                ..ReadOptions::default()
+            };
             let mut rng = OsRng.unwrap_err();
             match read_document(&mut tx, &AccessKey::Can(can), &files, options, &mut rng) {
                 Ok(r) => {
                     let t = r.total_transfer();
                     let total: Duration = r.steps.iter().map(|s| s.duration).sum();
-                    let steps: Vec<String> = r.steps.iter().map(|s| format!("{} {}", s.name, ms(s.duration))).collect();
-                    list.pass("fullRead", title_of("fullRead"), format!("{} in {}: {} APDUs, {} bytes sent, {} received ({})", r.protocol.name(), ms(total), t.apdus, t.bytes_sent, t.bytes_received, steps.join(", ")));
+                    let steps: Vec<String> = r
+                        .steps
+                        .iter()
+                        .map(|s| format!("{} {}", s.name, ms(s.duration)))
+                        .collect();
+                    list.pass(
+                        "fullRead",
+                        title_of("fullRead"),
+                        format!(
+                            "{} in {}: {} APDUs, {} bytes sent, {} received ({})",
+                            r.protocol.name(),
+                            ms(total),
+                            t.apdus,
+                            t.bytes_sent,
+                            t.bytes_received,
+                            steps.join(", ")
+                        ),
+                    );
                 }
                 Err(e) => {
-                    let advice = matches!(e, icao9303::Error::WrongAccessKey).then(|| "check the CAN: the last 6 digits of the 12-digit ID number".to_owned());
-                    list.add("fullRead", title_of("fullRead"), Status::Fail, e.to_string(), advice);
+                    let advice = matches!(e, icao9303::Error::WrongAccessKey).then(|| {
+                        "check the CAN: the last 6 digits of the 12-digit ID number".to_owned()
+                    });
+                    list.add(
+                        "fullRead",
+                        title_of("fullRead"),
+                        Status::Fail,
+                        e.to_string(),
+                        advice,
+                    );
                 }
             }
         }
@@ -297,6 +539,12 @@ fn diagnose(list: &mut Checklist, cfg: &Config, wanted: Option<&str>, can: Optio
 fn report_quirks(list: &mut Checklist, quirks: &Option<&pcsc_backend::ReaderQuirk>) {
     match quirks {
         None => list.pass("quirks", title_of("quirks"), "none known for this reader"),
-        Some(q) => list.add("quirks", title_of("quirks"), Status::Warn, format!("{}: {} ({})", q.family, q.notes, q.source), Some(q.note_vi.clone())),
+        Some(q) => list.add(
+            "quirks",
+            title_of("quirks"),
+            Status::Warn,
+            format!("{}: {} ({})", q.family, q.notes, q.source),
+            Some(q.note_vi.clone()),
+        ),
     }
 }

@@ -4,12 +4,16 @@ pub mod apdu;
 pub mod bench;
 pub mod config;
 pub mod counts;
+pub mod demo;
 pub mod doctor;
 pub mod eligibility;
 pub mod gateway_sim;
 pub mod read;
 pub mod readers;
+pub mod serve;
 pub mod sim;
+pub mod trust;
+pub mod verify;
 pub mod watch;
 
 use ::apdu::TransportError;

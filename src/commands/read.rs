@@ -2,10 +2,10 @@ use std::path::{Path, PathBuf};
 
 use ::apdu::CardConnection;
 use citizen::{CccdQr, CitizenRecord, IdNumber, can_from_id, mrz_keys_from_qr, parse_user_date};
-use icao9303::read::{LdsFile, ReadOptions};
-use icao9303::{AccessKey, Can, DocumentRead, Mrz, MrzInfo, read_document};
+use icao9303::read::LdsFile;
+use icao9303::{AccessKey, Can, Mrz, MrzInfo};
 use pcsc_backend::Pcsc;
-use rand_core::{OsRng, TryRngCore};
+use pipeline::CardRead;
 use serde::Serialize;
 
 use crate::config::Config;
@@ -53,6 +53,12 @@ pub struct ReadArgs {
     /// Write the face photo (as a browser shows it) to this file, owner-only.
     #[arg(long, value_name = "FILE")]
     photo: Option<PathBuf>,
+    /// Extra trusted CSCAs for the verification: certificate files or folders.
+    #[arg(long = "trust", value_name = "DIR|FILE")]
+    trust: Vec<PathBuf>,
+    /// Also trust the virtual card's test CSCA (for tests with `cccd sim`).
+    #[arg(long)]
+    allow_test_csca: bool,
 }
 
 #[derive(Serialize)]
@@ -85,6 +91,7 @@ struct ReadJson {
     steps: serde_json::Map<String, serde_json::Value>,
     files: serde_json::Map<String, serde_json::Value>,
     citizen: Option<CitizenRecord>,
+    verification: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     photo: Option<PhotoJson>,
 }
@@ -165,34 +172,6 @@ fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
     Ok(out)
 }
 
-/// Runs the read, trying the keys in order: a CAN is skipped when the card offers no PACE, and
-/// a derived MRZ candidate when the card refuses it.
-fn read_with_keys(
-    tx: &mut impl ::apdu::CardTransaction,
-    keys: &[AccessKey],
-    files: &[LdsFile],
-    options: ReadOptions,
-) -> Result<DocumentRead, CliError> {
-    let mut rng = OsRng.unwrap_err();
-    let mut last = None;
-    for (i, key) in keys.iter().enumerate() {
-        match read_document(&mut *tx, key, files, options, &mut rng) {
-            Ok(r) => return Ok(r),
-            Err(e @ (icao9303::Error::NoPaceForCan | icao9303::Error::WrongAccessKey))
-                if i + 1 < keys.len() =>
-            {
-                tracing::info!(error = %e, "trying the next access key");
-                last = Some(e);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(last.map_or_else(
-        || CliError::BadInput("no access key".into()),
-        CliError::from,
-    ))
-}
-
 /// Writes one file owner-only (0600 on Unix): it holds personal data.
 fn write_private(path: &Path, data: &[u8]) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
@@ -204,23 +183,8 @@ fn write_private(path: &Path, data: &[u8]) -> Result<(), CliError> {
     std::io::Write::write_all(&mut file, data).map_err(io)
 }
 
-/// The face image of DG2, as a browser shows it.
-fn extract_photo(dg2: &[u8]) -> Result<(Vec<u8>, &'static str), CliError> {
-    let parsed =
-        icao9303::lds::DataGroup2::parse(dg2).map_err(|e| CliError::Other(e.to_string()))?;
-    let face = parsed
-        .first_face()
-        .ok_or_else(|| CliError::Other("DG2 holds no face image".into()))?;
-    match face.image_type {
-        icao9303::lds::ImageType::Jpeg => Ok((face.data.to_vec(), "image/jpeg")),
-        other => Err(CliError::Other(format!(
-            "the photo is {other:?}, which this build cannot convert yet"
-        ))),
-    }
-}
-
 /// Writes the files owner-only (they hold personal data).
-fn write_files(dir: &Path, read: &DocumentRead) -> Result<Vec<(LdsFile, PathBuf)>, CliError> {
+fn write_files(dir: &Path, read: &CardRead) -> Result<Vec<(LdsFile, PathBuf)>, CliError> {
     let io =
         |e: std::io::Error, p: &Path| CliError::Other(format!("cannot write {}: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
@@ -249,44 +213,50 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
     let pcsc = Pcsc::establish()?;
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
+    let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
     let started = std::time::Instant::now();
     let read = {
         let mut tx = conn.begin()?;
-        read_with_keys(&mut tx, &keys, &files, super::read_options_for(&name))?
+        pipeline::read_files(
+            &mut tx,
+            &keys,
+            &files,
+            super::read_options_for(&name),
+            Some(&store),
+            &mut |_| {},
+        )?
     };
     let total_time = started.elapsed();
     let written = match &args.out {
         Some(dir) => write_files(dir, &read)?,
         None => Vec::new(),
     };
-    let file = |n: u8| {
-        read.files
-            .iter()
-            .find(|(f, _)| *f == LdsFile::Dg(n))
-            .map(|(_, d)| d.as_slice())
-    };
-    let citizen = match file(13) {
-        Some(dg13) => Some(
-            CitizenRecord::from_files(dg13, file(1)).map_err(|e| CliError::Other(e.to_string()))?,
-        ),
-        None => None,
-    };
-    let photo = match (&args.photo, file(2)) {
-        (Some(path), Some(dg2)) => {
-            let (bytes, mime) = extract_photo(dg2)?;
-            write_private(path, &bytes)?;
+    let photo = match (&args.photo, &read.photo) {
+        (Some(path), Some(p)) => {
+            write_private(path, &p.bytes)?;
             Some(PhotoJson {
                 path: path.display().to_string(),
-                mime,
-                bytes: bytes.len(),
+                mime: p.mime,
+                bytes: p.bytes.len(),
             })
         }
         (Some(_), None) => {
-            return Err(CliError::BadInput("--photo needs dg2 among --files".into()));
+            return Err(CliError::BadInput(
+                "--photo needs dg2 among --files (and a face image in it)".into(),
+            ));
         }
         _ => None,
     };
-    let total = read.total_transfer();
+    let total = read
+        .steps
+        .iter()
+        .fold(::apdu::TransferStats::default(), |a, s| {
+            ::apdu::TransferStats {
+                apdus: a.apdus + s.transfer.apdus,
+                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
+                bytes_received: a.bytes_received + s.transfer.bytes_received,
+            }
+        });
     let mut report = ReadJson {
         reader: name,
         protocol: read.protocol.name(),
@@ -297,7 +267,11 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         timings: serde_json::Map::new(),
         steps: serde_json::Map::new(),
         files: serde_json::Map::new(),
-        citizen,
+        citizen: read.citizen.clone(),
+        verification: read
+            .verification
+            .as_ref()
+            .map(crate::trust_store::verification_json),
         photo,
     };
     for s in &read.steps {
@@ -364,6 +338,9 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         );
         if let Some(c) = &report.citizen {
             s += &citizen_table(c);
+        }
+        if let Some(v) = &read.verification {
+            s += &crate::trust_store::verification_text(v);
         }
         if let Some(p) = &report.photo {
             s += &format!("\nphoto: {} ({}, {} bytes)\n", p.path, p.mime, p.bytes);

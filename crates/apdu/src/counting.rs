@@ -35,7 +35,10 @@ pub struct Counting<T> {
 /// A handle on a [`Counting`] transaction's counts that stays readable after the transaction
 /// has been moved into another decorator (secure messaging).
 #[derive(Debug, Clone, Default)]
-pub struct Meter(std::rc::Rc<std::cell::Cell<TransferStats>>, std::rc::Rc<std::cell::RefCell<Vec<crate::link::ExchangeRecord>>>);
+pub struct Meter(
+    std::rc::Rc<std::cell::Cell<TransferStats>>,
+    std::rc::Rc<std::cell::RefCell<Vec<crate::link::ExchangeRecord>>>,
+);
 
 impl Meter {
     /// The counts so far.
@@ -83,7 +86,11 @@ impl<T: CardTransaction> CardTransaction for Counting<T> {
         let r = self.inner.transmit(command)?;
         s.bytes_received += r.len() as u64;
         self.stats.0.set(s);
-        self.stats.1.borrow_mut().push(crate::link::ExchangeRecord { command: command.len(), response: r.len(), public_key: crate::link::is_public_key_command(command) });
+        self.stats.1.borrow_mut().push(crate::link::ExchangeRecord {
+            command: command.len(),
+            response: r.len(),
+            public_key: crate::link::is_public_key_command(command),
+        });
         Ok(r)
     }
 }

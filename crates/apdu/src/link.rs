@@ -40,13 +40,22 @@ pub struct ExchangeRecord {
 impl LinkModel {
     /// A model at `kbps` with the given chip times in milliseconds.
     pub fn new(kbps: u32, turnaround_ms: f64, crypto_ms: f64) -> Self {
-        Self { kbps, turnaround: Duration::from_secs_f64(turnaround_ms / 1000.0), crypto: Duration::from_secs_f64(crypto_ms / 1000.0) }
+        Self {
+            kbps,
+            turnaround: Duration::from_secs_f64(turnaround_ms / 1000.0),
+            crypto: Duration::from_secs_f64(crypto_ms / 1000.0),
+        }
     }
 
     /// The time of one APDU exchange: the command's and the response's blocks (chained in
     /// 253-byte pieces, each piece but the last acknowledged by a 3-byte R-block), one
     /// turnaround per block exchange, plus the public-key operation if any.
-    pub fn exchange_time(&self, command_len: usize, response_len: usize, public_key: bool) -> Duration {
+    pub fn exchange_time(
+        &self,
+        command_len: usize,
+        response_len: usize,
+        public_key: bool,
+    ) -> Duration {
         let blocks = |n: usize| n.div_ceil(BLOCK_INF).max(1);
         let (cb, rb) = (blocks(command_len), blocks(response_len));
         // Each block pair is a frame exchange: chained command blocks are answered by R(ACK),
@@ -54,13 +63,23 @@ impl LinkModel {
         let acks = (cb - 1) + (rb - 1);
         let bytes = command_len + response_len + BLOCK_OVERHEAD * (cb + rb + acks);
         let exchanges = (cb + rb - 1) as u32;
-        let air = Duration::from_nanos(bytes as u64 * BITS_PER_BYTE * 1_000_000 / u64::from(self.kbps.max(1)));
-        air + self.turnaround * exchanges + if public_key { self.crypto } else { Duration::ZERO }
+        let air = Duration::from_nanos(
+            bytes as u64 * BITS_PER_BYTE * 1_000_000 / u64::from(self.kbps.max(1)),
+        );
+        air + self.turnaround * exchanges
+            + if public_key {
+                self.crypto
+            } else {
+                Duration::ZERO
+            }
     }
 
     /// The time of a whole transcript.
     pub fn transcript_time(&self, records: &[ExchangeRecord]) -> Duration {
-        records.iter().map(|r| self.exchange_time(r.command, r.response, r.public_key)).sum()
+        records
+            .iter()
+            .map(|r| self.exchange_time(r.command, r.response, r.public_key))
+            .sum()
     }
 }
 
@@ -71,7 +90,9 @@ impl LinkModel {
 /// count as symmetric, which is what they are after access control except for CA/AA under SM.
 pub fn is_public_key_command(command: &[u8]) -> bool {
     match command {
-        [cla, 0x86, _, _, _, 0x7C, _, tag, ..] if cla & 0x0C == 0 => matches!(tag, 0x80 | 0x81 | 0x83),
+        [cla, 0x86, _, _, _, 0x7C, _, tag, ..] if cla & 0x0C == 0 => {
+            matches!(tag, 0x80 | 0x81 | 0x83)
+        }
         [cla, 0x22, 0x41, 0xA6, ..] if cla & 0x0C == 0 => true,
         [_, 0x88, ..] => true,
         _ => false,
@@ -87,24 +108,57 @@ mod tests {
         let m = LinkModel::new(106, 1.0, 50.0);
         // 13 + 4 bytes + 2 blocks of overhead = 23 bytes = 230 bits at 106 kbit/s.
         let t = m.exchange_time(13, 4, false);
-        assert_eq!(t, Duration::from_nanos(230 * 1_000_000 / 106) + Duration::from_millis(1));
+        assert_eq!(
+            t,
+            Duration::from_nanos(230 * 1_000_000 / 106) + Duration::from_millis(1)
+        );
         // A 1000-byte response: 4 blocks, 3 acknowledgements, 4 exchanges.
         let t = m.exchange_time(7, 1000, false);
         let bytes = 7 + 1000 + 3 * (1 + 4 + 3);
-        assert_eq!(t, Duration::from_nanos(bytes * 10 * 1_000_000 / 106) + Duration::from_millis(4));
-        assert_eq!(m.exchange_time(13, 4, true) - m.exchange_time(13, 4, false), Duration::from_millis(50));
+        assert_eq!(
+            t,
+            Duration::from_nanos(bytes * 10 * 1_000_000 / 106) + Duration::from_millis(4)
+        );
+        assert_eq!(
+            m.exchange_time(13, 4, true) - m.exchange_time(13, 4, false),
+            Duration::from_millis(50)
+        );
         let fast = LinkModel::new(848, 1.0, 50.0);
         assert!(fast.exchange_time(7, 20_000, false) < m.exchange_time(7, 20_000, false));
-        let recs = [ExchangeRecord { command: 13, response: 4, public_key: false }, ExchangeRecord { command: 7, response: 1000, public_key: true }];
-        assert_eq!(m.transcript_time(&recs), m.exchange_time(13, 4, false) + m.exchange_time(7, 1000, true));
+        let recs = [
+            ExchangeRecord {
+                command: 13,
+                response: 4,
+                public_key: false,
+            },
+            ExchangeRecord {
+                command: 7,
+                response: 1000,
+                public_key: true,
+            },
+        ];
+        assert_eq!(
+            m.transcript_time(&recs),
+            m.exchange_time(13, 4, false) + m.exchange_time(7, 1000, true)
+        );
     }
 
     #[test]
     fn public_key_commands() {
-        assert!(is_public_key_command(&hex::decode("10860000457C438141").unwrap()));
-        assert!(is_public_key_command(&hex::decode("10860000457C438341").unwrap()));
-        assert!(!is_public_key_command(&hex::decode("10860000027C0000").unwrap()), "step 1: nonce only");
-        assert!(!is_public_key_command(&hex::decode("008600000C7C0A8508").unwrap()), "step 4: tokens");
+        assert!(is_public_key_command(
+            &hex::decode("10860000457C438141").unwrap()
+        ));
+        assert!(is_public_key_command(
+            &hex::decode("10860000457C438341").unwrap()
+        ));
+        assert!(
+            !is_public_key_command(&hex::decode("10860000027C0000").unwrap()),
+            "step 1: nonce only"
+        );
+        assert!(
+            !is_public_key_command(&hex::decode("008600000C7C0A8508").unwrap()),
+            "step 4: tokens"
+        );
         assert!(is_public_key_command(&hex::decode("0088000008").unwrap()));
         assert!(!is_public_key_command(&hex::decode("0CB0000000").unwrap()));
     }

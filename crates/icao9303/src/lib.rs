@@ -41,7 +41,7 @@ pub use protocol::access::{
     AccessProtocol, establish_access, establish_access_reporting, open, read_card_access,
 };
 pub use protocol::document::{
-    AuthenticatedRead, ChipProof, DocumentRead, ReadEvent, Step, read_document, read_document_authenticated,
-    read_document_observed,
+    AuthenticatedRead, ChipProof, DocumentRead, ReadEvent, Step, read_document,
+    read_document_authenticated, read_document_observed,
 };
 pub use sm::SecureMessaging;

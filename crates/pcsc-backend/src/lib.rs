@@ -17,6 +17,6 @@ mod readers;
 pub use atr::{AtrInfo, CardKind, decode_atr};
 pub use connection::{PcscConnection, PcscTransaction, ReaderAttributes, ShareMode, get_uid};
 pub use errors::{Presence, classify_exchange_failure, map_error};
-pub use quirks::{QUIRKS_TOML, ReaderQuirk, all_quirks, parse_quirks, quirks_for};
 pub use monitor::{Monitor, MonitorEvent};
+pub use quirks::{QUIRKS_TOML, ReaderQuirk, all_quirks, parse_quirks, quirks_for};
 pub use readers::{CardState, Pcsc, ReaderChoiceError, ReaderStatus, choose_reader};

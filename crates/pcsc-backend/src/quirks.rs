@@ -59,7 +59,9 @@ pub fn all_quirks() -> &'static [ReaderQuirk] {
 /// part of the name, ignoring case (the table lists specific entries first).
 pub fn quirks_for(reader_name: &str) -> Option<&'static ReaderQuirk> {
     let name = reader_name.to_lowercase();
-    QUIRKS.iter().find(|q| name.contains(&q.name_contains.to_lowercase()))
+    QUIRKS
+        .iter()
+        .find(|q| name.contains(&q.name_contains.to_lowercase()))
 }
 
 #[cfg(test)]
@@ -72,7 +74,11 @@ mod tests {
         assert!(!q.is_empty());
         for e in &q {
             assert!(e.source.starts_with("https://"), "{}", e.name_contains);
-            assert!(!e.notes.is_empty() && !e.note_vi.is_empty(), "{}", e.name_contains);
+            assert!(
+                !e.notes.is_empty() && !e.note_vi.is_empty(),
+                "{}",
+                e.name_contains
+            );
         }
     }
 
@@ -80,7 +86,10 @@ mod tests {
     fn every_entry_matches_a_reader_name_containing_it() {
         for e in all_quirks() {
             // Reader names as pcsc-lite builds them: vendor, model, interface, slot numbers.
-            let name = format!("Vendor {} PICC Interface 00 00", e.name_contains.to_uppercase());
+            let name = format!(
+                "Vendor {} PICC Interface 00 00",
+                e.name_contains.to_uppercase()
+            );
             assert_eq!(quirks_for(&name), Some(e), "{name}");
         }
         assert_eq!(quirks_for("Virtual PCD 00 00"), None);
@@ -88,7 +97,14 @@ mod tests {
 
     #[test]
     fn readers_known_to_drop_extended_apdus() {
-        assert_eq!(quirks_for("ACS ACR122U PICC Interface 00 00").and_then(|q| q.extended_apdu), Some(false));
-        assert_eq!(quirks_for("ACS ACR1281 1S Dual Reader [ACR1281 1S Dual Reader PICC] 00 00").and_then(|q| q.extended_apdu), Some(false));
+        assert_eq!(
+            quirks_for("ACS ACR122U PICC Interface 00 00").and_then(|q| q.extended_apdu),
+            Some(false)
+        );
+        assert_eq!(
+            quirks_for("ACS ACR1281 1S Dual Reader [ACR1281 1S Dual Reader PICC] 00 00")
+                .and_then(|q| q.extended_apdu),
+            Some(false)
+        );
     }
 }

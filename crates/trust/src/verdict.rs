@@ -97,6 +97,20 @@ pub fn verify_card(
     aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
     now: Option<DateTime>,
 ) -> CardVerification {
+    verify_card_at(sod, data_groups, cscas, proof, aa, None, now)
+}
+
+/// [`verify_card`] judging certificate validity at `at` instead of the document's signing
+/// time (for `cccd verify --at`).
+pub fn verify_card_at(
+    sod: &[u8],
+    data_groups: &[(u8, &[u8])],
+    cscas: Option<&CscaStore>,
+    proof: &ChipProof,
+    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    at: Option<DateTime>,
+    now: Option<DateTime>,
+) -> CardVerification {
     let mut checks = Vec::new();
     let mut warnings = Vec::new();
     let sod = match EfSod::from_bytes(sod) {
@@ -118,7 +132,7 @@ pub fn verify_card(
     let pa = sod.verify(&VerifyOptions {
         document_signer: None,
         cscas,
-        at: None,
+        at,
         now,
     });
     let mut report = pa.report;

@@ -199,3 +199,25 @@ fn pem_and_der_files_load_into_the_store() {
     assert_eq!(store.add_file(&path("gmrtd/sod_FR/CSCA.cer")).unwrap(), 0);
     assert!(store.add_file(&path("gmrtd/sod_FR/missing.cer")).is_err());
 }
+
+#[test]
+fn the_built_in_vietnam_csca_is_the_one_in_the_german_list() {
+    let builtin = trust::builtin::builtin_cscas().unwrap();
+    let vn = &builtin[0];
+    assert!(
+        vn.subject_string().contains("CSCA ePassport Vietnam"),
+        "{}",
+        vn.subject_string()
+    );
+    vn.verify_signed_by(vn.public_key().unwrap()).unwrap();
+    let ml = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/gmrtd/master_lists/DE_ML_2026-05-28-08-28-45.ml"
+    ))
+    .unwrap();
+    let list = trust::MasterList::from_bytes(&ml).unwrap();
+    assert!(list.certificates().iter().any(|c| c.der() == vn.der()));
+    assert!(!trust::builtin::is_test_csca(vn));
+    let test_csca = trust::Certificate::from_der(&card_sim::pki::TestPki::new().csca_cert).unwrap();
+    assert!(trust::builtin::is_test_csca(&test_csca));
+}

@@ -170,7 +170,8 @@ pub fn read_document_observed<T: CardTransaction>(
     rng: &mut (impl CryptoRng + ?Sized),
     on: &mut dyn FnMut(ReadEvent<'_>),
 ) -> Result<AuthenticatedRead> {
-    read_observed(tx, key, files, options, authenticate, rng, on).map(|(read, proof)| AuthenticatedRead { read, proof })
+    read_observed(tx, key, files, options, authenticate, rng, on)
+        .map(|(read, proof)| AuthenticatedRead { read, proof })
 }
 
 fn read<T: CardTransaction>(

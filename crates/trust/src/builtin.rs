@@ -1,0 +1,18 @@
+//! Trust anchors built into the binary (see `crates/trust/data/README.md` for their origin).
+
+use crate::certificate::Certificate;
+use crate::error::TrustError;
+
+/// Vietnam's country signing CA, from the German master list (DER).
+pub const VIETNAM_CSCA_2022: &[u8] = include_bytes!("../data/csca-vietnam-2022.der");
+
+/// The built-in CSCAs.
+pub fn builtin_cscas() -> Result<Vec<Certificate>, TrustError> {
+    Ok(vec![Certificate::from_der(VIETNAM_CSCA_2022)?])
+}
+
+/// Whether a certificate is the virtual card's test CSCA, which must never be trusted in
+/// production (only by `cccd sim`, `cccd demo` and `--allow-test-csca`).
+pub fn is_test_csca(cert: &Certificate) -> bool {
+    cert.subject_string().contains("cccd-bridge TEST CSCA")
+}

@@ -1,0 +1,131 @@
+//! Loading the trusted CSCAs: the built-in ones, the store folder, extra files given on the
+//! command line, and the virtual card's test CSCA only when asked.
+
+use std::path::{Path, PathBuf};
+
+use trust::{Certificate, CscaStore};
+
+use crate::config::TrustConfig;
+use crate::error::CliError;
+
+/// Where a trusted certificate came from.
+pub struct Entry {
+    /// The certificate.
+    pub cert: Certificate,
+    /// `built-in`, `test (--allow-test-csca)`, or the file.
+    pub source: String,
+}
+
+/// Certificate files in a folder (DER or PEM by extension).
+pub fn certificate_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                ["der", "cer", "crt", "pem"].contains(&e.to_ascii_lowercase().as_str())
+            })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every trusted certificate. A store holding the test CSCA is refused unless
+/// `allow_test_csca` (a clinic must never trust it by accident).
+pub fn entries(
+    cfg: &TrustConfig,
+    extra: &[PathBuf],
+    allow_test_csca: bool,
+) -> Result<Vec<Entry>, CliError> {
+    let mut out = Vec::new();
+    if cfg.builtin {
+        for cert in trust::builtin::builtin_cscas().map_err(|e| CliError::Other(e.to_string()))? {
+            out.push(Entry {
+                cert,
+                source: "built-in".into(),
+            });
+        }
+    }
+    let mut files = certificate_files(&cfg.store_dir());
+    for p in extra {
+        if p.is_dir() {
+            files.extend(certificate_files(p));
+        } else {
+            files.push(p.clone());
+        }
+    }
+    for path in files {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))?;
+        let certs = Certificate::load(&bytes).map_err(|e| {
+            CliError::Config(format!("{} is not a certificate: {e}", path.display()))
+        })?;
+        for cert in certs {
+            if trust::builtin::is_test_csca(&cert) && !allow_test_csca {
+                return Err(CliError::Config(format!(
+                    "{} is the virtual card's TEST CSCA: remove it from the store, or pass --allow-test-csca for a test",
+                    path.display()
+                )));
+            }
+            out.push(Entry {
+                cert,
+                source: path.display().to_string(),
+            });
+        }
+    }
+    if allow_test_csca {
+        let der = card_sim::pki::TestPki::new().csca_cert;
+        let cert = Certificate::from_der(&der).map_err(|e| CliError::Other(e.to_string()))?;
+        out.push(Entry {
+            cert,
+            source: "test (--allow-test-csca)".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// The store to verify with.
+pub fn load(
+    cfg: &TrustConfig,
+    extra: &[PathBuf],
+    allow_test_csca: bool,
+) -> Result<CscaStore, CliError> {
+    let mut store = CscaStore::new();
+    for e in entries(cfg, extra, allow_test_csca)? {
+        store.add(e.cert);
+    }
+    Ok(store)
+}
+
+/// A verification as JSON: `{"verdict","checks":[{"name","state","reason"}],"warnings"}`.
+pub fn verification_json(v: &trust::CardVerification) -> serde_json::Value {
+    serde_json::json!({
+        "verdict": v.verdict.as_str(),
+        "checks": v.checks.iter().map(|c| serde_json::json!({"name": c.name, "state": c.state.as_str(), "reason": c.state.reason()})).collect::<Vec<_>>(),
+        "warnings": v.warnings,
+    })
+}
+
+/// A verification as text lines.
+pub fn verification_text(v: &trust::CardVerification) -> String {
+    let mut s = format!("\nverdict: {}\n", v.verdict.as_str());
+    for c in &v.checks {
+        s += &format!(
+            "  {:<30} {}{}\n",
+            c.name,
+            c.state.as_str(),
+            c.state
+                .reason()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+    }
+    for w in &v.warnings {
+        s += &format!("  warning: {w}\n");
+    }
+    s
+}

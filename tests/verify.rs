@@ -1,0 +1,222 @@
+//! Verification end to end: `cccd read` verdicts for each simulated fault through pcscd,
+//! `cccd verify` on files read earlier, and the CSCA store commands.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn read_verdict(sim: &Sim, extra: &[&str]) -> serde_json::Value {
+    let o = cccd(
+        &[
+            &["read", "--json", "--can", sim.info["can"].as_str().unwrap()][..],
+            extra,
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    json(&o)["verification"].clone()
+}
+
+#[test]
+fn verdicts_through_pcscd() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let v = read_verdict(&sim, &["--allow-test-csca"]);
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    let names: Vec<&str> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "cms.signature",
+        "chain.certificate-signature",
+        "dg.1",
+        "dg.2",
+        "dg.13",
+        "dg.14",
+        "dg.15",
+        "chip.authentication",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    assert_eq!(read_verdict(&sim, &[])["verdict"], "unknown-issuer");
+    drop(sim);
+    for (fault, verdict) in [
+        ("tamper-dg13", "forged"),
+        ("bad-sod-signature", "forged"),
+        ("expired-ds", "genuine"),
+        ("clone", "clone-suspected"),
+        ("unknown-csca", "unknown-issuer"),
+    ] {
+        let sim = Sim::start(&["--fault", fault]);
+        let v = read_verdict(&sim, &["--allow-test-csca"]);
+        assert_eq!(v["verdict"], verdict, "{fault}: {v}");
+        if fault == "expired-ds" {
+            assert!(
+                v["warnings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|w| w.as_str().unwrap().contains("expired")),
+                "{v}"
+            );
+        }
+        drop(sim);
+    }
+}
+
+#[test]
+fn verify_files_read_earlier() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let dir = std::env::temp_dir().join(format!("cccd-verify-{}", std::process::id()));
+    let o = cccd(&[
+        "read",
+        "--json",
+        "--can",
+        sim.info["can"].as_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    drop(sim);
+    let f = |n: &str| dir.join(n).to_str().unwrap().to_owned();
+    let dg = |n: u8| format!("{n}={}", f(&format!("EF_DG{n}.bin")));
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["verify", "--json", "--sod", &f("EF_SOD.bin")]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for n in [1u8, 2, 13, 14, 15] {
+            a.push("--dg".into());
+            a.push(dg(n));
+        }
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let o = cccd(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", stderr(&o));
+        json(&o)
+    };
+    assert_eq!(
+        run(&["--allow-test-csca"])["verdict"],
+        "incomplete",
+        "the chip was not there to prove itself"
+    );
+    assert_eq!(run(&[])["verdict"], "unknown-issuer");
+    // Alter DG13 on disk: forged.
+    let p = dir.join("EF_DG13.bin");
+    let mut b = std::fs::read(&p).unwrap();
+    let i = b.len() - 3;
+    b[i] ^= 0x01;
+    std::fs::write(&p, b).unwrap();
+    let v = run(&["--allow-test-csca"]);
+    assert_eq!(v["verdict"], "forged");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_csca_store_commands() {
+    let dir = std::env::temp_dir().join(format!("cccd-store-{}", std::process::id()));
+    let cfg = dir.with_extension("toml");
+    std::fs::write(&cfg, format!("[trust]\nstore = \"{}\"\n", dir.display())).unwrap();
+    let cccd_cfg = |args: &[&str]| {
+        Command::new(cccd_path())
+            .args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    };
+    // Out of the box: Vietnam's CSCA.
+    let o = cccd_cfg(&["trust", "list", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert!(
+        v.as_array().unwrap().iter().any(|c| c["subject"]
+            .as_str()
+            .unwrap()
+            .contains("CSCA ePassport Vietnam")
+            && c["source"] == "built-in"),
+        "{v}"
+    );
+    // A master list needs its anchor.
+    let ml = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/gmrtd/master_lists/NL_ML_2026-07-22.ml"
+    );
+    let anchor = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/gmrtd/master_lists/NL_ROOT_CA.cer"
+    );
+    let o = cccd_cfg(&["trust", "import", ml]);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--anchor"));
+    let o = cccd_cfg(&["trust", "import", ml, "--anchor", anchor, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let imported = json(&o).as_array().unwrap().len();
+    assert!(imported > 100, "{imported}");
+    // The wrong anchor refuses the list.
+    let o = cccd_cfg(&[
+        "trust",
+        "import",
+        ml,
+        "--anchor",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/gmrtd/master_lists/DE_ROOT_CA_CSCA07.cer"
+        ),
+    ]);
+    assert!(!o.status.success());
+    let listed = json(&cccd_cfg(&["trust", "list", "--json"]))
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(listed, imported + 1);
+    let fp = json(&cccd_cfg(&["trust", "list", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"] != "built-in")
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()[..16]
+        .to_owned();
+    let o = cccd_cfg(&["trust", "remove", &fp]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        json(&cccd_cfg(&["trust", "list", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        imported
+    );
+    // The test CSCA never goes into a store, and a store holding it is refused.
+    let pki = dir.with_extension("pki");
+    assert!(
+        cccd_cfg(&["sim", "--write-test-pki", pki.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let o = cccd_cfg(&[
+        "trust",
+        "import",
+        pki.join("test-csca.der").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(8));
+    std::fs::copy(pki.join("test-csca.der"), dir.join("sneaked.der")).unwrap();
+    let o = cccd_cfg(&["trust", "list"]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(stderr(&o).contains("TEST CSCA"));
+    for d in [&dir, &pki] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&cfg).unwrap();
+}
