@@ -66,6 +66,61 @@ pub fn chip_key(seed: &str) -> ChipKey {
         .unwrap_or_else(|_| ChipKey::from_slice(&[1; 32]).unwrap_or_else(|_| unreachable!()))
 }
 
+/// The curve of the test PKI's CSCA and document signer keys (the chip's own keys are always
+/// brainpoolP256r1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkiCurve {
+    /// NIST P-256: the virtual card's PKI (`TestPki::new`).
+    P256,
+    /// brainpoolP256r1: the same PKI with other keys on the CCCD's curve (benchmarks, tests).
+    BrainpoolP256r1,
+}
+
+/// A CSCA or document signer key of the test PKI, ECDSA with SHA-256 on either curve.
+#[derive(Clone)]
+enum PkiKey {
+    P256(p256::ecdsa::SigningKey),
+    Bp256(ChipKey),
+}
+
+impl PkiKey {
+    /// The key of `seed` on `curve`. P-256 keys keep their historical seeds (the virtual card's
+    /// certificates must not change); brainpool keys get the curve's name appended, so that no
+    /// scalar is shared between the curves.
+    fn from_seed(curve: PkiCurve, seed: &str) -> Self {
+        match curve {
+            PkiCurve::P256 => Self::P256(p256_key(seed)),
+            PkiCurve::BrainpoolP256r1 => Self::Bp256(chip_key(&format!("{seed} brainpoolP256r1"))),
+        }
+    }
+
+    /// The uncompressed SEC1 public point.
+    fn point(&self) -> Vec<u8> {
+        match self {
+            Self::P256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+            Self::Bp256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+        }
+    }
+
+    fn spki(&self) -> Vec<u8> {
+        match self {
+            Self::P256(k) => p256_spki(k),
+            Self::Bp256(k) => bp256_spki(k),
+        }
+    }
+
+    /// ECDSA-SHA256 (RFC 6979 nonces), DER-encoded.
+    fn sign(&self, msg: &[u8]) -> Vec<u8> {
+        match self {
+            Self::P256(k) => sign_p256(k, msg),
+            Self::Bp256(k) => {
+                let sig: ecdsa::Signature<bp256::BrainpoolP256r1> = k.sign(msg);
+                sig.to_der().as_bytes().to_vec()
+            }
+        }
+    }
+}
+
 fn name(cn: &str, o: &str) -> Vec<u8> {
     let rdn = |t: &str, v: Vec<u8>| set_of(vec![seq(&[&oid(t), &v])]);
     seq(&[
@@ -108,25 +163,15 @@ struct CertSpec<'a> {
     subject: Vec<u8>,
     not_before: &'a str,
     not_after: &'a str,
-    subject_key: &'a p256::ecdsa::SigningKey,
-    issuer_key: &'a p256::ecdsa::SigningKey,
+    subject_key: &'a PkiKey,
+    issuer_key: &'a PkiKey,
     ca: bool,
 }
 
 fn certificate(spec: &CertSpec<'_>) -> Vec<u8> {
     let sig_alg = seq(&[&oid(ECDSA_WITH_SHA256)]);
-    let ski = key_id(
-        spec.subject_key
-            .verifying_key()
-            .to_sec1_point(false)
-            .as_bytes(),
-    );
-    let aki = key_id(
-        spec.issuer_key
-            .verifying_key()
-            .to_sec1_point(false)
-            .as_bytes(),
-    );
+    let ski = key_id(&spec.subject_key.point());
+    let aki = key_id(&spec.issuer_key.point());
     let ext = |id: &str, critical: bool, value: Vec<u8>| {
         if critical {
             seq(&[&oid(id), &[0x01, 0x01, 0xFF], &octets(&value)])
@@ -155,27 +200,27 @@ fn certificate(spec: &CertSpec<'_>) -> Vec<u8> {
         &spec.issuer,
         &seq(&[&utc_time(spec.not_before), &utc_time(spec.not_after)]),
         &spec.subject,
-        &p256_spki(spec.subject_key),
+        &spec.subject_key.spki(),
         &ctx(3, &seq(&exts.iter().map(Vec::as_slice).collect::<Vec<_>>())),
     ]);
-    let sig = sign_p256(spec.issuer_key, &tbs);
+    let sig = spec.issuer_key.sign(&tbs);
     seq(&[&tbs, &sig_alg, &bits(&sig)])
 }
 
 /// The test PKI: CSCAs and document signers with their certificates.
 pub struct TestPki {
-    csca_key: p256::ecdsa::SigningKey,
+    csca_key: PkiKey,
     /// DER of the test CSCA certificate (trusted only with `--allow-test-csca`).
     pub csca_cert: Vec<u8>,
-    ds_key: p256::ecdsa::SigningKey,
+    ds_key: PkiKey,
     /// DER of the test DS certificate.
     pub ds_cert: Vec<u8>,
     /// DER of a DS certificate that expired on 31/12/2022.
     pub expired_ds_cert: Vec<u8>,
-    other_csca_key: p256::ecdsa::SigningKey,
+    other_csca_key: PkiKey,
     /// DER of a CSCA nobody trusts, for the unknown-issuer case.
     pub other_csca_cert: Vec<u8>,
-    other_ds_key: p256::ecdsa::SigningKey,
+    other_ds_key: PkiKey,
     /// DER of a DS under that other CSCA.
     pub other_ds_cert: Vec<u8>,
 }
@@ -183,14 +228,26 @@ pub struct TestPki {
 const TEST_O: &str = "cccd-bridge TEST (not a real authority)";
 
 impl TestPki {
-    /// Builds the whole test PKI from its fixed seeds.
+    /// Builds the whole test PKI from its fixed seeds (P-256: the virtual card's PKI).
     pub fn new() -> Self {
-        let csca_key = p256_key("cccd-bridge test CSCA");
-        let ds_key = p256_key("cccd-bridge test DS");
-        let other_csca_key = p256_key("cccd-bridge untrusted CSCA");
-        let other_ds_key = p256_key("cccd-bridge untrusted DS");
-        let csca_name = name("cccd-bridge TEST CSCA", TEST_O);
-        let other_name = name("cccd-bridge UNTRUSTED CSCA", TEST_O);
+        Self::on_curve(PkiCurve::P256)
+    }
+
+    /// The same PKI (names, serials, validity, extensions) with its CSCA and DS keys on
+    /// `curve`. The P-256 PKI is the virtual card's; the brainpoolP256r1 one has other keys and
+    /// certificates (its CSCA's name ends in "(brainpoolP256r1)"), still deterministic.
+    pub fn on_curve(curve: PkiCurve) -> Self {
+        let key = |seed: &str| PkiKey::from_seed(curve, seed);
+        let csca_key = key("cccd-bridge test CSCA");
+        let ds_key = key("cccd-bridge test DS");
+        let other_csca_key = key("cccd-bridge untrusted CSCA");
+        let other_ds_key = key("cccd-bridge untrusted DS");
+        let suffix = match curve {
+            PkiCurve::P256 => "",
+            PkiCurve::BrainpoolP256r1 => " (brainpoolP256r1)",
+        };
+        let csca_name = name(&format!("cccd-bridge TEST CSCA{suffix}"), TEST_O);
+        let other_name = name(&format!("cccd-bridge UNTRUSTED CSCA{suffix}"), TEST_O);
         let csca_cert = certificate(&CertSpec {
             serial: 1,
             issuer: csca_name.clone(),
@@ -288,7 +345,7 @@ impl TestPki {
         ]);
         // RFC 5652 §5.4: the signature covers the DER SET OF; in the SignerInfo the same bytes
         // carry the [0] IMPLICIT tag.
-        let signature = sign_p256(key, &attrs);
+        let signature = key.sign(&attrs);
         let mut signed_attrs = attrs.clone();
         signed_attrs[0] = 0xA0;
         let (issuer, serial) = issuer_and_serial(cert);
@@ -310,15 +367,15 @@ impl TestPki {
         tlv(0x77, &seq(&[&oid(ID_SIGNED_DATA), &ctx(0, &signed_data)]))
     }
 
-    /// The private key of the test CSCA is never needed outside this module; a test checks it
-    /// signs what its certificate says.
-    pub fn csca_verifying_key(&self) -> p256::ecdsa::VerifyingKey {
-        *self.csca_key.verifying_key()
+    /// The test CSCA's public key as an uncompressed SEC1 point (its private key is never
+    /// needed outside this module; a test checks it signs what its certificate says).
+    pub fn csca_public_point(&self) -> Vec<u8> {
+        self.csca_key.point()
     }
 
-    /// The untrusted CSCA's verifying key (tests).
-    pub fn other_csca_verifying_key(&self) -> p256::ecdsa::VerifyingKey {
-        *self.other_csca_key.verifying_key()
+    /// The untrusted CSCA's public point (tests).
+    pub fn other_csca_public_point(&self) -> Vec<u8> {
+        self.other_csca_key.point()
     }
 }
 
@@ -378,19 +435,37 @@ mod tests {
     use super::*;
     use p256::ecdsa::signature::Verifier;
 
+    /// Checks `tbs`'s ECDSA-SHA256 signature `sig` (DER) with the SEC1 `point` on `curve`.
+    fn verify(curve: PkiCurve, point: &[u8], tbs: &[u8], sig: &[u8]) {
+        match curve {
+            PkiCurve::P256 => {
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).unwrap();
+                let sig = p256::ecdsa::Signature::from_der(sig).unwrap();
+                key.verify(tbs, &sig).unwrap();
+            }
+            PkiCurve::BrainpoolP256r1 => {
+                let key =
+                    ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from_sec1_bytes(point).unwrap();
+                let sig = ecdsa::Signature::<bp256::BrainpoolP256r1>::from_der(sig).unwrap();
+                key.verify(tbs, &sig).unwrap();
+            }
+        }
+    }
+
     #[test]
     fn certificates_are_signed_by_their_issuers() {
-        let pki = TestPki::new();
-        for (cert, key) in [
-            (&pki.csca_cert, pki.csca_verifying_key()),
-            (&pki.ds_cert, pki.csca_verifying_key()),
-            (&pki.expired_ds_cert, pki.csca_verifying_key()),
-            (&pki.other_ds_cert, pki.other_csca_verifying_key()),
-        ] {
-            let parts = children(cert);
-            assert_eq!(parts.len(), 3);
-            let sig = p256::ecdsa::Signature::from_der(&parts[2][3..]).unwrap();
-            key.verify(parts[0], &sig).unwrap();
+        for curve in [PkiCurve::P256, PkiCurve::BrainpoolP256r1] {
+            let pki = TestPki::on_curve(curve);
+            for (cert, key) in [
+                (&pki.csca_cert, pki.csca_public_point()),
+                (&pki.ds_cert, pki.csca_public_point()),
+                (&pki.expired_ds_cert, pki.csca_public_point()),
+                (&pki.other_ds_cert, pki.other_csca_public_point()),
+            ] {
+                let parts = children(cert);
+                assert_eq!(parts.len(), 3);
+                verify(curve, &key, parts[0], &parts[2][3..]);
+            }
         }
     }
 
@@ -406,5 +481,44 @@ mod tests {
             )
         };
         assert_eq!(sod(&TestPki::new()), sod(&TestPki::new()));
+        let bp = TestPki::on_curve(PkiCurve::BrainpoolP256r1);
+        assert_eq!(
+            bp.ds_cert,
+            TestPki::on_curve(PkiCurve::BrainpoolP256r1).ds_cert
+        );
+        assert_ne!(bp.csca_cert, TestPki::new().csca_cert);
+    }
+
+    /// The virtual card's P-256 certificates are those `cccd sim --write-test-pki` has always
+    /// written (SHA-256 of the DER).
+    #[test]
+    fn the_p256_certificates_do_not_change() {
+        let pki = TestPki::new();
+        for (der, sha256) in [
+            (
+                &pki.csca_cert,
+                "c5f235518981a088f5525f4fda68cc46405481835a561160d495309eefb40dff",
+            ),
+            (
+                &pki.ds_cert,
+                "916fe0bad2e8d3e190972db5b188c1c7dc6ec918d5f6a267364355df4b175358",
+            ),
+            (
+                &pki.other_ds_cert,
+                "6849380f9c808d695171eb75ea534a2cf310e48c7c4a4ba38554bb80c66e8a03",
+            ),
+        ] {
+            assert_eq!(hex::encode(Sha256::digest(der)), sha256);
+        }
+    }
+
+    #[test]
+    fn the_brainpool_ds_certificate_holds_a_brainpool_key() {
+        let pki = TestPki::on_curve(PkiCurve::BrainpoolP256r1);
+        let spki = bp256_spki(&chip_key("cccd-bridge test DS brainpoolP256r1"));
+        assert!(
+            pki.ds_cert.windows(spki.len()).any(|w| w == spki),
+            "the DS certificate carries the brainpoolP256r1 key"
+        );
     }
 }

@@ -207,3 +207,23 @@ fn active_authentication_with_ecdsa() {
     );
     assert_eq!(v.verdict, Verdict::CloneSuspected);
 }
+
+#[test]
+fn a_card_signed_by_the_brainpool_test_pki_is_genuine() {
+    let card = Card::default_card();
+    let dgs: Vec<(u8, &[u8])> = card.files.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+    let pki = TestPki::on_curve(pki::PkiCurve::BrainpoolP256r1);
+    let sod = pki.sign_sod(
+        &dgs,
+        Signer2::TestDs,
+        pki::LDS_SECURITY_OBJECT,
+        "210412000000",
+    );
+    let mut store = CscaStore::new();
+    store.add(Certificate::from_der(&pki.csca_cert).unwrap());
+    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    // The P-256 test CSCA did not issue this document signer.
+    let v = verify_card(&sod, &card.read(), Some(&test_store()), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
+}
