@@ -1,11 +1,11 @@
 use std::path::{Path, PathBuf};
 
 use ::apdu::CardConnection;
-use citizen::{CccdQr, CitizenRecord, IdNumber, can_from_id, mrz_keys_from_qr, parse_user_date};
+use citizen::{CitizenRecord, parse_user_date};
 use icao9303::read::LdsFile;
-use icao9303::{AccessKey, Can, Mrz, MrzInfo};
+use icao9303::{AccessKey, MrzInfo};
 use pcsc_backend::Pcsc;
-use pipeline::CardRead;
+use pipeline::{AccessInput, CardRead};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -107,19 +107,17 @@ struct PhotoJson {
 /// The keys to try, in order, from what the user gave.
 fn access_keys(args: &ReadArgs) -> Result<Vec<AccessKey>, CliError> {
     let bad = |e: &dyn std::fmt::Display| CliError::BadInput(e.to_string());
-    if let Some(c) = &args.can {
-        return Ok(vec![AccessKey::Can(Can::new(c).map_err(|e| bad(&e))?)]);
-    }
-    if let Some(id) = &args.id {
-        let id = IdNumber::new(id).map_err(|e| bad(&e))?;
-        return Ok(vec![AccessKey::Can(can_from_id(&id).map_err(|e| bad(&e))?)]);
-    }
-    if let Some(m) = &args.mrz {
-        let mrz = Mrz::parse(m).map_err(|e| bad(&e))?;
-        return Ok(vec![AccessKey::Mrz(mrz.info().map_err(|e| bad(&e))?)]);
-    }
-    if let (Some(doc), Some(dob), Some(exp)) = (&args.doc, &args.dob, &args.expiry) {
-        let today = jiff::Zoned::now().date();
+    let today = jiff::Zoned::now().date();
+    let input = if let Some(c) = &args.can {
+        AccessInput::Can(c.clone())
+    } else if let Some(id) = &args.id {
+        AccessInput::IdNumber(id.clone())
+    } else if let Some(m) = &args.mrz {
+        AccessInput::Mrz(m.clone())
+    } else if let Some(q) = &args.qr {
+        AccessInput::Qr(q.clone())
+    } else if let (Some(doc), Some(dob), Some(exp)) = (&args.doc, &args.dob, &args.expiry) {
+        // The three MRZ fields typed one by one: only the command line offers this form.
         let yymmdd = |d: &str| -> Result<String, CliError> {
             if d == "991231" {
                 return Ok(d.to_owned());
@@ -132,26 +130,14 @@ fn access_keys(args: &ReadArgs) -> Result<Vec<AccessKey>, CliError> {
                 d.day()
             ))
         };
-        return Ok(vec![AccessKey::Mrz(
-            MrzInfo::new(doc, &yymmdd(dob)?, &yymmdd(exp)?).map_err(|e| bad(&e))?,
-        )]);
-    }
-    if let Some(q) = &args.qr {
-        // The QR gives the ID (so the CAN, for PACE) and the dates for BAC; the expiry is
-        // derived, so there may be a few candidates.
-        let qr = CccdQr::parse(q).map_err(|e| bad(&e))?;
-        let mut keys = vec![AccessKey::Can(can_from_id(&qr.id).map_err(|e| bad(&e))?)];
-        keys.extend(
-            mrz_keys_from_qr(&qr)
-                .map_err(|e| bad(&e))?
-                .into_iter()
-                .map(AccessKey::Mrz),
-        );
-        return Ok(keys);
-    }
-    Err(CliError::BadInput(
-        "give the card's access data: --can, --id, --mrz, --doc/--dob/--expiry or --qr".into(),
-    ))
+        let info = MrzInfo::new(doc, &yymmdd(dob)?, &yymmdd(exp)?).map_err(|e| bad(&e))?;
+        return Ok(vec![AccessKey::Mrz(info)]);
+    } else {
+        return Err(CliError::BadInput(
+            "give the card's access data: --can, --id, --mrz, --doc/--dob/--expiry or --qr".into(),
+        ));
+    };
+    Ok(pipeline::access_keys(&input, today)?)
 }
 
 fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
