@@ -98,7 +98,39 @@ pub fn load(
     for e in entries(cfg, extra, allow_test_csca)? {
         store.add(e.cert);
     }
+    // CRLs come after the certificates: each is accepted only when its CSCA verifies it.
+    let mut crls = crl_files(&cfg.store_dir());
+    for p in extra.iter().filter(|p| p.is_dir()) {
+        crls.extend(crl_files(p));
+    }
+    for path in crls {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))?;
+        let crl = trust::crl::Crl::load(&bytes)
+            .map_err(|e| CliError::Config(format!("{} is not a CRL: {e}", path.display())))?;
+        store
+            .add_crl(crl)
+            .map_err(|e| CliError::Config(format!("{}: {e}", path.display())))?;
+    }
     Ok(store)
+}
+
+/// CRL files (`*.crl`, DER or PEM) in a folder.
+pub fn crl_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("crl"))
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 /// A verification as JSON: `{"verdict","checks":[{"name","state","reason"}],"warnings"}`.

@@ -220,3 +220,76 @@ fn the_csca_store_commands() {
     }
     std::fs::remove_file(&cfg).unwrap();
 }
+
+#[test]
+fn a_crl_in_the_store_revokes_the_document_signer() {
+    let _slots = lock_slots();
+    let dir = std::env::temp_dir().join(format!("cccd-crl-{}", std::process::id()));
+    let cfg = dir.with_extension("toml");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(&cfg, format!("[trust]\nstore = \"{}\"\n", dir.display())).unwrap();
+    let pki = card_sim::pki::TestPki::new();
+    // The test CSCA must be trusted for its CRL to verify: given with --allow-test-csca.
+    let crl = dir.with_extension("crl");
+    std::fs::write(&crl, pki.crl(&[2])).unwrap();
+    let forged = dir.with_extension("forged.crl");
+    std::fs::write(&forged, pki.forged_crl(&[2])).unwrap();
+    let cfg_arg = cfg.to_str().unwrap();
+    let o = cccd(&[
+        "trust",
+        "import",
+        forged.to_str().unwrap(),
+        "--config",
+        cfg_arg,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(8),
+        "a CRL needs its CSCA in the store: {}",
+        stderr(&o)
+    );
+    // Put the CRL into the store by hand (the test CSCA cannot be imported) and read the card.
+    std::fs::copy(&crl, dir.join("test.crl")).unwrap();
+    let sim = Sim::start(&[]);
+    let o = cccd(&[
+        "read",
+        "--json",
+        "--can",
+        sim.info["can"].as_str().unwrap(),
+        "--allow-test-csca",
+        "--files",
+        "dg1,sod",
+        "--config",
+        cfg_arg,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o)["verification"].clone();
+    assert_eq!(v["verdict"], "unknown-issuer", "{v}");
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "chain.not-revoked" && c["state"] == "failed"),
+        "{v}"
+    );
+    // A forged CRL in the store is refused outright.
+    std::fs::copy(&forged, dir.join("test.crl")).unwrap();
+    let o = cccd(&[
+        "read",
+        "--json",
+        "--can",
+        sim.info["can"].as_str().unwrap(),
+        "--allow-test-csca",
+        "--files",
+        "dg1,sod",
+        "--config",
+        cfg_arg,
+    ]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    drop(sim);
+    std::fs::remove_dir_all(&dir).unwrap();
+    for f in [&cfg, &crl, &forged] {
+        std::fs::remove_file(f).unwrap();
+    }
+}

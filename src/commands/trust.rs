@@ -13,8 +13,8 @@ use crate::trust_store;
 pub enum TrustCommand {
     /// List the trusted CSCAs: built-in ones and those in the store folder.
     List,
-    /// Add a CSCA certificate (DER or PEM), or the CSCAs of a master list after verifying it
-    /// against --anchor.
+    /// Add a CSCA certificate (DER or PEM), the CSCAs of a master list after verifying it
+    /// against --anchor, or a CSCA's CRL (verified with that CSCA).
     Import {
         /// The certificate or master list.
         file: PathBuf,
@@ -77,6 +77,9 @@ pub fn run(out: &Output, cfg: &Config, cmd: &TrustCommand) -> Result<(), CliErro
         TrustCommand::Import { file, anchor } => {
             let bytes = std::fs::read(file)
                 .map_err(|e| CliError::BadInput(format!("cannot read {}: {e}", file.display())))?;
+            if let Ok(crl) = trust::crl::Crl::load(&bytes) {
+                return import_crl(out, cfg, &dir, crl);
+            }
             let certs = match Certificate::load(&bytes) {
                 Ok(c) => c,
                 Err(_) => master_list_cscas(&bytes, anchor)?,
@@ -163,4 +166,35 @@ fn master_list_cscas(bytes: &[u8], anchors: &[PathBuf]) -> Result<Vec<Certificat
         .add_master_list(&list, &anchor_certs, trust::chain::system_now())
         .map_err(|e| CliError::BadInput(e.to_string()))?;
     Ok(store.certificates().to_vec())
+}
+
+/// Imports a CRL once it verifies with a CSCA of the store.
+fn import_crl(
+    out: &Output,
+    cfg: &Config,
+    dir: &std::path::Path,
+    crl: trust::crl::Crl,
+) -> Result<(), CliError> {
+    let mut store = trust_store::load(&cfg.trust, &[], false)?;
+    let der = crl.der().to_vec();
+    let revoked = crl.revoked_count();
+    store
+        .add_crl(crl)
+        .map_err(|e| CliError::BadInput(e.to_string()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Other(format!("cannot create {}: {e}", dir.display())))?;
+    let name = trust::algorithms::HashAlgorithm::Sha256.digest(&der);
+    let path = dir.join(format!("{}.crl", hex::encode(&name[..8])));
+    std::fs::write(&path, &der)
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    out.emit(
+        &serde_json::json!({"imported": path.display().to_string(), "revoked": revoked}),
+        || {
+            format!(
+                "imported the CRL ({revoked} revoked certificate(s)) as {}",
+                path.display()
+            )
+        },
+    );
+    Ok(())
 }

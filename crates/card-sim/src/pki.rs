@@ -367,6 +367,40 @@ impl TestPki {
         tlv(0x77, &seq(&[&oid(ID_SIGNED_DATA), &ctx(0, &signed_data)]))
     }
 
+    /// A CRL (RFC 5280 §5.1) of the test CSCA revoking the certificates with these serial
+    /// numbers (the test DS is serial 2, the expired one 3).
+    pub fn crl(&self, revoked: &[u64]) -> Vec<u8> {
+        self.crl_signed_by(revoked, &self.csca_key)
+    }
+
+    /// The same CRL signed with the untrusted CSCA's key: a forged CRL.
+    pub fn forged_crl(&self, revoked: &[u64]) -> Vec<u8> {
+        self.crl_signed_by(revoked, &self.other_csca_key)
+    }
+
+    fn crl_signed_by(&self, revoked: &[u64], key: &PkiKey) -> Vec<u8> {
+        let sig_alg = seq(&[&oid(ECDSA_WITH_SHA256)]);
+        let entries: Vec<Vec<u8>> = revoked
+            .iter()
+            .map(|n| seq(&[&int(*n), &utc_time("240101000000")]))
+            .collect();
+        // The DS certificate's issuer is the test CSCA's name.
+        let (issuer, _) = issuer_and_serial(&self.ds_cert);
+        let mut parts: Vec<Vec<u8>> = vec![
+            int(1),
+            sig_alg.clone(),
+            issuer,
+            utc_time("260101000000"),
+            utc_time("391231235959"),
+        ];
+        if !entries.is_empty() {
+            parts.push(seq(&entries.iter().map(Vec::as_slice).collect::<Vec<_>>()));
+        }
+        let tbs = seq(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let sig = key.sign(&tbs);
+        seq(&[&tbs, &sig_alg, &bits(&sig)])
+    }
+
     /// The test CSCA's public key as an uncompressed SEC1 point (its private key is never
     /// needed outside this module; a test checks it signs what its certificate says).
     pub fn csca_public_point(&self) -> Vec<u8> {

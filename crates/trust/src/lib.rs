@@ -13,6 +13,7 @@ pub mod bp512;
 pub mod builtin;
 pub mod certificate;
 pub mod chain;
+pub mod crl;
 mod error;
 pub mod masterlist;
 pub mod oid;

@@ -115,6 +115,8 @@ pub mod names {
     pub const SIGNER_VALIDITY: &str = "chain.signer-validity";
     /// The issuer certificate was valid at the signing time.
     pub const ISSUER_VALIDITY: &str = "chain.issuer-validity";
+    /// RFC 5280 §6.3 / ICAO 9303-12 §7.1.4: the signer certificate is not on a configured CRL.
+    pub const NOT_REVOKED: &str = "chain.not-revoked";
     /// Prefix of the data-group hash checks: `dg.1`, `dg.2`, ...
     pub const DATA_GROUP_PREFIX: &str = "dg.";
 }

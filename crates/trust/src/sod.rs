@@ -224,6 +224,18 @@ impl EfSod {
                     verify_issued_by(ds, &candidates, SignerRole::DocumentSigner, at, now);
                 report.extend(chain);
                 csca = issuer.cloned();
+                // ICAO 9303-12 §7.1.4: a CSCA's CRL revokes document signers; checked only
+                // where a verified CRL of that CSCA was configured.
+                match store.is_revoked(ds) {
+                    Some(true) => report.push(
+                        names::NOT_REVOKED,
+                        CheckState::failed_because(
+                            "the document signer certificate is revoked by its CSCA's CRL",
+                        ),
+                    ),
+                    Some(false) => report.push(names::NOT_REVOKED, CheckState::Passed),
+                    None => {}
+                }
             }
             (Some(_), None, _) => report.push(
                 names::ISSUER_FOUND,

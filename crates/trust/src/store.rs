@@ -15,6 +15,7 @@ use crate::masterlist::MasterList;
 #[derive(Debug, Clone, Default)]
 pub struct CscaStore {
     certificates: Vec<Certificate>,
+    crls: Vec<crate::crl::Crl>,
     by_ski: HashMap<Vec<u8>, Vec<usize>>,
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
 }
@@ -23,6 +24,47 @@ impl CscaStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds a CRL once its signature verifies with a CSCA already in the store (RFC 5280 §6.3);
+    /// a CRL from an unknown issuer or with a bad signature is refused.
+    pub fn add_crl(&mut self, crl: crate::crl::Crl) -> Result<(), TrustError> {
+        let issuers: Vec<&Certificate> = self.find_by_subject(crl.issuer());
+        if issuers.is_empty() {
+            return Err(TrustError::Untrusted(
+                "no CSCA in the store issued this CRL".into(),
+            ));
+        }
+        let ok = issuers.iter().any(|c| {
+            c.public_key()
+                .is_ok_and(|k| crl.verify_signed_by(k).is_ok())
+        });
+        if !ok {
+            return Err(TrustError::SignatureInvalid(
+                "the CRL's signature does not verify with its CSCA".into(),
+            ));
+        }
+        self.crls.push(crl);
+        Ok(())
+    }
+
+    /// `Some(true)` when a verified CRL of `cert`'s issuer lists it, `Some(false)` when CRLs of
+    /// that issuer exist and do not, `None` when no CRL of that issuer is loaded.
+    pub fn is_revoked(&self, cert: &Certificate) -> Option<bool> {
+        let crls: Vec<&crate::crl::Crl> = self
+            .crls
+            .iter()
+            .filter(|c| c.issuer() == cert.issuer())
+            .collect();
+        if crls.is_empty() {
+            return None;
+        }
+        Some(crls.iter().any(|c| c.lists(cert.serial_number())))
+    }
+
+    /// The CRLs loaded.
+    pub fn crls(&self) -> &[crate::crl::Crl] {
+        &self.crls
     }
 
     /// Adds a certificate; returns `false` if the same certificate was already present.

@@ -227,3 +227,40 @@ fn a_card_signed_by_the_brainpool_test_pki_is_genuine() {
     let v = verify_card(&sod, &card.read(), Some(&test_store()), &CA_OK, None, None);
     assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
 }
+
+#[test]
+fn a_crl_of_the_csca_revokes_its_document_signer() {
+    let card = Card::default_card();
+    let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
+    let pki = TestPki::new();
+    // A CRL that lists another serial: checked and passed.
+    let mut store = test_store();
+    store
+        .add_crl(trust::crl::Crl::from_der(&pki.crl(&[99])).unwrap())
+        .unwrap();
+    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::Genuine);
+    assert!(v.check("chain.not-revoked").unwrap().passed());
+    // A CRL that lists the test DS (serial 2): never genuine.
+    let mut store = test_store();
+    store
+        .add_crl(trust::crl::Crl::from_der(&pki.crl(&[2])).unwrap())
+        .unwrap();
+    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
+    assert!(v.check("chain.not-revoked").unwrap().failed());
+    // A CRL not signed by the CSCA it names is refused.
+    let mut store = test_store();
+    assert!(
+        store
+            .add_crl(trust::crl::Crl::from_der(&pki.forged_crl(&[2])).unwrap())
+            .is_err()
+    );
+    // And one from a CSCA not in the store too.
+    let mut empty = CscaStore::new();
+    assert!(
+        empty
+            .add_crl(trust::crl::Crl::from_der(&pki.crl(&[2])).unwrap())
+            .is_err()
+    );
+}
