@@ -1,4 +1,5 @@
-//! Criterion benchmarks of the terminal side of PACE, BAC and secure messaging.
+//! Criterion benchmarks of the terminal side of PACE, BAC, secure messaging and chip
+//! authentication.
 //!
 //! # What is measured, and how the card is kept out of it
 //!
@@ -6,7 +7,8 @@
 //! command (fresh ephemeral keys, advancing send sequence counters), so the card's answers cannot
 //! be precomputed, and the terminal cannot run against a no-op card either. Each benchmark
 //! therefore runs the terminal against an in-process card built from the crate's own card-side
-//! helpers ([`CardPace`], [`card_external_authenticate`], [`CardSecureMessaging`]), wrapped in a
+//! helpers ([`CardPace`], [`card_external_authenticate`], [`CardSecureMessaging`],
+//! [`CardChipAuthentication`]), wrapped in a
 //! [`CardTransaction`] that times itself: it adds the wall time spent inside each `transmit`
 //! (parsing the command, the card's cryptography, encoding the answer) to a running total.
 //! With [`Bencher::iter_custom`] the benchmark reports
@@ -19,6 +21,13 @@
 //! tens of nanoseconds per APDU). The `.../card` companions report the subtracted part alone,
 //! from the same kind of runs, so that terminal + card can be checked against the wall time.
 //! Building the card object (e.g. the card's `K_π`) happens before the clock starts.
+//!
+//! Chip authentication (`ca/...`) runs inside an existing AES-128 secure-messaging session (as
+//! after PACE on the CCCD): [`perform_chip_authentication`] with DG14's SecurityInfos (parsed
+//! beforehand, as the reader has them from DG14), i.e. choosing the key and protocol, an
+//! ephemeral key pair, ECDH with the chip's static key, the session keys, MSE:Set AT + General
+//! Authenticate under the old keys, and the confirming SELECT under the new ones. The card side
+//! (unwrapping, its ECDH, wrapping) is subtracted as for PACE.
 //!
 //! Randomness comes from seeded splitmix64 generators: runs are reproducible, yet every
 //! iteration draws new keys and nonces, as on a real card.
@@ -33,9 +42,13 @@ use std::time::{Duration, Instant};
 use apdu::{CardTransaction, Command, ExchangeExt, Response, StatusWord, TransportError};
 use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main};
 use icao9303::bac::{card_external_authenticate, derive_bac_keys, perform_bac};
+use icao9303::ca::{CardChipAuthentication, ca_ecdh_oid};
+use icao9303::card_access::SecurityInfos;
 use icao9303::pace::{CardPace, PaceAlgorithm, PaceCurve, PaceParams, perform_pace};
 use icao9303::sm::{CardSecureMessaging, SmKeys};
-use icao9303::{AccessKey, Can, Cipher, MrzInfo, SecureMessaging};
+use icao9303::{
+    AccessKey, Can, ChipAuthOutcome, Cipher, MrzInfo, SecureMessaging, perform_chip_authentication,
+};
 
 /// A seeded, deterministic generator (splitmix64) with the `rand_core` 0.9 traits the API takes.
 /// Not cryptographically secure: fine for benchmarks, never for a real session.
@@ -352,6 +365,99 @@ fn bench_sm(c: &mut Criterion) {
     group.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Chip authentication
+
+/// An in-process chip in a secure-messaging session answering the CA commands with
+/// [`CardChipAuthentication`] (and SELECT with 9000), switching to the new keys as a chip does,
+/// timing itself.
+struct CaCard {
+    sm: CardSecureMessaging,
+    ca: CardChipAuthentication,
+    card_time: Duration,
+}
+
+impl CaCard {
+    fn answer(&mut self, command: &[u8]) -> Vec<u8> {
+        let cmd = self.sm.unwrap_command(command).unwrap();
+        let (response, keys) = if self.ca.handles(&cmd) {
+            self.ca.process(&cmd)
+        } else {
+            assert_eq!(cmd.ins, 0xA4, "only SELECT besides CA");
+            (Response::status(StatusWord::SUCCESS), None)
+        };
+        let wrapped = self.sm.wrap_response(&response).unwrap();
+        if let Some(keys) = keys {
+            let ssc = vec![0; keys.cipher().block_len()];
+            self.sm = CardSecureMessaging::new(keys, &ssc).unwrap();
+        }
+        wrapped
+    }
+}
+
+impl CardTransaction for CaCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let start = Instant::now();
+        let answer = self.answer(command);
+        self.card_time += start.elapsed();
+        Ok(answer)
+    }
+}
+
+fn ca_run(b: &mut Bencher<'_>, curve: PaceCurve, side: Side) {
+    let cipher = Cipher::Aes128;
+    // The chip's static key (personalisation, not per-session work) and its DG14 SecurityInfos.
+    let chip_key = icao9303::pace::random_private_key(curve, &mut SplitMix(0xC41D));
+    let chip =
+        || CardChipAuthentication::new(&ca_ecdh_oid(cipher), curve, &chip_key, None).unwrap();
+    let (info, public_key_info) = chip().security_infos_der().unwrap();
+    let body = [info, public_key_info].concat();
+    let mut set = match body.len() {
+        n @ 0..0x80 => vec![0x31, n as u8],
+        n => vec![0x31, 0x81, u8::try_from(n).unwrap()],
+    };
+    set.extend(body);
+    let dg14 = SecurityInfos::parse(&set).unwrap();
+    // The PACE session CA runs in.
+    let old_keys = SmKeys::new(cipher, &[1; 16], &[2; 16]).unwrap();
+    let ssc = vec![0; cipher.block_len()];
+    let mut terminal_rng = SplitMix(0x07E5_7CA0);
+    b.iter_custom(|iters| {
+        let mut measured = Duration::ZERO;
+        for _ in 0..iters {
+            let mut card = CaCard {
+                sm: CardSecureMessaging::new(old_keys.clone(), &ssc).unwrap(),
+                ca: chip(),
+                card_time: Duration::ZERO,
+            };
+            let sm = SecureMessaging::new(&mut card, old_keys.clone(), &ssc).unwrap();
+            let start = Instant::now();
+            let (sm, outcome) = perform_chip_authentication(sm, &dg14, &mut terminal_rng).unwrap();
+            let total = start.elapsed();
+            assert!(matches!(outcome, ChipAuthOutcome::Passed(_)), "{outcome:?}");
+            black_box(&sm);
+            drop(sm);
+            measured += side.pick(total, card.card_time);
+        }
+        measured
+    });
+}
+
+fn bench_ca(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ca");
+    for (name, curve) in [
+        ("brainpoolP256r1", PaceCurve::BrainpoolP256r1),
+        ("P-256", PaceCurve::NistP256),
+    ] {
+        for side in [Side::Terminal, Side::Card] {
+            group.bench_function(format!("{name}/{}", side.name()), |b| {
+                ca_run(b, curve, side);
+            });
+        }
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(20)
@@ -362,6 +468,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_pace, bench_bac, bench_sm
+    targets = bench_pace, bench_bac, bench_sm, bench_ca
 }
 criterion_main!(benches);
