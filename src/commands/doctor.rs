@@ -72,13 +72,22 @@ impl Checklist {
 }
 
 fn service_advice() -> String {
-    if cfg!(windows) {
-        "start the \"Smart Card\" service (SCardSvr): services.msc, or `sc start SCardSvr` as administrator".into()
-    } else if cfg!(target_os = "macos") {
-        "the CryptoTokenKit smart-card service starts on demand: unplug and replug the reader"
-            .into()
-    } else {
-        "start pcscd: `sudo systemctl start pcscd.socket` (or run `pcscd`), and install it with `sudo apt-get install pcscd` if missing".into()
+    service_advice_for(std::env::consts::OS)
+}
+
+/// What to do when the PC/SC service is not running (`SCardEstablishContext` fails with
+/// `SCARD_E_NO_SERVICE`), per operating system (`std::env::consts::OS`). On Windows 8 and later
+/// the "Smart Card" service (SCardSvr) is started when a reader is plugged in and stopped when the
+/// last one is removed, so "no service" usually means "no reader yet"; otherwise it was stopped
+/// or disabled by hand (or by a hardening policy).
+fn service_advice_for(os: &str) -> String {
+    match os {
+        "windows" => "Windows' \"Smart Card\" service (SCardSvr) is not running: plug in the reader (Windows starts the service when one is connected) and install its driver; else start it as administrator with `sc start SCardSvr` (or services.msc, \"Smart Card\", Start), and if it is disabled: `sc config SCardSvr start= demand` first".into(),
+        "macos" => {
+            "the CryptoTokenKit smart-card service starts on demand: unplug and replug the reader"
+                .into()
+        }
+        _ => "start pcscd: `sudo systemctl start pcscd.socket` (or run `pcscd`), and install it with `sudo apt-get install pcscd` if missing".into(),
     }
 }
 
@@ -546,5 +555,23 @@ fn report_quirks(list: &mut Checklist, quirks: &Option<&pcsc_backend::ReaderQuir
             format!("{}: {} ({})", q.family, q.notes, q.source),
             Some(q.note_vi.clone()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_advice_per_system() {
+        let w = service_advice_for("windows");
+        assert!(w.contains("SCardSvr"), "{w}");
+        assert!(w.contains("sc start SCardSvr"), "{w}");
+        assert!(w.contains("Smart Card"), "{w}");
+        assert!(w.contains("start= demand"), "{w}");
+        let l = service_advice_for("linux");
+        assert!(l.contains("pcscd") && !l.contains("SCardSvr"), "{l}");
+        assert!(service_advice_for("macos").contains("replug"));
+        assert_eq!(service_advice(), service_advice_for(std::env::consts::OS));
     }
 }

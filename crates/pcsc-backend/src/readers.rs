@@ -281,4 +281,70 @@ mod tests {
         );
         assert_eq!(choose_reader(&[], None), Err(ReaderChoiceError::NoReaders));
     }
+
+    /// WinSCard names readers "<vendor> <model> <index>" with one digit (pcsc-lite adds
+    /// "00 00"), a dual-interface reader shows a PICC and a SAM slot, and a second identical
+    /// reader ends in "1": the same substring matching serves.
+    #[test]
+    fn windows_reader_names() {
+        let acr_picc = "ACS ACR1252 1S CL Reader PICC 0";
+        let acr_sam = "ACS ACR1252 1S CL Reader SAM 0";
+        let omnikey = "HID Global OMNIKEY 5022 Smart Card Reader 0";
+        let rs = vec![
+            reader(acr_picc, CardState::Empty),
+            reader(acr_sam, CardState::Empty),
+            reader(omnikey, CardState::Present),
+        ];
+        let pick = |w: Option<&str>| choose_reader(&rs, w).map(|r| r.name.as_str());
+        assert_eq!(pick(Some(acr_picc)), Ok(acr_picc));
+        assert_eq!(pick(Some("omnikey 5022")), Ok(omnikey));
+        assert_eq!(pick(Some("OMNIKEY")), Ok(omnikey));
+        assert_eq!(pick(Some("acr1252 1s cl reader picc")), Ok(acr_picc));
+        assert_eq!(pick(None), Ok(omnikey), "the only reader with a card");
+        // "ACR1252" names both slots of the reader: ambiguous, both listed ([reader] ignore =
+        // ["SAM"] leaves the PICC slot alone).
+        assert_eq!(
+            pick(Some("ACR1252")),
+            Err(ReaderChoiceError::AmbiguousName {
+                wanted: "ACR1252".into(),
+                matches: vec![acr_picc.into(), acr_sam.into()],
+            })
+        );
+        let no_sam: Vec<ReaderStatus> = rs
+            .iter()
+            .filter(|r| !r.name.contains("SAM"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            choose_reader(&no_sam, Some("ACR1252")).map(|r| r.name.as_str()),
+            Ok(acr_picc)
+        );
+        // Two identical readers: the index tells them apart.
+        let twins = vec![
+            reader(
+                "HID Global OMNIKEY 5022 Smart Card Reader 0",
+                CardState::Empty,
+            ),
+            reader(
+                "HID Global OMNIKEY 5022 Smart Card Reader 1",
+                CardState::Present,
+            ),
+        ];
+        assert_eq!(
+            choose_reader(&twins, None).map(|r| r.name.as_str()),
+            Ok("HID Global OMNIKEY 5022 Smart Card Reader 1")
+        );
+        assert!(matches!(
+            choose_reader(&twins, Some("OMNIKEY 5022")),
+            Err(ReaderChoiceError::AmbiguousName { .. })
+        ));
+        assert_eq!(
+            choose_reader(&twins, Some("Reader 0")).map(|r| r.name.as_str()),
+            Ok("HID Global OMNIKEY 5022 Smart Card Reader 0")
+        );
+        // The known quirks are found under the Windows names too.
+        for name in [acr_picc, omnikey, "ACS ACR122U PICC Interface 0"] {
+            assert!(crate::quirks_for(name).is_some(), "{name}");
+        }
+    }
 }
