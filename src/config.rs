@@ -2,7 +2,7 @@
 //!
 //! The file is `--config FILE`, else `$CCCD_CONFIG`, else the platform's usual place (first
 //! found): the user's configuration directory (`~/.config/cccd-bridge/config.toml` on Linux,
-//! `%APPDATA%\cccd-bridge\config.toml` on Windows), then the system's (`/etc/cccd-bridge/config.toml`,
+//! `%APPDATA%\cccd-bridge\config\config.toml` on Windows), then the system's (`/etc/cccd-bridge/config.toml`,
 //! `%ProgramData%\cccd-bridge\config.toml`). No file means built-in defaults.
 //!
 //! Environment variables `CCCD_<SECTION>__<KEY>` override single keys, for example
@@ -137,9 +137,7 @@ impl TrustConfig {
             return p.clone();
         }
         if cfg!(windows) {
-            let base = std::env::var_os("ProgramData")
-                .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-            return base.join("cccd-bridge").join("trust");
+            return crate::paths::program_data_dir().join("trust");
         }
         directories::ProjectDirs::from("", "", "cccd-bridge").map_or_else(
             || PathBuf::from("/var/lib/cccd-bridge/trust"),
@@ -197,9 +195,7 @@ pub fn default_paths() -> Vec<PathBuf> {
         paths.push(d.config_dir().join("config.toml"));
     }
     if cfg!(windows) {
-        let base = std::env::var_os("ProgramData")
-            .map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-        paths.push(base.join("cccd-bridge").join("config.toml"));
+        paths.push(crate::paths::program_data_dir().join("config.toml"));
     } else {
         paths.push(PathBuf::from("/etc/cccd-bridge/config.toml"));
     }

@@ -4,7 +4,10 @@
 mod commands;
 mod config;
 mod error;
+mod logfile;
 mod output;
+mod paths;
+mod private_dir;
 mod trust_store;
 
 use std::path::PathBuf;
@@ -94,6 +97,12 @@ enum Command {
     /// The daemon with a virtual reader holding the virtual card and the gateway simulator (no
     /// reader or pcscd needed); prints the page URL and a demo API key.
     Demo(commands::demo::DemoArgs),
+    /// The daemon as a Windows service: install, uninstall, start, stop (Windows only; on Linux
+    /// the systemd unit in packaging/).
+    Service {
+        #[command(subcommand)]
+        command: commands::service::ServiceCommand,
+    },
     /// Configuration tools.
     Config {
         #[command(subcommand)]
@@ -133,6 +142,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
     {
         return commands::config::check(&out, cli.config.as_deref());
     }
+    // The service commands load the configuration themselves (the service, when it runs).
+    if let Command::Service { command } = &cli.command {
+        return commands::service::run(&out, cli.config.as_deref(), command);
+    }
     let loaded = config::load(cli.config.as_deref())?;
     let cfg = &loaded.config;
     match cli.command {
@@ -154,13 +167,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::GatewaySim(args) => commands::gateway_sim::run(&out, &args),
         Command::Serve(args) => commands::serve::run(&out, cfg, &args),
         Command::Demo(args) => commands::demo::run(&out, &args),
-        Command::Config { .. } => Ok(()),
+        Command::Service { .. } | Command::Config { .. } => Ok(()),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    if cfg!(windows)
+        && matches!(
+            cli.command,
+            Command::Service {
+                command: commands::service::ServiceCommand::Run
+            }
+        )
+    {
+        // The Windows service has no console: its log goes to a rotating file.
+        if let Err(e) = commands::service::init_logging(cli.verbose) {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    } else {
+        init_logging(cli.verbose);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -80,8 +80,7 @@ fn read_password(path: &Path) -> Result<Secret, CliError> {
 }
 
 fn default_cache_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "cccd-bridge")
-        .map(|d| d.data_local_dir().join("eligibility-cache.sqlite"))
+    crate::paths::data_dir().map(|d| d.join("eligibility-cache.sqlite"))
 }
 
 /// The service from the `[eligibility]` section.
@@ -115,7 +114,16 @@ pub(crate) fn service(cfg: &EligibilityConfig) -> Result<Eligibility, CliError> 
         cfg.cache_path.clone().or_else(default_cache_path),
     ) {
         (0, _) | (_, None) => OfflineCache::disabled(),
-        (_, Some(p)) => OfflineCache::open(&p),
+        (_, Some(p)) => {
+            // The folder owner-only when created here (on Windows the cache inherits its
+            // access list); the cache itself reports a folder it cannot create.
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty())
+                && let Err(e) = crate::private_dir::ensure(dir)
+            {
+                tracing::warn!("cannot create {}: {e}", dir.display());
+            }
+            OfflineCache::open(&p)
+        }
     };
     let default_operator = match (&cfg.operator_name, &cfg.operator_id) {
         (Some(name), Some(id)) => Some(Operator {

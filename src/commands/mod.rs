@@ -11,6 +11,7 @@ pub mod gateway_sim;
 pub mod read;
 pub mod readers;
 pub mod serve;
+pub mod service;
 pub mod sim;
 pub mod trust;
 pub mod verify;

@@ -1,7 +1,6 @@
 //! `cccd serve`: the daemon (REST API, event stream, reception page) on the configured
 //! addresses, with a card worker per PC/SC reader.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use daemon::audit::Audit;
@@ -13,7 +12,7 @@ use crate::error::CliError;
 use crate::output::Output;
 
 /// `cccd serve` options.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct ServeArgs {
     /// Listen on this address instead of [server] listen (repeatable).
     #[arg(long, value_name = "ADDR:PORT")]
@@ -83,10 +82,6 @@ pub fn page_url(addrs: &[std::net::SocketAddr]) -> String {
         .map_or_else(String::new, |a| format!("http://{a}/"))
 }
 
-fn data_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "cccd-bridge").map(|d| d.data_local_dir().to_owned())
-}
-
 fn audit(cfg: &ServerConfig) -> Result<Option<Audit>, CliError> {
     if cfg.audit_disabled {
         tracing::warn!("the audit log is disabled ([server] audit_disabled)");
@@ -95,19 +90,39 @@ fn audit(cfg: &ServerConfig) -> Result<Option<Audit>, CliError> {
     let path = cfg
         .audit_path
         .clone()
-        .or_else(|| data_dir().map(|d| d.join("audit.sqlite")))
+        .or_else(|| crate::paths::data_dir().map(|d| d.join("audit.sqlite")))
         .ok_or_else(|| CliError::Config("[server] audit_path: no data folder; set it".into()))?;
     let key = cfg
         .audit_key_path
         .clone()
         .unwrap_or_else(|| path.with_file_name("audit.key"));
+    // The folders are created owner-only here (on Windows the files inherit the folder's access
+    // list; the audit module sets the Unix modes of the files themselves).
+    for dir in [path.parent(), key.parent()]
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        crate::private_dir::ensure(dir)
+            .map_err(|e| CliError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
     Audit::open(&path, &key)
         .map(Some)
         .map_err(|e| CliError::Config(e.to_string()))
 }
 
-/// `cccd serve`.
+/// `cccd serve`: until Ctrl-C (or SIGTERM).
 pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError> {
+    run_until(out, cfg, args, shutdown_signal())
+}
+
+/// The daemon until `shutdown` resolves (the Windows service passes the service manager's stop).
+pub fn run_until(
+    out: &Output,
+    cfg: &Config,
+    args: &ServeArgs,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), CliError> {
     let mut server = cfg.server.clone();
     if !args.listen.is_empty() {
         server.listen = args.listen.clone();
@@ -166,7 +181,7 @@ pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError>
                 line.url
             )
         });
-        let result = daemon::serve(bound, state, shutdown_signal()).await;
+        let result = daemon::serve(bound, state, shutdown).await;
         monitor.stop();
         result.map_err(|e| CliError::Other(e.to_string()))
     })
