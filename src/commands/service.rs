@@ -171,7 +171,15 @@ mod windows {
                 }
                 _ => "",
             };
-            CliError::Other(format!("{what}: {e}{hint}"))
+            CliError::Other(format!("{what}: {}{hint}", describe(&e)))
+        }
+    }
+
+    /// The error with its cause (the crate's own text hides the Windows error code).
+    fn describe(e: &windows_service::Error) -> String {
+        match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
         }
     }
 
@@ -255,25 +263,33 @@ mod windows {
                 ServiceAccess::CHANGE_CONFIG | ServiceAccess::START | ServiceAccess::QUERY_STATUS,
             )
             .map_err(err("cannot create the service"))?;
-        service
-            .set_description(DESCRIPTION)
-            .map_err(err("cannot describe the service"))?;
+        if let Err(e) = service.set_description(DESCRIPTION) {
+            eprintln!(
+                "warning: the service's description is not set: {}",
+                describe(&e)
+            );
+        }
         let restart = |secs| ServiceAction {
             action_type: ServiceActionType::Restart,
             delay: Duration::from_secs(secs),
         };
-        service
+        // The service is usable without them, so a failure here (Wine does not implement them)
+        // is reported, not fatal.
+        let recovery = service
             .update_failure_actions(ServiceFailureActions {
                 reset_period: ServiceFailureResetPeriod::After(Duration::from_secs(24 * 3600)),
                 reboot_msg: None,
                 command: None,
                 actions: Some(vec![restart(5), restart(10), restart(60)]),
             })
-            .map_err(err("cannot set the recovery actions"))?;
-        // A daemon that stops with an error (not only a crash) is restarted too.
-        service
-            .set_failure_actions_on_non_crash_failures(true)
-            .map_err(err("cannot set the recovery actions"))?;
+            // A daemon that stops with an error (not only a crash) is restarted too.
+            .and_then(|()| service.set_failure_actions_on_non_crash_failures(true));
+        if let Err(e) = recovery {
+            eprintln!(
+                "warning: the recovery actions (restart on failure) are not set: {}; set them in services.msc, cccd-bridge, Recovery",
+                describe(&e)
+            );
+        }
         say(
             out,
             "installed",
