@@ -23,6 +23,8 @@ BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev)
 # What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver, and
 # procps for the pgrep/pkill below (minimal Debian, e.g. debootstrap minbase or Docker, lacks it).
 RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd procps)
+# What the browser tests (tests/browser.rs) need: headless Chromium driven over WebDriver.
+BROWSER_PACKAGES=(chromium chromium-driver)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
