@@ -18,8 +18,10 @@ ensure_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# What the build needs: a C toolchain for linking and -sys crates, and pcsc-lite's headers.
-BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev)
+# What the build needs: a C toolchain for linking and -sys crates, pcsc-lite's headers, and the
+# system's CA certificates (cargo fetches crates over HTTPS; cccd's HTTP client, reqwest with the
+# rustls platform verifier, fails to start without them: "HTTP client: builder error").
+BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev ca-certificates)
 # What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver, and
 # procps for the pgrep/pkill below (minimal Debian, e.g. debootstrap minbase or Docker, lacks it).
 RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd procps)
