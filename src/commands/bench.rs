@@ -1,18 +1,29 @@
 //! `cccd bench`: repeated full reads with per-phase counts, wall and CPU times, and the time
 //! the link model gives at each ISO 14443 bit rate.
+//!
+//! Each read is the pipeline's, as `cccd read` does it ([`pipeline::read_files`]): access,
+//! the files, chip authentication right after DG14/DG15, and the verification of the card
+//! ([`trust::verify_card`] through the pipeline). The `verify` phase is the terminal's work
+//! with no exchange: the verification run as soon as the security files and the chip's proof
+//! are in (timed from the last exchange before it to the pipeline's `Verified` stage), plus
+//! everything after the last exchange (the final verification with the photo's hash, and in the
+//! photo scenario the photo's conversion for display). It is subtracted from the phase whose
+//! step it fell in, so each phase keeps only its own time; `total` is the whole read.
 
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use ::apdu::link::{ExchangeRecord, LinkModel};
+use ::apdu::link::{ExchangeRecord, LinkModel, is_public_key_command};
 use ::apdu::{CardConnection, CardTransaction, TransportError};
 use cpu_time::ProcessTime;
 use icao9303::read::LdsFile;
-use icao9303::{AccessKey, Can, DocumentRead, read_document};
+use icao9303::{AccessKey, Can};
 use pcsc_backend::Pcsc;
-use rand_core::{OsRng, TryRngCore};
+use pipeline::{CardRead, Stage};
 use serde::Serialize;
+use trust::CscaStore;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -39,6 +50,13 @@ pub struct BenchArgs {
     /// Print only the deterministic table (APDUs, bytes, modeled times) in Markdown.
     #[arg(long)]
     markdown: bool,
+    /// Extra trusted CSCAs for the verification: certificate files or folders.
+    #[arg(long = "trust", value_name = "DIR|FILE")]
+    trust: Vec<PathBuf>,
+    /// Also trust the virtual card's test CSCA (for benchmarks with `cccd sim`: the chain is
+    /// then verified as for a real card, instead of stopping at "unknown issuer").
+    #[arg(long)]
+    allow_test_csca: bool,
 }
 
 const BIT_RATES: [u32; 4] = [106, 212, 424, 848];
@@ -51,17 +69,51 @@ const MAIN_FILES: [LdsFile; 6] = [
     LdsFile::Dg(15),
 ];
 
-/// Records the process CPU time after each exchange, to split CPU time by phase.
-struct CpuTrace<T> {
-    inner: T,
-    marks: Rc<RefCell<Vec<Duration>>>,
+/// A point in time, on the wall clock and in process CPU time.
+#[derive(Clone, Copy)]
+struct Mark {
+    wall: Instant,
+    cpu: Duration,
 }
 
-impl<T: CardTransaction> CardTransaction for CpuTrace<T> {
+impl Mark {
+    fn now() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: ProcessTime::try_now()
+                .map(|t| t.as_duration())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// What happened during one read: a mark after each exchange with its sizes, and when the
+/// pipeline's verification ended (with the number of exchanges done before it).
+#[derive(Default)]
+struct Trace {
+    marks: Vec<Mark>,
+    records: Vec<ExchangeRecord>,
+    verified: Option<(usize, Mark)>,
+}
+
+/// Records a [`Mark`] and the sizes of each exchange, to split times by phase.
+struct Traced<T> {
+    inner: T,
+    trace: Rc<RefCell<Trace>>,
+}
+
+impl<T: CardTransaction> CardTransaction for Traced<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let r = self.inner.transmit(command);
-        if let Ok(t) = ProcessTime::try_now() {
-            self.marks.borrow_mut().push(t.as_duration());
+        let mark = Mark::now();
+        let mut trace = self.trace.borrow_mut();
+        trace.marks.push(mark);
+        if let Ok(answer) = &r {
+            trace.records.push(ExchangeRecord {
+                command: command.len(),
+                response: answer.len(),
+                public_key: is_public_key_command(command),
+            });
         }
         r
     }
@@ -102,6 +154,9 @@ struct Phase {
 #[serde(rename_all = "camelCase")]
 struct Scenario {
     phases: Vec<Phase>,
+    /// The verdict of the last read (`unknown-issuer` when no trusted CSCA issued the card's
+    /// document signer: the chain's signature is then not verified nor timed).
+    verdict: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -123,58 +178,160 @@ struct BenchJson {
     with_photo: Scenario,
 }
 
-/// One measured read: the document, per-exchange records and the CPU time after each exchange.
+/// One measured read: the pipeline's result and what [`Trace`] saw, between `start` and `end`.
 struct Run {
-    read: DocumentRead,
-    records: Vec<ExchangeRecord>,
-    cpu_marks: Vec<Duration>,
-    cpu_start: Duration,
+    read: CardRead,
+    trace: Trace,
+    start: Mark,
+    end: Mark,
 }
 
-/// The phases and which steps of a read make them.
-const PHASES: [(&str, &[&str]); 4] = [
+impl Run {
+    /// The mark after `n` exchanges (the start for 0).
+    fn after(&self, n: usize) -> Mark {
+        n.checked_sub(1)
+            .and_then(|i| self.trace.marks.get(i).copied())
+            .unwrap_or(self.start)
+    }
+
+    /// The verification's time inside the read, and the time after the last exchange and that
+    /// verification (wall, CPU).
+    fn verify_times(&self) -> (Option<Verification>, (Duration, Duration)) {
+        let inside = self.trace.verified.map(|(k, end)| {
+            let before = self.after(k);
+            Verification {
+                after_exchanges: k,
+                wall: end.wall.saturating_duration_since(before.wall),
+                cpu: end.cpu.saturating_sub(before.cpu),
+            }
+        });
+        let last = self.after(self.trace.marks.len());
+        let tail_start = match self.trace.verified {
+            Some((_, end)) if end.wall > last.wall => end,
+            _ => last,
+        };
+        let tail = (
+            self.end.wall.saturating_duration_since(tail_start.wall),
+            self.end.cpu.saturating_sub(tail_start.cpu),
+        );
+        (inside, tail)
+    }
+}
+
+/// The pipeline's verification during a read.
+struct Verification {
+    /// How many exchanges were done before it.
+    after_exchanges: usize,
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// The phases and which steps of a read make them; `verify` and `total` are computed apart.
+const PHASES: [(&str, &[&str]); 6] = [
     ("access", &["cardAccess", "access"]),
     ("files", &["com", "sod", "dg1", "dg13", "dg14", "dg15"]),
+    (
+        "chipAuth",
+        &["chipAuthentication", "activeAuthentication", "reaccess"],
+    ),
     ("photo", &["dg2"]),
+    ("verify", &[]),
     ("total", &[]),
 ];
 
-fn measure(tx: &mut impl CardTransaction, can: &Can, photo: bool) -> Result<Run, CliError> {
-    let marks = Rc::new(RefCell::new(Vec::new()));
-    let cpu_start = ProcessTime::try_now()
-        .map(|t| t.as_duration())
-        .unwrap_or_default();
-    let traced = CpuTrace {
+fn measure(
+    tx: &mut impl CardTransaction,
+    can: &Can,
+    photo: bool,
+    store: &CscaStore,
+) -> Result<Run, CliError> {
+    let trace = Rc::new(RefCell::new(Trace::default()));
+    let mut traced = Traced {
         inner: &mut *tx,
-        marks: marks.clone(),
+        trace: trace.clone(),
     };
     let files: Vec<LdsFile> = if photo {
         [&MAIN_FILES[..], &[LdsFile::Dg(2)]].concat()
     } else {
         MAIN_FILES.to_vec()
     };
-    let mut rng = OsRng.unwrap_err();
-    let read = read_document(
-        traced,
-        &AccessKey::Can(can.clone()),
+    let start = Mark::now();
+    let read = pipeline::read_files(
+        &mut traced,
+        &[AccessKey::Can(can.clone())],
         &files,
         icao9303::read::ReadOptions::default(),
-        &mut rng,
+        Some(store),
+        &mut |stage| {
+            if let Stage::Verified(_) = stage {
+                let mut t = trace.borrow_mut();
+                let done = t.marks.len();
+                t.verified = Some((done, Mark::now()));
+            }
+        },
     )?;
-    let records = read.records.clone();
-    let cpu_marks = marks.borrow().clone();
+    let end = Mark::now();
+    drop(traced);
+    let trace = Rc::try_unwrap(trace)
+        .map(RefCell::into_inner)
+        .unwrap_or_default();
     Ok(Run {
         read,
-        records,
-        cpu_marks,
-        cpu_start,
+        trace,
+        start,
+        end,
     })
 }
 
 fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
+    let modeled = |recs: &[ExchangeRecord]| -> std::collections::BTreeMap<u32, f64> {
+        BIT_RATES
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    (model(*k).transcript_time(recs).as_secs_f64() * 1e4).round() / 10.0,
+                )
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     for (name, steps) in PHASES {
         let Some(first) = runs.first() else { break };
+        if name == "verify" || name == "total" {
+            let times = |f: &dyn Fn(&Run) -> (Duration, Duration)| -> (Spread, Spread) {
+                let (wall, cpu): (Vec<_>, Vec<_>) = runs.iter().map(f).unzip();
+                (spread(wall), spread(cpu))
+            };
+            let (wall_ms, cpu_ms, recs) = if name == "verify" {
+                let (w, c) = times(&|r: &Run| {
+                    let (inside, tail) = r.verify_times();
+                    let (w, c) =
+                        inside.map_or((Duration::ZERO, Duration::ZERO), |v| (v.wall, v.cpu));
+                    (w + tail.0, c + tail.1)
+                });
+                (w, c, &first.trace.records[..0])
+            } else {
+                let (w, c) = times(&|r: &Run| {
+                    (
+                        r.end.wall.saturating_duration_since(r.start.wall),
+                        r.end.cpu.saturating_sub(r.start.cpu),
+                    )
+                });
+                (w, c, &first.trace.records[..])
+            };
+            out.push(Phase {
+                name,
+                apdus: recs.len() as u64,
+                bytes_sent: recs.iter().map(|r| r.command as u64).sum(),
+                bytes_received: recs.iter().map(|r| r.response as u64).sum(),
+                wall_ms,
+                cpu_ms,
+                // No exchange: 0 ms at every bit rate.
+                modeled_ms: modeled(recs),
+            });
+            continue;
+        }
         // The exchange index range of the phase in each run (steps are contiguous).
         let range = |run: &Run| -> (usize, usize) {
             let mut start = None;
@@ -182,7 +339,7 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
             let mut i = 0usize;
             for s in &run.read.steps {
                 let n = s.transfer.apdus as usize;
-                if steps.is_empty() || steps.contains(&s.name.as_str()) {
+                if steps.contains(&s.name.as_str()) {
                     start.get_or_insert(i);
                     end = i + n;
                 }
@@ -190,43 +347,46 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
             }
             (start.unwrap_or(0), end)
         };
-        if !steps.is_empty()
-            && !first
-                .read
-                .steps
-                .iter()
-                .any(|s| steps.contains(&s.name.as_str()))
+        if !first
+            .read
+            .steps
+            .iter()
+            .any(|s| steps.contains(&s.name.as_str()))
         {
             continue;
         }
         let (a, b) = range(first);
-        let recs = &first.records[a..b.min(first.records.len())];
+        let recs = &first.trace.records[a..b.min(first.trace.records.len())];
+        // The verification, when it ran between two exchanges of this phase, is not its time.
+        let verification_in = |r: &Run, a: usize, b: usize| {
+            r.verify_times()
+                .0
+                .filter(|v| a <= v.after_exchanges && v.after_exchanges < b)
+                .map_or((Duration::ZERO, Duration::ZERO), |v| (v.wall, v.cpu))
+        };
         let wall: Vec<Duration> = runs
             .iter()
             .map(|r| {
-                r.read
+                let (a, b) = range(r);
+                let steps: Duration = r
+                    .read
                     .steps
                     .iter()
-                    .filter(|s| steps.is_empty() || steps.contains(&s.name.as_str()))
+                    .filter(|s| steps.contains(&s.name.as_str()))
                     .map(|s| s.duration)
-                    .sum()
+                    .sum();
+                steps.saturating_sub(verification_in(r, a, b).0)
             })
             .collect();
         let cpu: Vec<Duration> = runs
             .iter()
             .map(|r| {
                 let (a, b) = range(r);
-                let before = if a == 0 {
-                    r.cpu_start
-                } else {
-                    r.cpu_marks.get(a - 1).copied().unwrap_or_default()
-                };
-                let after = r
-                    .cpu_marks
-                    .get(b.saturating_sub(1))
-                    .copied()
-                    .unwrap_or(before);
-                after.saturating_sub(before)
+                let before = r.after(a).cpu;
+                let after = if b > a { r.after(b).cpu } else { before };
+                after
+                    .saturating_sub(before)
+                    .saturating_sub(verification_in(r, a, b).1)
             })
             .collect();
         out.push(Phase {
@@ -236,15 +396,7 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
             bytes_received: recs.iter().map(|r| r.response as u64).sum(),
             wall_ms: spread(wall),
             cpu_ms: spread(cpu),
-            modeled_ms: BIT_RATES
-                .iter()
-                .map(|k| {
-                    (
-                        *k,
-                        (model(*k).transcript_time(recs).as_secs_f64() * 1e4).round() / 10.0,
-                    )
-                })
-                .collect(),
+            modeled_ms: modeled(recs),
         });
     }
     out
@@ -256,13 +408,14 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
     let pcsc = Pcsc::establish()?;
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
+    let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
     let mut without = Vec::new();
     let mut with = Vec::new();
     for _ in 0..args.runs {
         for photo in [false, true] {
             let run = {
                 let mut tx = conn.begin()?;
-                measure(&mut tx, &can, photo)?
+                measure(&mut tx, &can, photo, &store)?
             };
             if photo {
                 with.push(run)
@@ -283,9 +436,11 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
         },
         without_photo: Scenario {
             phases: phases(&without, model),
+            verdict: verdict(&without),
         },
         with_photo: Scenario {
             phases: phases(&with, model),
+            verdict: verdict(&with),
         },
     };
     if args.markdown {
@@ -295,7 +450,7 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
     out.emit(&report, || {
         let mut s = format!("reader: {}, {} runs per scenario; link model: turnaround {} ms, {} ms per public-key operation\n", report.reader, report.runs, args.turnaround_ms, args.crypto_ms);
         for (title, sc) in [("without photo", &report.without_photo), ("with photo", &report.with_photo)] {
-            s += &format!("\n{title}\n{:<8} {:>6} {:>8} {:>9} {:>22} {:>10}   modeled ms at 106/212/424/848 kbit/s\n", "phase", "APDUs", "sent", "received", "wall ms med (min-max)", "CPU ms");
+            s += &format!("\n{title} (verdict: {verdict})\n{:<8} {:>6} {:>8} {:>9} {:>22} {:>10}   modeled ms at 106/212/424/848 kbit/s\n", "phase", "APDUs", "sent", "received", "wall ms med (min-max)", "CPU ms", verdict = sc.verdict.unwrap_or("none"));
             for p in &sc.phases {
                 let m: Vec<String> = p.modeled_ms.values().map(|v| format!("{v:.1}")).collect();
                 s += &format!("{:<8} {:>6} {:>8} {:>9} {:>9.2} ({:.2}-{:.2}) {:>10.2}   {}\n", p.name, p.apdus, p.bytes_sent, p.bytes_received, p.wall_ms.median, p.wall_ms.min, p.wall_ms.max, p.cpu_ms.median, m.join(" / "));
@@ -304,6 +459,12 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
         s
     });
     Ok(())
+}
+
+fn verdict(runs: &[Run]) -> Option<&'static str> {
+    runs.last()
+        .and_then(|r| r.read.verification.as_ref())
+        .map(|v| v.verdict.as_str())
 }
 
 /// The deterministic part of the report, as the README's table.
