@@ -82,10 +82,47 @@ pub fn request_timeout(
     let mut bytes = req.into_bytes();
     bytes.extend_from_slice(body);
     s.write_all(&bytes).unwrap();
+    // Read until the body is complete: by Content-Length, the last chunk, or the end of the
+    // connection (some servers, chromedriver among them, keep it open despite `close`).
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let mut buf = [0u8; 16384];
+    loop {
+        if response_complete(&raw, method) {
+            break;
+        }
+        let n = s
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+    }
     parse_response(&raw)
+}
+
+fn response_complete(raw: &[u8], method: &str) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let status_no_body = head
+        .split(' ')
+        .nth(1)
+        .is_some_and(|s| s == "204" || s == "304" || s.starts_with('1'));
+    if method == "HEAD" || status_no_body {
+        return true;
+    }
+    for line in head.split("\r\n") {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|n| body.len() >= n);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return body.ends_with(b"0\r\n\r\n");
+        }
+    }
+    false
 }
 
 /// `POST` of a JSON body with a Bearer key.
@@ -280,7 +317,8 @@ impl Drop for Events {
     }
 }
 
-/// A static HTTP server on 127.0.0.1 (a free port) serving one page at `/`, on a thread.
+/// A static HTTP server on 127.0.0.1 (a free port) serving one page at `/` (any query), on a
+/// thread.
 pub struct StaticServer {
     pub addr: String,
     stop: Arc<AtomicBool>,
@@ -308,7 +346,9 @@ impl StaticServer {
                     while r.read_line(&mut l).map(|n| n > 2).unwrap_or(false) {
                         l.clear();
                     }
-                    let (status, ctype, body) = if first.starts_with("GET / ") {
+                    let path = first.split(' ').nth(1).unwrap_or("");
+                    let path = path.split('?').next().unwrap_or("");
+                    let (status, ctype, body) = if first.starts_with("GET ") && path == "/" {
                         ("200 OK", "text/html; charset=utf-8", page)
                     } else {
                         ("404 Not Found", "text/plain", "not found".to_owned())

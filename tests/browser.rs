@@ -1,0 +1,406 @@
+//! Headless Chromium (Debian's `chromium` and `chromium-driver`) driven over WebDriver (a small
+//! client over plain HTTP, no Selenium): the reception page of `cccd demo` shows a read of the
+//! virtual card (name, photo, genuine badge, eligibility verdict; screenshot kept in
+//! `target/test-artifacts/reception.png`), and a page on another local origin uses the API with
+//! fetch + EventSource when `[server] allowed_origins` lists it, and is refused otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/daemon.rs"]
+mod daemon;
+#[path = "common/http.rs"]
+mod http;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, Sim, cccd_path, lock_slots};
+use daemon::{CAN, Daemon, Gateway, KEY, LONG, Proc, temp_dir, write_config};
+use http::{StaticServer, post_json, request};
+use serde_json::{Value, json};
+
+/// The Enter key in WebDriver's key codes.
+const ENTER: char = '\u{E007}';
+/// The W3C web element identifier.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn which(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// chromedriver with a headless Chromium session.
+struct Browser {
+    _driver: Proc,
+    addr: String,
+    session: String,
+    _profile: PathBuf,
+}
+
+impl Browser {
+    fn start(tag: &str) -> Self {
+        let driver = which("chromedriver").expect(
+            "these tests need headless Chromium: install the Debian packages chromium and chromium-driver (scripts/test does)",
+        );
+        let chromium = ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .find_map(|c| which(c))
+            .expect("chromium is not installed (Debian package chromium)");
+        let port = free_port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Proc(child);
+        let addr = format!("127.0.0.1:{port}");
+        let end = Instant::now() + LONG;
+        loop {
+            if std::net::TcpStream::connect(&addr).is_ok()
+                && http::get(&addr, "/status", None).json()["value"]["ready"] == true
+            {
+                break;
+            }
+            assert!(Instant::now() < end, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = temp_dir(&format!("chromium-{tag}"));
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1100,1150",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        }}});
+        let r = post_json(&addr, "/session", None, &caps);
+        let v = r.json();
+        assert_eq!(r.status, 200, "no browser session: {v}");
+        let session = v["value"]["sessionId"].as_str().unwrap().to_owned();
+        Self {
+            _driver: driver,
+            addr,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let body = body.map(Value::to_string);
+        let r = request(
+            &self.addr,
+            method,
+            &path,
+            &[("Content-Type", "application/json")],
+            body.as_deref().map(str::as_bytes),
+        );
+        let v = r.json();
+        assert_eq!(r.status, 200, "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(&json!({ "url": url })));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(&json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_owned()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.element(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(&json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.element(css);
+        self.cmd("POST", &format!("/element/{e}/click"), Some(&json!({})));
+    }
+
+    /// Runs `script` (a function body) in the page.
+    fn js(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(&json!({ "script": script, "args": [] })),
+        )
+    }
+
+    /// Polls `script` until it returns something truthy (returned), panicking after `LONG`.
+    fn wait_js(&self, what: &str, script: &str) -> Value {
+        let end = Instant::now() + LONG;
+        loop {
+            let v = self.js(script);
+            if !(v.is_null() || v == false || v == "") {
+                return v;
+            }
+            assert!(Instant::now() < end, "never saw {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, path: &Path) {
+        let v = self.cmd("GET", "/screenshot", None);
+        let png = base64_decode(v.as_str().unwrap());
+        assert_eq!(&png[1..4], b"PNG");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = request(
+            &self.addr,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            &[],
+            None,
+        );
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .map(val)
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for c in bytes.chunks(4) {
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..c.len()]);
+    }
+    out
+}
+
+fn artifact(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-artifacts")
+        .join(name)
+}
+
+#[test]
+fn reception_page_in_demo_mode_shows_a_read_of_the_virtual_card() {
+    let mut child = Command::new(cccd_path())
+        .args(["demo", "--json"])
+        .env("CCCD_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = common::spawn_lines(child.stdout.take().unwrap());
+    let _demo = Proc(child);
+    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let url = start["url"].as_str().unwrap().to_owned();
+
+    let browser = Browser::start("demo");
+    browser.goto(&url);
+    // The reader status shows once the page has asked health (demo mode) and the readers.
+    browser.wait_js(
+        "the reader status",
+        "return document.getElementById('readers').textContent.includes('Virtual')",
+    );
+    assert_eq!(browser.js("return document.documentElement.lang"), "vi");
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    browser.wait_js(
+        "the tap button",
+        "return getComputedStyle(document.getElementById('tap')).display !== 'none' && document.getElementById('prompt').textContent",
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('prompt').textContent"),
+        "Đặt thẻ lên đầu đọc"
+    );
+    browser.click("#tap");
+    browser.wait_js(
+        "the name",
+        "return document.getElementById('name').textContent === 'Nguyễn Văn An'",
+    );
+    browser.wait_js(
+        "the photo",
+        "const p = document.getElementById('photo'); return p.complete && p.naturalWidth > 0 && p.naturalHeight > 0",
+    );
+    browser.wait_js(
+        "the genuine badge",
+        "const b = document.getElementById('badge'); return b.classList.contains('v-genuine') && b.textContent.includes('THẺ THẬT')",
+    );
+    let elig = browser.wait_js(
+        "the eligibility verdict",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("ĐƯỢC HƯỞNG BHYT"), "{elig}");
+    assert_eq!(
+        browser.js("return document.getElementById('f-id').textContent"),
+        "038095012345"
+    );
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('error')).display"),
+        "none"
+    );
+    browser.screenshot(&artifact("reception.png"));
+}
+
+/// A HIS page on another origin: a ticket, EventSource, then a read with fetch. The daemon's
+/// address and key come in the query (`?d=host:port&k=key`), an EventSource-only ticket in `t`.
+const HIS_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><title>HIS</title><script>
+const q = new URLSearchParams(location.search), D = "http://" + q.get("d"), K = q.get("k");
+window.r = { events: [], done: false, eventsOpen: false, eventsError: false };
+const names = ["card.inserted", "card.progress", "card.read", "card.verified", "card.photo", "eligibility.result", "card.removed", "error"];
+function listen(ticket) {
+  return new Promise((resolve, reject) => {
+    const es = new EventSource(D + "/v1/events?ticket=" + encodeURIComponent(ticket));
+    for (const n of names) es.addEventListener(n, () => window.r.events.push(n));
+    es.onopen = () => { window.r.eventsOpen = true; resolve(); };
+    es.onerror = () => { if (es.readyState === EventSource.CLOSED) { window.r.eventsError = true; reject(new Error("events refused")); } };
+  });
+}
+(async () => {
+  try {
+    if (q.get("t")) await listen(q.get("t")).catch((e) => { window.r.eventsRefused = String(e); });
+    const t = await (await fetch(D + "/v1/events/ticket", { method: "POST", headers: { Authorization: "Bearer " + K } })).json();
+    await listen(t.ticket);
+    const resp = await fetch(D + "/v1/cards/read", { method: "POST",
+      headers: { Authorization: "Bearer " + K, "Content-Type": "application/json" },
+      body: JSON.stringify({ can: q.get("can"), waitSeconds: 60 }) });
+    window.r.status = resp.status;
+    window.r.read = await resp.json();
+  } catch (e) { window.r.error = String(e); }
+  window.r.done = true;
+})();
+</script>"#;
+
+#[test]
+fn a_page_on_an_allowed_origin_reads_and_gets_events_and_another_origin_is_refused() {
+    let _slots = lock_slots();
+    let _sim = Sim::start(&[]);
+    let gateway = Gateway::start();
+    let allowed = StaticServer::start(HIS_PAGE.to_owned());
+    let refused = StaticServer::start(HIS_PAGE.to_owned());
+    let dir = temp_dir("origins");
+    let config = write_config(&dir, &gateway.url(), &[allowed.origin()]);
+    let daemon = Daemon::start(&dir, &config);
+    let browser = Browser::start("origins");
+
+    // From the allowed origin: a ticket, the event stream, a read, and its events.
+    browser.goto(&format!(
+        "{}/?d={}&k={KEY}&can={CAN}",
+        allowed.origin(),
+        daemon.addr
+    ));
+    let r = browser.wait_js(
+        "the allowed page's read and its eligibility event",
+        "return window.r && window.r.done && window.r.events.includes('eligibility.result') && window.r",
+    );
+    assert!(r["error"].is_null(), "{r}");
+    assert_eq!(r["eventsOpen"], true, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    assert_eq!(r["read"]["verification"]["verdict"], "genuine", "{r}");
+    assert_eq!(r["read"]["eligibility"]["category"], "eligible", "{r}");
+    let events: Vec<&str> = r["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|n| *n != "card.progress")
+        .collect();
+    let from = events.iter().position(|n| *n == "card.read").unwrap();
+    assert_eq!(
+        events[from..from + 4],
+        [
+            "card.read",
+            "card.verified",
+            "card.photo",
+            "eligibility.result"
+        ],
+        "{events:?}"
+    );
+    let checks = gateway.stats()["checkRequests"].as_u64().unwrap();
+
+    // From another origin: the fetches are refused (CORS), and so is the event stream even
+    // with a valid ticket got by other means.
+    let ticket = post_json(&daemon.addr, "/v1/events/ticket", Some(KEY), &json!({})).json();
+    let ticket = ticket["ticket"].as_str().unwrap();
+    browser.goto(&format!(
+        "{}/?d={}&k={KEY}&can={CAN}&t={ticket}",
+        refused.origin(),
+        daemon.addr
+    ));
+    let r = browser.wait_js(
+        "the refused page giving up",
+        "return window.r && window.r.done && window.r",
+    );
+    assert!(
+        r["eventsRefused"]
+            .as_str()
+            .is_some_and(|e| e.contains("refused")),
+        "the event stream was not refused: {r}"
+    );
+    assert!(
+        r["error"].as_str().is_some_and(|e| e.contains("TypeError")),
+        "the fetch was not refused: {r}"
+    );
+    assert!(r["read"].is_null() && r["status"].is_null(), "{r}");
+    assert_eq!(gateway.stats()["checkRequests"], checks);
+    // What the browser was told: no CORS grant for that origin.
+    let origin = refused.origin();
+    let pre = request(
+        &daemon.addr,
+        "OPTIONS",
+        "/v1/cards/read",
+        &[
+            ("Origin", origin.as_str()),
+            ("Access-Control-Request-Method", "POST"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization,content-type",
+            ),
+        ],
+        None,
+    );
+    assert!(pre.header("access-control-allow-origin").is_none());
+    assert_eq!(pre.json()["error"]["code"], "origin-not-allowed");
+}
