@@ -16,7 +16,7 @@ echo "== readers"
 curl -fsS "${AUTH[@]}" "$URL/v1/readers"; echo
 
 echo "== events (in the background for 60 s)"
-curl -sSN "${AUTH[@]}" "$URL/v1/events" --max-time 60 | grep --line-buffered '^event:' &
+curl -sN "${AUTH[@]}" "$URL/v1/events" --max-time 60 2>/dev/null | grep --line-buffered "^event:" &
 EVENTS=$!
 trap 'kill $EVENTS 2>/dev/null || true' EXIT
 sleep 0.5
