@@ -217,6 +217,39 @@ fn serve_gateway_down_still_gives_identity_and_verdict() {
     assert_eq!(result.data["eligibility"]["category"], e["category"]);
 }
 
+#[test]
+fn serve_reads_that_name_no_reader_go_to_the_configured_one() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let gateway = Gateway::start();
+    let dir = temp_dir("reader-name");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    // Both slots served, the empty one configured: without `[reader] name` the daemon would
+    // take slot 0, the only reader holding a card.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace(
+        "ignore = [\"Virtual PCD 00 01\"]",
+        "name = \"PCD 00 01\"\nignore = []",
+    );
+    assert!(text.contains("name = \"PCD 00 01\""), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let daemon = Daemon::start(&dir, &config);
+    let events = daemon.events();
+    wait_reader(&events, &sim.reader);
+    wait_reader(&events, "Virtual PCD 00 01");
+
+    let r = daemon.read(&json!({ "can": CAN, "waitSeconds": 1 }));
+    let body = r.json();
+    assert_eq!(r.status, 409, "{body}\n{}", daemon.log());
+    assert_eq!(body["error"]["code"], "no-card", "{body}");
+    // A reader the request names still wins over the configured one.
+    let r = daemon.read(&read_body(&sim.reader));
+    let read = r.json();
+    assert_eq!(r.status, 200, "{read}\n{}", daemon.log());
+    assert_eq!(read["reader"], sim.reader.as_str());
+    assert_eq!(read["verification"]["verdict"], "genuine", "{read}");
+}
+
 /// The pcscd of this mount namespace, from its pid file (else by looking through /proc).
 fn our_pcscd() -> Option<u32> {
     let same_ns = |pid: u32| {

@@ -151,6 +151,7 @@ pub fn run_until(
     let rt = runtime()?;
     let share = cfg.reader.share_mode.into();
     let ignore = cfg.reader.ignore.clone();
+    let default_reader = cfg.reader.name.clone();
     rt.block_on(async move {
         let bound = daemon::bind(&server.listen)
             .await
@@ -164,6 +165,7 @@ pub fn run_until(
                 trust: Some(Arc::new(store)),
                 audit,
                 demo: false,
+                default_reader,
             },
         );
         let monitor = state.watch_pcsc(share, ignore, super::read_options_for);

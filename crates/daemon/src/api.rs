@@ -107,7 +107,8 @@ impl OperatorJson {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ReadRequest {
-    /// The reader (exact name or a unique part); default: the one holding a card, or the only one.
+    /// The reader (exact name or a unique part); default: the configured one (`[reader] name`),
+    /// else the one holding a card, or the only one.
     reader: Option<String>,
     /// The 6-digit card access number.
     can: Option<String>,

@@ -106,6 +106,7 @@ pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<
             trust: Some(trust.clone()),
             audit: None,
             demo: true,
+            default_reader: None,
         },
     );
     let card = Profile::default_profile()

@@ -113,6 +113,8 @@ pub struct Readers {
     map: Mutex<BTreeMap<String, Entry>>,
     events: Arc<EventBus>,
     sessions: Arc<Sessions>,
+    /// `[reader] name`: the reader of a read that names none.
+    preferred: Option<String>,
 }
 
 impl std::fmt::Debug for Readers {
@@ -130,11 +132,16 @@ struct WorkerCtx {
 }
 
 impl Readers {
-    pub(crate) fn new(events: Arc<EventBus>, sessions: Arc<Sessions>) -> Self {
+    pub(crate) fn new(
+        events: Arc<EventBus>,
+        sessions: Arc<Sessions>,
+        preferred: Option<String>,
+    ) -> Self {
         Self {
             map: Mutex::new(BTreeMap::new()),
             events,
             sessions,
+            preferred: preferred.filter(|p| !p.trim().is_empty()),
         }
     }
 
@@ -286,8 +293,9 @@ impl Readers {
         }
     }
 
-    /// Chooses the reader of a read: `wanted` (exact, else a unique part of the name, ignoring
-    /// case), else the only one holding a card, else the only one.
+    /// Chooses the reader of a read: `wanted`, else the configured reader (`[reader] name`),
+    /// either exact or a unique part of the name ignoring case; with neither, the only reader
+    /// holding a card, else the only reader.
     pub(crate) fn choose(&self, wanted: Option<&str>) -> Result<(String, Sender<Job>), ApiError> {
         use axum::http::StatusCode;
         let map = self.lock();
@@ -304,7 +312,8 @@ impl Readers {
             ));
         }
         let names: Vec<&String> = map.keys().collect();
-        if let Some(w) = wanted {
+        let configured = wanted.is_none() && self.preferred.is_some();
+        if let Some(w) = wanted.or(self.preferred.as_deref()) {
             if map.contains_key(w) {
                 return pick(&w.to_owned());
             }
@@ -315,10 +324,21 @@ impl Readers {
                 .collect();
             return match found.as_slice() {
                 [one] => pick(one),
+                [] if configured => Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "reader-not-found",
+                    "the reader named by the configuration ([reader] name) is not connected: \
+                     plug it in, or name another in \"reader\" (GET /v1/readers lists them)",
+                )),
                 [] => Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "reader-not-found",
                     "no reader of that name: GET /v1/readers lists them",
+                )),
+                _ if configured => Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "reader-ambiguous",
+                    "the configuration's [reader] name matches several readers: give more of it",
                 )),
                 _ => Err(ApiError::new(
                     StatusCode::CONFLICT,
@@ -596,4 +616,73 @@ fn pcsc_read(
     let mut conn = p.connect(name, share).map_err(|e| transport_failure(&e))?;
     let mut tx = conn.begin().map_err(|e| transport_failure(&e))?;
     run_read(&mut tx, job, name, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Readers named `names` (with a card or not), and `[reader] name` = `preferred`.
+    fn readers(
+        preferred: Option<&str>,
+        names: &[(&str, bool)],
+    ) -> (Arc<Readers>, Vec<Receiver<Job>>) {
+        let r = Arc::new(Readers::new(
+            Arc::new(EventBus::new(16)),
+            Arc::new(Sessions::default()),
+            preferred.map(str::to_owned),
+        ));
+        let workers = names
+            .iter()
+            .map(|(n, card)| r.add(n, ReaderKind::Pcsc, *card).expect("a new reader"))
+            .collect();
+        (r, workers)
+    }
+
+    fn chosen(r: &Readers, wanted: Option<&str>) -> Result<String, &'static str> {
+        r.choose(wanted).map(|(n, _)| n).map_err(|e| e.code)
+    }
+
+    const ACS: &str = "ACS ACR1252 1S CL Reader PICC 0";
+    const ACS_SAM: &str = "ACS ACR1252 1S CL Reader SAM 0";
+    const HID: &str = "HID Global OMNIKEY 5022 Smart Card Reader 0";
+
+    #[test]
+    fn without_a_configured_reader_the_card_decides() {
+        let (r, _w) = readers(None, &[]);
+        assert_eq!(chosen(&r, None), Err("no-reader"));
+        let (r, _w) = readers(None, &[(ACS, false)]);
+        assert_eq!(chosen(&r, None).as_deref(), Ok(ACS));
+        let (r, _w) = readers(None, &[(ACS, false), (HID, true)]);
+        assert_eq!(chosen(&r, None).as_deref(), Ok(HID));
+        let (r, _w) = readers(None, &[(ACS, true), (HID, true)]);
+        assert_eq!(chosen(&r, None), Err("reader-ambiguous"));
+        assert_eq!(chosen(&r, Some("omnikey")).as_deref(), Ok(HID));
+        assert_eq!(chosen(&r, Some("ACR122U")), Err("reader-not-found"));
+    }
+
+    #[test]
+    fn the_configured_reader_serves_reads_that_name_none() {
+        // The configured reader wins over the one holding a card...
+        let (r, _w) = readers(
+            Some("acr1252 1s cl reader picc"),
+            &[(ACS, false), (HID, true)],
+        );
+        assert_eq!(chosen(&r, None).as_deref(), Ok(ACS));
+        // ...but not over a reader the request names.
+        assert_eq!(chosen(&r, Some("OMNIKEY")).as_deref(), Ok(HID));
+        // Unplugged: said, rather than reading another reader's card.
+        let (r, _w) = readers(Some("ACR1252"), &[(HID, true)]);
+        let e = r.choose(None).expect_err("configured reader unplugged");
+        assert_eq!(e.code, "reader-not-found");
+        assert!(e.message.contains("[reader] name"), "{}", e.message);
+        // A part shared by two slots of one reader is ambiguous, and said so.
+        let (r, _w) = readers(Some("ACR1252"), &[(ACS, true), (ACS_SAM, false)]);
+        let e = r.choose(None).expect_err("two slots match");
+        assert_eq!(e.code, "reader-ambiguous");
+        assert!(e.message.contains("[reader] name"), "{}", e.message);
+        // An empty name in the configuration means none.
+        let (r, _w) = readers(Some(" "), &[(ACS, false), (HID, true)]);
+        assert_eq!(chosen(&r, None).as_deref(), Ok(HID));
+    }
 }

@@ -35,6 +35,9 @@ pub struct StateOptions {
     pub audit: Option<Audit>,
     /// Demo mode (`cccd demo`): the virtual card's tap route is on.
     pub demo: bool,
+    /// The reader of a read request that names none (`[reader] name`: exact, or a unique part
+    /// of the name); None: the only reader holding a card, else the only reader.
+    pub default_reader: Option<String>,
 }
 
 /// The state shared by handlers and workers. Cheap to clone.
@@ -95,7 +98,11 @@ impl AppState {
             .collect();
         let events = Arc::new(EventBus::new(config.event_buffer));
         let sessions = Arc::new(Sessions::default());
-        let readers = Arc::new(Readers::new(events.clone(), sessions.clone()));
+        let readers = Arc::new(Readers::new(
+            events.clone(),
+            sessions.clone(),
+            options.default_reader,
+        ));
         Self(Arc::new(Inner {
             keys,
             hosts: options
