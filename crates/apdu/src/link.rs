@@ -83,17 +83,19 @@ impl LinkModel {
     }
 }
 
-/// Whether a command asks the chip for a public-key operation, judged from its header and
-/// first data object: PACE General Authenticate with a mapping (81) or ephemeral (83) key,
-/// chip authentication's General Authenticate (80 ephemeral key) or MSE:Set KAT (91), and
-/// INTERNAL AUTHENTICATE (active authentication). Protected commands cannot be inspected and
-/// count as symmetric, which is what they are after access control except for CA/AA under SM.
+/// Whether a command asks the chip for a public-key operation, judged from its header (which
+/// secure messaging leaves in clear, ISO 7816-4 §10) and, when unprotected, its first data
+/// object: PACE General Authenticate with a mapping (81) or ephemeral (83) key (ICAO 9303-11
+/// §4.4); a protected General Authenticate, which after access control can only be chip
+/// authentication's key agreement (§6.2: the chip derives the shared secret); MSE:Set KAT
+/// (22 41 A6, chip authentication with 3DES), protected or not; and INTERNAL AUTHENTICATE
+/// (active authentication, §6.1). Anything else is symmetric.
 pub fn is_public_key_command(command: &[u8]) -> bool {
+    let protected = |cla: u8| cla & 0x0C != 0;
     match command {
-        [cla, 0x86, _, _, _, 0x7C, _, tag, ..] if cla & 0x0C == 0 => {
-            matches!(tag, 0x80 | 0x81 | 0x83)
-        }
-        [cla, 0x22, 0x41, 0xA6, ..] if cla & 0x0C == 0 => true,
+        [cla, 0x86, ..] if protected(*cla) => true,
+        [_, 0x86, _, _, _, 0x7C, _, tag, ..] => matches!(tag, 0x80 | 0x81 | 0x83),
+        [_, 0x22, 0x41, 0xA6, ..] => true,
         [_, 0x88, ..] => true,
         _ => false,
     }
@@ -160,6 +162,21 @@ mod tests {
             "step 4: tokens"
         );
         assert!(is_public_key_command(&hex::decode("0088000008").unwrap()));
+        assert!(is_public_key_command(&hex::decode("0C88000008").unwrap()));
         assert!(!is_public_key_command(&hex::decode("0CB0000000").unwrap()));
+        // Chip authentication under secure messaging: General Authenticate (the chip's key
+        // agreement) counts, its MSE:Set AT does not; MSE:Set KAT does in either form.
+        assert!(is_public_key_command(
+            &hex::decode("0C86000015871101").unwrap()
+        ));
+        assert!(!is_public_key_command(
+            &hex::decode("0C2241A41D871901").unwrap()
+        ));
+        assert!(is_public_key_command(
+            &hex::decode("0C2241A645874301").unwrap()
+        ));
+        assert!(is_public_key_command(
+            &hex::decode("002241A6459143").unwrap()
+        ));
     }
 }
