@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use ::apdu::link::{ExchangeRecord, LinkModel, is_public_key_command};
 use ::apdu::{CardConnection, CardTransaction, TransportError};
 use cpu_time::ProcessTime;
-use icao9303::read::LdsFile;
 use icao9303::{AccessKey, Can};
 use pcsc_backend::Pcsc;
 use pipeline::{CardRead, Stage};
@@ -60,14 +59,6 @@ pub struct BenchArgs {
 }
 
 const BIT_RATES: [u32; 4] = [106, 212, 424, 848];
-const MAIN_FILES: [LdsFile; 6] = [
-    LdsFile::Com,
-    LdsFile::Sod,
-    LdsFile::Dg(1),
-    LdsFile::Dg(13),
-    LdsFile::Dg(14),
-    LdsFile::Dg(15),
-];
 
 /// A point in time, on the wall clock and in process CPU time.
 #[derive(Clone, Copy)]
@@ -250,11 +241,7 @@ fn measure(
         inner: &mut *tx,
         trace: trace.clone(),
     };
-    let files: Vec<LdsFile> = if photo {
-        [&MAIN_FILES[..], &[LdsFile::Dg(2)]].concat()
-    } else {
-        MAIN_FILES.to_vec()
-    };
+    let files = pipeline::files_of_a_read(photo);
     let start = Mark::now();
     let read = pipeline::read_files(
         &mut traced,

@@ -1,5 +1,5 @@
 use card_sim::{AccessMode, CardIdentity, CccdOptions, InProcess, default_cccd};
-use icao9303::read::{LdsFile, ReadOptions};
+use icao9303::read::ReadOptions;
 use icao9303::{AccessKey, Can, DocumentRead, read_document};
 use rand_core::{OsRng, TryRngCore};
 use serde::Serialize;
@@ -8,15 +8,6 @@ use ::apdu::TransferStats;
 
 use crate::error::CliError;
 use crate::output::Output;
-
-const MAIN_FILES: [LdsFile; 6] = [
-    LdsFile::Com,
-    LdsFile::Sod,
-    LdsFile::Dg(1),
-    LdsFile::Dg(13),
-    LdsFile::Dg(14),
-    LdsFile::Dg(15),
-];
 
 #[derive(Serialize, Clone, Copy)]
 #[serde(rename_all = "camelCase")]
@@ -57,7 +48,7 @@ fn sum(read: &DocumentRead, names: &[&str]) -> TransferStats {
 
 fn simulate(options: CccdOptions, key: &AccessKey) -> Result<DocumentRead, CliError> {
     let mut card = default_cccd(&options);
-    let files = [&MAIN_FILES[..], &[LdsFile::Dg(2)]].concat();
+    let files = pipeline::files_of_a_read(true);
     let mut rng = OsRng.unwrap_err();
     Ok(read_document(
         InProcess(&mut card),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use ::apdu::{CardConnection, TransportError};
 use icao9303::card_access::{SecurityInfo, SecurityInfos};
 use icao9303::protocol::probe::probe_link;
-use icao9303::read::{LdsFile, ReadOptions};
+use icao9303::read::ReadOptions;
 use icao9303::{AccessKey, Can, read_document};
 use pcsc_backend::{CardKind, CardState, Pcsc, choose_reader, decode_atr, get_uid};
 use rand_core::{OsRng, TryRngCore};
@@ -490,15 +490,7 @@ fn diagnose(
                     return Some(chosen.name);
                 }
             };
-            let files = [
-                LdsFile::Com,
-                LdsFile::Sod,
-                LdsFile::Dg(1),
-                LdsFile::Dg(2),
-                LdsFile::Dg(13),
-                LdsFile::Dg(14),
-                LdsFile::Dg(15),
-            ];
+            let files = pipeline::files_of_a_read(true);
             let options = ReadOptions {
                 allow_extended: !quirk_no_ext,
                 ..ReadOptions::default()

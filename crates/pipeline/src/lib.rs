@@ -182,6 +182,16 @@ pub const IDENTITY_FIRST: [LdsFile; 7] = [
     LdsFile::Dg(2),
 ];
 
+/// The files of a full read in [`IDENTITY_FIRST`] order, without the photo (DG2) unless
+/// `photo`: what [`read_card`] reads, and what the benchmarks and wire counts measure.
+pub fn files_of_a_read(photo: bool) -> Vec<LdsFile> {
+    IDENTITY_FIRST
+        .iter()
+        .copied()
+        .filter(|f| photo || *f != LdsFile::Dg(2))
+        .collect()
+}
+
 /// Reads and verifies a card. `keys` are tried in order (a CAN is skipped when the chip offers
 /// no PACE, a derived MRZ key when the chip refuses it). `store` holds the trusted CSCAs (None:
 /// at best `unknown-issuer`).
@@ -193,11 +203,7 @@ pub fn read_card(
     store: Option<&CscaStore>,
     on: &mut dyn FnMut(Stage<'_>),
 ) -> Result<CardRead, PipelineError> {
-    let files: Vec<LdsFile> = IDENTITY_FIRST
-        .iter()
-        .copied()
-        .filter(|f| want_photo || *f != LdsFile::Dg(2))
-        .collect();
+    let files = files_of_a_read(want_photo);
     read_files(tx, keys, &files, options, store, on)
 }
 
