@@ -10,7 +10,8 @@
 //! daemon still works, the technician is told.
 //!
 //! Only folders that this call creates are restricted (and `%ProgramData%\cccd-bridge` at
-//! `cccd service install`): a configured path such as the desktop is never re-permissioned.
+//! `cccd service install` and `configure`): a configured path such as the desktop is never
+//! re-permissioned.
 
 // The Windows-only helpers are built and unit-tested everywhere, but only called on Windows.
 #![cfg_attr(not(windows), allow(dead_code))]

@@ -1,4 +1,4 @@
-//! `cccd service install|uninstall|start|stop`: the daemon as a Windows service.
+//! `cccd service install|configure|uninstall|start|stop`: the daemon as a Windows service.
 //!
 //! The service `cccd-bridge` runs `cccd.exe service run [--config FILE]` as LocalSystem, starts
 //! with Windows, and is restarted by the service manager when it fails (after 5 s, 10 s, then
@@ -33,6 +33,30 @@ pub const LOG_MAX_BYTES: u64 = 10 * 1024 * 1024;
 pub const LOG_KEEP: usize = 5;
 /// The Event Log source.
 pub const EVENT_SOURCE: &str = "cccd-bridge";
+/// The sample configuration `cccd service install` and `configure` put in
+/// `%ProgramData%\cccd-bridge\config.toml` when no file is there (the zip ships it as well).
+/// Written by `cccd`, not by the MSI: Windows Installer would delete the clinic's edited file on
+/// uninstall or upgrade, and wixl cannot mark it permanent.
+pub const SAMPLE_CONFIG: &str = include_str!("../../packaging/windows/config.toml");
+
+/// Writes [`SAMPLE_CONFIG`] to `path` with Windows line endings (Notepad) unless a file is
+/// already there, which is never touched; true when written.
+pub fn place_sample_config(path: &Path) -> std::io::Result<bool> {
+    use std::io::Write;
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let text: String = SAMPLE_CONFIG.lines().flat_map(|l| [l, "\r\n"]).collect();
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(true)
+}
 
 /// `cccd service` subcommands.
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -40,6 +64,10 @@ pub enum ServiceCommand {
     /// Register the daemon as the Windows service "cccd-bridge" (automatic start, restarted on
     /// failure), with the configuration given by --config if any. Run as administrator.
     Install,
+    /// Finish a service registered by the MSI package (or by hand with `sc create`): the
+    /// bilingual description, the recovery actions, and the data folder's access list. The
+    /// MSI runs it during installation; run as administrator.
+    Configure,
     /// Stop and remove the service.
     Uninstall,
     /// Start the service.
@@ -190,6 +218,34 @@ mod windows {
     ) -> Result<(), CliError> {
         match command {
             ServiceCommand::Install => install(out, config),
+            ServiceCommand::Configure => {
+                prepare_data_folder(true)?;
+                // The folder is what the daemon needs; the service's description and recovery
+                // actions are conveniences (and Wine's service manager does not show a service
+                // created by another process, so the MSI's own check under Wine gets here).
+                let folder = crate::paths::program_data_dir();
+                match open(ServiceAccess::CHANGE_CONFIG | ServiceAccess::QUERY_CONFIG) {
+                    Ok(service) => {
+                        describe_and_recover(&service);
+                        say(
+                            out,
+                            "configured",
+                            &format!(
+                                "service cccd-bridge configured (description, recovery actions, access to {})",
+                                folder.display()
+                            ),
+                        )
+                    }
+                    Err(e) => {
+                        eprintln!("warning: {e}; its description and recovery actions are not set");
+                        say(
+                            out,
+                            "folder-prepared",
+                            &format!("{} prepared for the service", folder.display()),
+                        )
+                    }
+                }
+            }
             ServiceCommand::Uninstall => uninstall(out),
             ServiceCommand::Start => {
                 let s = open(ServiceAccess::START)?;
@@ -232,12 +288,7 @@ mod windows {
             .map_err(|e| CliError::Other(format!("where is cccd.exe? {e}")))?;
         let cwd = std::env::current_dir()
             .map_err(|e| CliError::Other(format!("no current folder: {e}")))?;
-        // The data folder, owner-only (SYSTEM, Administrators, this account) before the service
-        // writes its audit key there.
-        let base = crate::paths::program_data_dir();
-        crate::private_dir::ensure(&base)
-            .map_err(|e| CliError::Other(format!("cannot create {}: {e}", base.display())))?;
-        crate::private_dir::restrict(&base);
+        prepare_data_folder(config.is_none())?;
         let manager = ServiceManager::local_computer(
             None::<&str>,
             ServiceManagerAccess::CONNECT | ServiceManagerAccess::CREATE_SERVICE,
@@ -263,6 +314,54 @@ mod windows {
                 ServiceAccess::CHANGE_CONFIG | ServiceAccess::START | ServiceAccess::QUERY_STATUS,
             )
             .map_err(err("cannot create the service"))?;
+        describe_and_recover(&service);
+        say(
+            out,
+            "installed",
+            &format!(
+                "service cccd-bridge installed ({} {}); start it with `cccd service start`; logs in {}",
+                exe.display(),
+                info.launch_arguments
+                    .iter()
+                    .map(|a| a.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                crate::paths::log_dir().display()
+            ),
+        )
+    }
+
+    /// The data folder, owner-only (SYSTEM, Administrators, this account) before the service
+    /// writes its audit key there (an existing one too: it is the service's own folder), with
+    /// the sample configuration when `sample` and none is there.
+    fn prepare_data_folder(sample: bool) -> Result<(), CliError> {
+        let base = crate::paths::program_data_dir();
+        crate::private_dir::ensure(&base)
+            .map_err(|e| CliError::Other(format!("cannot create {}: {e}", base.display())))?;
+        crate::private_dir::restrict(&base);
+        if sample {
+            let path = base.join("config.toml");
+            match super::place_sample_config(&path) {
+                Ok(true) => eprintln!(
+                    "wrote the sample configuration {}: edit it, then `cccd config check`",
+                    path.display()
+                ),
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(CliError::Other(format!(
+                        "cannot write the sample configuration {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The bilingual description (the MSI's tables are ASCII) and the recovery actions. The
+    /// service is usable without them, so a failure here (Wine implements neither) is
+    /// reported, not fatal.
+    fn describe_and_recover(service: &windows_service::service::Service) {
         if let Err(e) = service.set_description(DESCRIPTION) {
             eprintln!(
                 "warning: the service's description is not set: {}",
@@ -273,8 +372,6 @@ mod windows {
             action_type: ServiceActionType::Restart,
             delay: Duration::from_secs(secs),
         };
-        // The service is usable without them, so a failure here (Wine does not implement them)
-        // is reported, not fatal.
         let recovery = service
             .update_failure_actions(ServiceFailureActions {
                 reset_period: ServiceFailureResetPeriod::After(Duration::from_secs(24 * 3600)),
@@ -290,20 +387,6 @@ mod windows {
                 describe(&e)
             );
         }
-        say(
-            out,
-            "installed",
-            &format!(
-                "service cccd-bridge installed ({} {}); start it with `cccd service start`; logs in {}",
-                exe.display(),
-                info.launch_arguments
-                    .iter()
-                    .map(|a| a.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                crate::paths::log_dir().display()
-            ),
-        )
     }
 
     fn uninstall(out: &Output) -> Result<(), CliError> {
@@ -452,6 +535,32 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_configuration_is_valid_and_never_overwrites() {
+        let (config, _) = crate::config::parse(SAMPLE_CONFIG, &[]).expect("the sample parses");
+        assert_eq!(config.reader.ignore, ["SAM"]);
+        assert!(config.eligibility.gateway_url.is_none());
+
+        let dir = std::env::temp_dir().join(format!("cccd-sample-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        assert!(place_sample_config(&path).unwrap());
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(written.replace("\r\n", "\n"), SAMPLE_CONFIG);
+        assert!(!written.replace("\r\n", "").contains('\n'), "CRLF only");
+        crate::config::parse(&written, &[]).expect("the written file parses");
+        // The clinic's own file is kept as it is.
+        std::fs::write(&path, "[reader]\nname = \"ACR1252\"\n").unwrap();
+        assert!(!place_sample_config(&path).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[reader]\nname = \"ACR1252\"\n"
+        );
+        // A folder that cannot be written is an error, not silence.
+        assert!(place_sample_config(&dir.join("missing").join("config.toml")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn event_log_arguments() {
         let a = eventcreate_args(EventKind::Information, 1, "cccd-bridge started");
         assert_eq!(
@@ -482,6 +591,7 @@ mod tests {
         let out = Output::new(false);
         for c in [
             ServiceCommand::Install,
+            ServiceCommand::Configure,
             ServiceCommand::Uninstall,
             ServiceCommand::Start,
             ServiceCommand::Stop,
