@@ -3,7 +3,7 @@
 //!
 //! Each read is the pipeline's, as `cccd read` does it ([`pipeline::read_files`]): access,
 //! the files, chip authentication right after DG14/DG15, and the verification of the card
-//! ([`trust::verify_card`] through the pipeline). The `verify` phase is the terminal's work
+//! ([`trust::SodVerification`] through the pipeline). The `verify` phase is the terminal's work
 //! with no exchange: the verification run as soon as the security files and the chip's proof
 //! are in (timed from the last exchange before it to the pipeline's `Verified` stage), plus
 //! everything after the last exchange (the final verification with the photo's hash, and in the

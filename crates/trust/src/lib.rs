@@ -30,4 +30,6 @@ pub use masterlist::MasterList;
 pub use report::{Check, CheckState, Report};
 pub use sod::{DataGroupHash, EfSod, LdsSecurityObject, PassiveAuthentication, VerifyOptions};
 pub use store::CscaStore;
-pub use verdict::{CardVerification, ChipProof, Verdict, verify_card, verify_card_at};
+pub use verdict::{
+    CardVerification, ChipProof, SodVerification, Verdict, verify_card, verify_card_at,
+};

@@ -111,31 +111,86 @@ pub fn verify_card_at(
     at: Option<DateTime>,
     now: Option<DateTime>,
 ) -> CardVerification {
+    SodVerification::new(sod, cscas, at, now).judge(data_groups, proof, aa)
+}
+
+/// EF.SOD parsed and its signature and certificate chain checked once (passive authentication,
+/// ICAO 9303-11 §5.1 steps 1 and 2); [`SodVerification::judge`] then adds the data groups
+/// (step 3) and the chip's proof (§6) as often as more of the card arrives, without verifying
+/// the signatures again. [`verify_card`] is both in one call.
+#[derive(Debug, Clone)]
+pub struct SodVerification {
+    /// The parsed SOD with passive authentication's report, or why EF.SOD cannot be parsed.
+    sod: Result<(EfSod, crate::Report), String>,
+}
+
+impl SodVerification {
+    /// Parses `sod` (as read) and verifies its signature and its DS certificate to a CSCA of
+    /// `cscas` (`None`: none configured); validity at `at` (default: the signing time), `now`
+    /// the clock for warnings (injected in tests).
+    pub fn new(
+        sod: &[u8],
+        cscas: Option<&CscaStore>,
+        at: Option<DateTime>,
+        now: Option<DateTime>,
+    ) -> Self {
+        let sod = EfSod::from_bytes(sod)
+            .map(|sod| {
+                let pa = sod.verify(&VerifyOptions {
+                    document_signer: None,
+                    cscas,
+                    at,
+                    now,
+                });
+                (sod, pa.report)
+            })
+            .map_err(|e| format!("EF.SOD cannot be parsed: {e}"));
+        Self { sod }
+    }
+
+    /// The parsed SOD (None when it cannot be parsed: the verdict is then `forged`).
+    pub fn sod(&self) -> Option<&EfSod> {
+        self.sod.as_ref().ok().map(|(sod, _)| sod)
+    }
+
+    /// The verdict with the data groups read (number, bytes), the chip's proof, and DG15 and
+    /// DG14's active-authentication algorithm for AA.
+    pub fn judge(
+        &self,
+        data_groups: &[(u8, &[u8])],
+        proof: &ChipProof,
+        aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    ) -> CardVerification {
+        let (sod, pa_report) = match &self.sod {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                return CardVerification {
+                    verdict: Verdict::Forged,
+                    checks: vec![Check {
+                        name: SOD_PARSE.into(),
+                        state: CheckState::Failed {
+                            reason: reason.clone(),
+                        },
+                    }],
+                    warnings: Vec::new(),
+                };
+            }
+        };
+        judge(sod, pa_report.clone(), data_groups, proof, aa)
+    }
+}
+
+/// The verdict table (module docs) over passive authentication's `report` completed with the
+/// data groups and the chip's proof.
+fn judge(
+    sod: &EfSod,
+    mut report: crate::Report,
+    data_groups: &[(u8, &[u8])],
+    proof: &ChipProof,
+    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+) -> CardVerification {
     let mut checks = Vec::new();
     let mut warnings = Vec::new();
-    let sod = match EfSod::from_bytes(sod) {
-        Ok(s) => s,
-        Err(e) => {
-            checks.push(Check {
-                name: SOD_PARSE.into(),
-                state: CheckState::Failed {
-                    reason: format!("EF.SOD cannot be parsed: {e}"),
-                },
-            });
-            return CardVerification {
-                verdict: Verdict::Forged,
-                checks,
-                warnings,
-            };
-        }
-    };
-    let pa = sod.verify(&VerifyOptions {
-        document_signer: None,
-        cscas,
-        at,
-        now,
-    });
-    let mut report = pa.report;
     sod.verify_data_groups(data_groups, &mut report);
     checks.extend(report.checks);
     warnings.extend(report.warnings);

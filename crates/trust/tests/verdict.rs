@@ -4,7 +4,7 @@
 use card_sim::Profile;
 use card_sim::pki::{self, Signer2, TestPki};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
-use trust::{Certificate, ChipProof, CscaStore, Verdict, verify_card};
+use trust::{Certificate, ChipProof, CscaStore, SodVerification, Verdict, verify_card};
 
 struct Card {
     files: Vec<(u8, Vec<u8>)>,
@@ -116,6 +116,50 @@ fn the_table() {
         .verdict,
         Verdict::Forged
     );
+}
+
+#[test]
+fn one_sod_verification_judges_the_card_as_it_grows() {
+    let card = Card::default_card();
+    let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
+    let store = test_store();
+    let once = SodVerification::new(&sod, Some(&store), None, None);
+    assert!(once.sod().is_some());
+    // Without the photo, then with it: each judgement is what a whole verification gives.
+    let without_photo: Vec<(u8, &[u8])> =
+        card.read().into_iter().filter(|(n, _)| *n != 2).collect();
+    for read in [without_photo, card.read()] {
+        let judged = once.judge(&read, &CA_OK, None);
+        assert_eq!(
+            judged,
+            verify_card(&sod, &read, Some(&store), &CA_OK, None, None)
+        );
+        assert_eq!(judged.verdict, Verdict::Genuine, "{judged:#?}");
+    }
+    // A tampered photo after a genuine early verdict: forged, with the cached signature.
+    let mut dg2 = card.dg(2).to_vec();
+    let i = dg2.len() / 2;
+    dg2[i] ^= 0x01;
+    let read: Vec<(u8, &[u8])> = card
+        .read()
+        .into_iter()
+        .map(|(n, d)| if n == 2 { (n, dg2.as_slice()) } else { (n, d) })
+        .collect();
+    let judged = once.judge(&read, &CA_OK, None);
+    assert_eq!(judged.verdict, Verdict::Forged);
+    assert!(judged.check("dg.2").unwrap().failed());
+    // A chip proof that fails later is judged too.
+    let failed = ChipProof::ChipAuthenticationFailed("the chip's answer did not verify".into());
+    assert_eq!(
+        once.judge(&card.read(), &failed, None).verdict,
+        Verdict::CloneSuspected
+    );
+    // An unparsable SOD: forged whatever arrives.
+    let garbage = SodVerification::new(&[0x77, 0x02, 0x30, 0x00], Some(&store), None, None);
+    assert!(garbage.sod().is_none());
+    let judged = garbage.judge(&card.read(), &CA_OK, None);
+    assert_eq!(judged.verdict, Verdict::Forged);
+    assert!(judged.check(trust::verdict::SOD_PARSE).unwrap().failed());
 }
 
 #[test]
