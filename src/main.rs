@@ -1,6 +1,10 @@
 //! `cccd`: the cccd-bridge command line. Argument parsing and output only; the protocol work
 //! lives in the crates under `crates/`.
 
+// The command line's doc comments are its `--help` texts (clap), where `[server]` names a
+// configuration section, not an item to link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod commands;
 mod config;
 mod error;

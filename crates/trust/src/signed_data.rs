@@ -19,7 +19,7 @@
 //!     unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
 //! ```
 //! The typed fields come from the `cms` crate; the bytes that signatures cover (the signed
-//! attributes, each certificate) are taken from the input as received (see [`crate::ber`]).
+//! attributes, each certificate) are taken from the input as received (see the private `ber` module).
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData as CmsSignedData, SignerIdentifier, SignerInfo};
