@@ -90,6 +90,23 @@ pub fn launch_arguments(config: Option<&Path>, cwd: &Path) -> Vec<OsString> {
     args
 }
 
+/// Whether a service's command line starts with a program path that holds a space but no quotes
+/// (`C:\Program Files\cccd-bridge\cccd.exe service run`): the service manager then tries
+/// `C:\Program.exe` first, a classic way to get another program run as SYSTEM. Windows Installer
+/// is expected to quote the path it registers; `service configure` checks rather than trusts
+/// (Wine's does not quote).
+pub fn program_path_unquoted(command_line: &str) -> bool {
+    let line = command_line.trim_start();
+    if line.starts_with('"') {
+        return false;
+    }
+    let end = line
+        .to_ascii_lowercase()
+        .find(".exe")
+        .map_or(line.len(), |i| i + 4);
+    line[..end].contains(' ')
+}
+
 /// The kind of an Event Log entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -226,6 +243,7 @@ mod windows {
                 let folder = crate::paths::program_data_dir();
                 match open(ServiceAccess::CHANGE_CONFIG | ServiceAccess::QUERY_CONFIG) {
                     Ok(service) => {
+                        quote_program_path(&service);
                         describe_and_recover(&service);
                         say(
                             out,
@@ -356,6 +374,51 @@ mod windows {
             }
         }
         Ok(())
+    }
+
+    /// Registers the service's command line again, quoted, when its program path is not
+    /// ([`super::program_path_unquoted`]); the configuration stays the one in `%ProgramData%`.
+    fn quote_program_path(service: &windows_service::service::Service) {
+        let config = match service.query_config() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot read the service's configuration: {}",
+                    describe(&e)
+                );
+                return;
+            }
+        };
+        if !super::program_path_unquoted(&config.executable_path.to_string_lossy()) {
+            return;
+        }
+        let (Ok(exe), Ok(cwd)) = (std::env::current_exe(), std::env::current_dir()) else {
+            eprintln!(
+                "warning: the service's program path is not quoted, and cccd.exe cannot tell where it is"
+            );
+            return;
+        };
+        let config_file = crate::paths::program_data_dir().join("config.toml");
+        let info = ServiceInfo {
+            name: SERVICE_NAME.into(),
+            display_name: config.display_name,
+            service_type: config.service_type,
+            start_type: config.start_type,
+            error_control: config.error_control,
+            executable_path: exe,
+            launch_arguments: launch_arguments(Some(&config_file), &cwd),
+            dependencies: config.dependencies,
+            // None leaves the account (LocalSystem) as it is.
+            account_name: None,
+            account_password: None,
+        };
+        match service.change_config(&info) {
+            Ok(()) => eprintln!("quoted the service's program path"),
+            Err(e) => eprintln!(
+                "warning: the service's program path is not quoted and cannot be changed: {}",
+                describe(&e)
+            ),
+        }
     }
 
     /// The bilingual description (the MSI's tables are ASCII) and the recovery actions. The
@@ -558,6 +621,24 @@ mod tests {
         // A folder that cannot be written is an error, not silence.
         assert!(place_sample_config(&dir.join("missing").join("config.toml")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn unquoted_program_paths() {
+        assert!(program_path_unquoted(
+            r#"C:\Program Files\cccd-bridge\cccd.exe service run --config "C:\ProgramData\cccd-bridge\config.toml""#
+        ));
+        assert!(program_path_unquoted(
+            r"C:\Program Files\cccd-bridge\CCCD.EXE"
+        ));
+        assert!(!program_path_unquoted(
+            r#""C:\Program Files\cccd-bridge\cccd.exe" service run --config "C:\x y\config.toml""#
+        ));
+        // A space only in the arguments is harmless.
+        assert!(!program_path_unquoted(
+            r#"C:\cccd\cccd.exe service run --config "C:\x y\c.toml""#
+        ));
+        assert!(!program_path_unquoted(r"C:\cccd\cccd.exe"));
     }
 
     #[test]
