@@ -2,7 +2,9 @@
 //!
 //! Whole-object parsing is done by `iso7816-tlv`, re-exported here. What it does not offer, and
 //! file reading needs, is decoding only the header of an object from its first bytes, to learn
-//! how long a file is before it has been read in full.
+//! how long a file is before it has been read in full; and the protocols build their data
+//! objects straight into a command buffer ([`push_tlv`]) rather than through its tree of owned
+//! values with fallible tags.
 
 pub use iso7816_tlv::ber;
 
@@ -22,6 +24,31 @@ impl Header {
     pub fn total_len(&self) -> usize {
         self.header_len + self.value_len
     }
+}
+
+/// Appends a BER-TLV length field for `len` bytes in its shortest definite form (ISO/IEC 7816-4
+/// §5.2, ISO/IEC 8825-1 §8.1.3): one byte up to 127, else `81`, `82` or `83` and the length.
+pub fn push_length(out: &mut Vec<u8>, len: usize) {
+    match len {
+        0..=0x7F => out.push(len as u8),
+        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
+        0x100..=0xFFFF => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        _ => out.extend_from_slice(&[0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]),
+    }
+}
+
+/// Appends the BER-TLV object with the (already encoded) `tag` and `value`.
+pub fn push_tlv(out: &mut Vec<u8>, tag: &[u8], value: &[u8]) {
+    out.extend_from_slice(tag);
+    push_length(out, value.len());
+    out.extend_from_slice(value);
+}
+
+/// The BER-TLV object with a one-byte `tag` and `value`.
+pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() + 5);
+    push_tlv(&mut out, &[tag], value);
+    out
 }
 
 /// Why a TLV header could not be decoded.
@@ -132,5 +159,33 @@ mod tests {
             decode_header(&[0x5F, 0x81, 0x81, 0x81, 0x01]),
             Err(HeaderError::Invalid(3))
         );
+    }
+
+    #[test]
+    fn encoded_objects_decode_to_their_own_header() {
+        for (len, length_field) in [
+            (0, vec![0x00]),
+            (0x7F, vec![0x7F]),
+            (0x80, vec![0x81, 0x80]),
+            (0xFF, vec![0x81, 0xFF]),
+            (0x100, vec![0x82, 0x01, 0x00]),
+            (0xFFFF, vec![0x82, 0xFF, 0xFF]),
+            (0x1_0000, vec![0x83, 0x01, 0x00, 0x00]),
+        ] {
+            let value = vec![0xA5; len];
+            let one = tlv(0x53, &value);
+            assert_eq!(one[1..1 + length_field.len()], length_field[..], "{len}");
+            let h = decode_header(&one).unwrap();
+            assert_eq!((h.tag, h.value_len, h.total_len()), (0x53, len, one.len()));
+            let mut two = vec![0xEE];
+            push_tlv(&mut two, &[0x7F, 0x49], &value);
+            assert_eq!(two[0], 0xEE, "appends");
+            let h = decode_header(&two[1..]).unwrap();
+            assert_eq!(
+                (h.tag, h.value_len, h.total_len()),
+                (0x7F49, len, two.len() - 1)
+            );
+            assert_eq!(&two[two.len() - len..], &value[..]);
+        }
     }
 }

@@ -401,16 +401,7 @@ impl Iso7816Card {
             ne
         };
         match self.slice(ef, offset, ne) {
-            Ok((data, sw)) => {
-                let mut out = vec![0x53];
-                match data.len() {
-                    0..=0x7F => out.push(data.len() as u8),
-                    0x80..=0xFF => out.extend_from_slice(&[0x81, data.len() as u8]),
-                    n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
-                }
-                out.extend_from_slice(&data);
-                Response::new(out, sw)
-            }
+            Ok((data, sw)) => Response::new(apdu::tlv::tlv(0x53, &data), sw),
             Err(sw) => Response::status(sw),
         }
     }

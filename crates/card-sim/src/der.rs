@@ -6,28 +6,21 @@
 
 /// A TLV with a one-byte tag.
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    out.extend_from_slice(&length(content.len()));
-    out.extend_from_slice(content);
+    apdu::tlv::tlv(tag, content)
+}
+
+/// DER length octets.
+pub fn length(n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4);
+    apdu::tlv::push_length(&mut out, n);
     out
 }
 
 /// A TLV with a two-byte tag (`5F2E`, `7F61`...).
 pub fn tlv2(tag: u16, content: &[u8]) -> Vec<u8> {
-    let mut out = tag.to_be_bytes().to_vec();
-    out.extend_from_slice(&length(content.len()));
-    out.extend_from_slice(content);
+    let mut out = Vec::with_capacity(content.len() + 6);
+    apdu::tlv::push_tlv(&mut out, &tag.to_be_bytes(), content);
     out
-}
-
-/// DER length octets.
-pub fn length(n: usize) -> Vec<u8> {
-    match n {
-        0..=0x7F => vec![n as u8],
-        0x80..=0xFF => vec![0x81, n as u8],
-        0x100..=0xFFFF => vec![0x82, (n >> 8) as u8, n as u8],
-        _ => vec![0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8],
-    }
 }
 
 /// SEQUENCE of the concatenated parts.

@@ -27,6 +27,7 @@
 
 use std::fmt;
 
+use apdu::tlv::push_tlv;
 use apdu::{CardTransaction, Command, Response, StatusWord};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
@@ -451,23 +452,13 @@ fn key_id_octets(id: u64) -> Vec<u8> {
     b[i..].to_vec()
 }
 
-fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
-    out.push(tag);
-    match value.len() {
-        n @ 0..=0x7F => out.push(n as u8),
-        n @ 0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
-        n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
-    }
-    out.extend_from_slice(value);
-}
-
 /// `MSE:Set KAT` (ICAO 9303-11 §6.2.5.1): `00 22 41 A6` with DO'91 the terminal's ephemeral
 /// public key (uncompressed point) and DO'84 the keyId when the chip has several keys. No Le.
 pub fn mse_set_kat(ephemeral_public_key: &[u8], key_id: Option<u64>) -> Command {
     let mut data = Vec::with_capacity(ephemeral_public_key.len() + 12);
-    push_tlv(&mut data, 0x91, ephemeral_public_key);
+    push_tlv(&mut data, &[0x91], ephemeral_public_key);
     if let Some(id) = key_id {
-        push_tlv(&mut data, 0x84, &key_id_octets(id));
+        push_tlv(&mut data, &[0x84], &key_id_octets(id));
     }
     Command::new(0x00, 0x22, 0x41, 0xA6).with_data(data)
 }
@@ -476,9 +467,9 @@ pub fn mse_set_kat(ephemeral_public_key: &[u8], key_id: Option<u64>) -> Command 
 /// `id-CA-ECDH-*` OID and DO'84 the keyId when the chip has several keys. No Le.
 pub fn mse_set_at(cipher: Cipher, key_id: Option<u64>) -> Command {
     let mut data = Vec::with_capacity(16);
-    push_tlv(&mut data, 0x80, &ca_ecdh_oid(cipher));
+    push_tlv(&mut data, &[0x80], &ca_ecdh_oid(cipher));
     if let Some(id) = key_id {
-        push_tlv(&mut data, 0x84, &key_id_octets(id));
+        push_tlv(&mut data, &[0x84], &key_id_octets(id));
     }
     Command::new(0x00, 0x22, 0x41, 0xA4).with_data(data)
 }
@@ -767,7 +758,7 @@ fn find<'a>(dos: &[(u8, &'a [u8])], tag: u8) -> Option<&'a [u8]> {
 
 fn der(tag: u8, value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len() + 4);
-    push_tlv(&mut out, tag, value);
+    push_tlv(&mut out, &[tag], value);
     out
 }
 

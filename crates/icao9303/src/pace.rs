@@ -16,6 +16,7 @@
 
 use std::fmt;
 
+use apdu::tlv::push_tlv;
 use apdu::{CardTransaction, Command, ExchangeExt, StatusWord};
 use elliptic_curve::group::{Curve as _, Group as _};
 use elliptic_curve::point::AffineCoordinates;
@@ -424,16 +425,6 @@ pub fn session_keys(algorithm: &PaceAlgorithm, shared: &[u8]) -> Result<SmKeys> 
         &kdf_enc(shared, algorithm.cipher),
         &kdf_mac(shared, algorithm.cipher),
     )
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: &[u8], value: &[u8]) {
-    out.extend_from_slice(tag);
-    match value.len() {
-        n @ 0..=0x7F => out.push(n as u8),
-        n @ 0x80..=0xFF => out.extend_from_slice(&[0x81, n as u8]),
-        n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
-    }
-    out.extend_from_slice(value);
 }
 
 /// The public key data object the tokens cover (ICAO 9303-11 §4.4.3.4, §9.4.1):

@@ -151,14 +151,11 @@ impl SmState {
     }
 }
 
+/// A data object whose value is `parts` concatenated (DO'87 is the padding-content indicator
+/// then the cryptogram), written without joining them first.
 fn push_do(out: &mut Vec<u8>, tag: u8, parts: &[&[u8]]) {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
     out.push(tag);
-    match len {
-        0..=0x7F => out.push(len as u8),
-        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
-        _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
-    }
+    apdu::tlv::push_length(out, parts.iter().map(|p| p.len()).sum());
     for p in parts {
         out.extend_from_slice(p);
     }

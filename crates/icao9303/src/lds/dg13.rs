@@ -207,19 +207,7 @@ mod tests {
     use crate::Error;
     use proptest::prelude::*;
 
-    pub(crate) fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-        let mut v = vec![tag];
-        let n = value.len();
-        if n < 0x80 {
-            v.push(n as u8);
-        } else if n < 0x100 {
-            v.extend([0x81, n as u8]);
-        } else {
-            v.extend([0x82, (n >> 8) as u8, n as u8]);
-        }
-        v.extend(value);
-        v
-    }
+    use apdu::tlv::tlv;
 
     fn entry(n: u8, value: &[u8]) -> Vec<u8> {
         tlv(0x30, &[vec![0x02, 0x01, n], value.to_vec()].concat())

@@ -320,16 +320,7 @@ mod tests {
     const CURVE: PaceCurve = PaceCurve::BrainpoolP256r1;
     const CARD_ACCESS: &str = "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d";
 
-    fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        match value.len() {
-            n @ 0..=0x7F => out.push(n as u8),
-            n @ 0x80..=0xFF => out.extend([0x81, n as u8]),
-            n => out.extend([0x82, (n >> 8) as u8, n as u8]),
-        }
-        out.extend_from_slice(value);
-        out
-    }
+    use apdu::tlv::tlv;
 
     /// A CCCD-like chip: PACE with CAN 123456, files, Chip Authentication and ECDSA Active
     /// Authentication; it forgets its session on any SM error, as chips do.
