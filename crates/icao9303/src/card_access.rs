@@ -456,17 +456,8 @@ mod tests {
 
     #[test]
     fn dg14_samples_parse() {
-        let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors/");
-        for f in [
-            "jmrtd_misc/doc9303_spec_sample_encoded_dg14.bin",
-            "gmrtd/lds_samples/DG14_AT_passport.bin",
-            "gmrtd/lds_samples/DG14_MY_passport.bin",
-            "gmrtd/lds_samples/DG14_generic_test.bin",
-            "pymrtd/BSI_TR03105-5_HJP_DG14.bin",
-            "pymrtd/ETSI_TR103200_EACAA_DG14.bin",
-            "jmrtd_bsi2008/Datagroup14.bin",
-        ] {
-            let bytes = std::fs::read(format!("{base}{f}")).unwrap();
+        for f in crate::lds::test_support::DG14_SAMPLES {
+            let bytes = crate::lds::test_support::vector(f);
             let infos = SecurityInfos::parse(&bytes).unwrap_or_else(|e| panic!("{f}: {e}"));
             assert!(
                 infos

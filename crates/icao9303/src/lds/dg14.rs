@@ -44,18 +44,8 @@ impl DataGroup14 {
 mod tests {
     use super::*;
     use crate::card_access::SecurityInfo;
-    use crate::lds::test_support::{mutate, vector};
+    use crate::lds::test_support::{DG14_SAMPLES as SAMPLES, mutate, vector};
     use proptest::prelude::*;
-
-    const SAMPLES: [&str; 7] = [
-        "jmrtd_misc/doc9303_spec_sample_encoded_dg14.bin",
-        "gmrtd/lds_samples/DG14_AT_passport.bin",
-        "gmrtd/lds_samples/DG14_MY_passport.bin",
-        "gmrtd/lds_samples/DG14_generic_test.bin",
-        "pymrtd/BSI_TR03105-5_HJP_DG14.bin",
-        "pymrtd/ETSI_TR103200_EACAA_DG14.bin",
-        "jmrtd_bsi2008/Datagroup14.bin",
-    ];
 
     #[test]
     fn samples() {

@@ -95,6 +95,17 @@ fn ascii<'a>(file: LdsFile, t: &Tlv<'a>, why: &'static str) -> Result<&'a str> {
 
 #[cfg(test)]
 pub(crate) mod test_support {
+    /// The DG14 files of the shared vectors, each with a chip-authentication public key.
+    pub const DG14_SAMPLES: [&str; 7] = [
+        "jmrtd_misc/doc9303_spec_sample_encoded_dg14.bin",
+        "gmrtd/lds_samples/DG14_AT_passport.bin",
+        "gmrtd/lds_samples/DG14_MY_passport.bin",
+        "gmrtd/lds_samples/DG14_generic_test.bin",
+        "pymrtd/BSI_TR03105-5_HJP_DG14.bin",
+        "pymrtd/ETSI_TR103200_EACAA_DG14.bin",
+        "jmrtd_bsi2008/Datagroup14.bin",
+    ];
+
     /// Reads a file of `shared/vectors`.
     pub fn vector(path: &str) -> Vec<u8> {
         let full = format!(
