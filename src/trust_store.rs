@@ -18,6 +18,12 @@ pub struct Entry {
 
 /// Certificate files in a folder (DER or PEM by extension).
 pub fn certificate_files(dir: &Path) -> Vec<PathBuf> {
+    files_with_extension(dir, &["der", "cer", "crt", "pem"])
+}
+
+/// The files of `dir` whose extension is one of `extensions` (any case), sorted; none when
+/// the folder cannot be read.
+fn files_with_extension(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -25,9 +31,9 @@ pub fn certificate_files(dir: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                ["der", "cer", "crt", "pem"].contains(&e.to_ascii_lowercase().as_str())
-            })
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
         })
         .collect();
     v.sort();
@@ -117,20 +123,7 @@ pub fn load(
 
 /// CRL files (`*.crl`, DER or PEM) in a folder.
 pub fn crl_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("crl"))
-        })
-        .collect();
-    v.sort();
-    v
+    files_with_extension(dir, &["crl"])
 }
 
 /// A verification as JSON: `{"verdict","checks":[{"name","state","reason"}],"warnings"}`.
