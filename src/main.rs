@@ -120,6 +120,14 @@ enum ConfigCommand {
     Check,
 }
 
+/// The log filter: `CCCD_LOG` (tracing's `EnvFilter` syntax) when set and valid, else `default`.
+fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
+    std::env::var("CCCD_LOG")
+        .ok()
+        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default))
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -127,12 +135,8 @@ fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = std::env::var("CCCD_LOG")
-        .ok()
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter(default))
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();

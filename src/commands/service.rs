@@ -155,19 +155,16 @@ pub fn run(out: &Output, config: Option<&Path>, command: &ServiceCommand) -> Res
     }
 }
 
-/// Logging for `cccd service run`: the rotating file (there is no console), warnings and errors
-/// unless `CCCD_LOG` says otherwise, `info` with `-v`.
+/// Logging for `cccd service run`: the rotating file (there is no console), `info` (start, stop,
+/// readers, eligibility results; never personal data) unless `CCCD_LOG` says otherwise, `debug`
+/// with `-v`.
 pub fn init_logging(verbose: u8) -> Result<(), CliError> {
     let dir = crate::paths::log_dir();
     let file = crate::logfile::RotatingFile::open(&dir, LOG_STEM, LOG_MAX_BYTES, LOG_KEEP)
         .map_err(|e| CliError::Other(format!("cannot open the log in {}: {e}", dir.display())))?;
     let default = if verbose == 0 { "info" } else { "debug" };
-    let filter = std::env::var("CCCD_LOG")
-        .ok()
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(crate::log_filter(default))
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .with_target(false)
