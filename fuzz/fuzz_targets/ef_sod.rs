@@ -1,5 +1,6 @@
 #![no_main]
-//! EF.SOD (CMS SignedData, BER, LDSSecurityObject).
+//! EF.SOD with the parser every verdict uses (`trust::EfSod`: CMS SignedData, BER normalised to
+//! DER, LDSSecurityObject, embedded certificates).
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = icao9303::lds::EfSod::parse(data);
+    let _ = trust::EfSod::from_bytes(data);
 });

@@ -1,8 +1,8 @@
 //! ISO/IEC 7816-4 application protocol data units and the card transport boundary.
 //!
-//! This crate is the lowest layer of cccd-bridge. It knows how to encode and decode command and
-//! response APDUs (ISO/IEC 7816-4 §5.1, short and extended length), what status words mean
-//! (§5.6), how to read BER-TLV headers (§5.2, via `iso7816-tlv`), and it defines the one trait
+//! This crate is the transport layer of cccd-bridge. It knows how to encode and decode command
+//! and response APDUs (ISO/IEC 7816-4 §5.1, short and extended length) and what status words
+//! mean (§5.6) (BER-TLV data objects are the `asn1` crate's), and it defines the one trait
 //! boundary between protocol code and readers: [`CardConnection`] hands out short-lived
 //! [`CardTransaction`]s whose only operation is `transmit`.
 //!
@@ -16,7 +16,6 @@ mod exchange;
 pub mod link;
 mod response;
 mod status;
-pub mod tlv;
 mod transcript;
 mod transport;
 

@@ -35,7 +35,6 @@ pub enum NamedCurve {
 
 /// Why `ECParameters` name no curve of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum CurveError {
     /// The parameters are not a valid `ECParameters` structure.
     #[error("malformed EC parameters: {0}")]
@@ -44,6 +43,10 @@ pub enum CurveError {
     /// coefficient, generator or order: never accepted as "nearly" a named curve).
     #[error("unsupported EC parameters: {0}")]
     Unsupported(&'static str),
+    /// A named curve's p, a, b and n with another base point: ECDH or ECDSA on "the same
+    /// curve" would not be the named curve's.
+    #[error("unsupported EC parameters: a named curve's with another base point")]
+    AnotherBasePoint,
 }
 
 impl From<ber::Error> for CurveError {
@@ -297,9 +300,11 @@ impl NamedCurve {
             return Err(CurveError::Unsupported("a cofactor other than 1"));
         }
         for d in &DOMAINS {
-            if !(same(prime.value, d.p) && same(a.value, d.a) && same(b.value, d.b))
-                || !same(order.value, d.n)
-            {
+            let same_curve = same(prime.value, d.p)
+                && same(a.value, d.a)
+                && same(b.value, d.b)
+                && same(order.value, d.n);
+            if !same_curve {
                 continue;
             }
             let len = d.p.len() / 2;
@@ -320,9 +325,7 @@ impl NamedCurve {
             return if base_ok {
                 Ok(d.curve)
             } else {
-                Err(CurveError::Unsupported(
-                    "the parameters of a named curve with another base point",
-                ))
+                Err(CurveError::AnotherBasePoint)
             };
         }
         Err(CurveError::Unsupported(

@@ -145,3 +145,46 @@ pub fn bit_length(v: &[u8]) -> u32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::write::{tlv, unsigned_integer};
+
+    fn rsa_spki(modulus: &[u8]) -> Vec<u8> {
+        let key = tlv(0x30, &[tlv(0x02, modulus), unsigned_integer(65_537)].concat());
+        let alg = tlv(0x30, &[tlv(0x06, RSA_ENCRYPTION), vec![0x05, 0x00]].concat());
+        tlv(0x30, &[alg, tlv(0x03, &[&[0][..], &key].concat())].concat())
+    }
+
+    #[test]
+    fn rsa_keys() {
+        let der = rsa_spki(&[0x00, 0xC0, 0x01]);
+        let k = SubjectPublicKeyInfo::from_bytes(&der).unwrap();
+        assert!(k.is_rsa() && !k.is_ec());
+        assert_eq!(k.ec_domain(), EcDomain::Implicit);
+        let (n, e) = k.rsa_public_key(true).unwrap();
+        assert_eq!((n, e), (&[0xC0, 0x01][..], &[0x01, 0x00, 0x01][..]));
+        assert_eq!(bit_length(n), 16);
+        // A modulus written without its leading 00 is negative in strict DER.
+        let der = rsa_spki(&[0xC0, 0x01]);
+        let k = SubjectPublicKeyInfo::from_bytes(&der).unwrap();
+        assert!(k.rsa_public_key(true).is_err());
+        assert_eq!(k.rsa_public_key(false).unwrap().0, &[0xC0, 0x01]);
+        assert_eq!(bit_length(&[0x00, 0x01, 0x00]), 9);
+        assert_eq!(bit_length(&[]), 0);
+    }
+
+    #[test]
+    fn malformed_keys() {
+        // Unused bits in the BIT STRING.
+        let alg = tlv(0x30, &tlv(0x06, RSA_ENCRYPTION));
+        let der = tlv(0x30, &[alg.clone(), tlv(0x03, &[1, 0x30, 0x00])].concat());
+        assert!(SubjectPublicKeyInfo::from_bytes(&der).is_err());
+        let der = tlv(0x30, &[alg, tlv(0x03, &[0, 0x30, 0x00])].concat());
+        assert!(SubjectPublicKeyInfo::from_bytes(&der).is_ok());
+        assert!(SubjectPublicKeyInfo::from_bytes(&[0x30, 0x00]).is_err());
+        assert!(SubjectPublicKeyInfo::from_bytes(&tlv(0x31, &[])).is_err());
+    }
+}

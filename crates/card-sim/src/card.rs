@@ -401,7 +401,7 @@ impl Iso7816Card {
             ne
         };
         match self.slice(ef, offset, ne) {
-            Ok((data, sw)) => Response::new(apdu::tlv::tlv(0x53, &data), sw),
+            Ok((data, sw)) => Response::new(asn1::tlv(0x53, &data), sw),
             Err(sw) => Response::status(sw),
         }
     }

@@ -5,7 +5,8 @@
 use apdu::{Command, LengthEncoding, Response, StatusWord};
 use icao9303::bac;
 use icao9303::bac::card_external_authenticate;
-use icao9303::pace::{CardPace, PaceAlgorithm, PaceCurve};
+use icao9303::ec::Curve;
+use icao9303::pace::{CardPace, PaceAlgorithm};
 use icao9303::sm::CardSecureMessaging;
 use rand_core::{OsRng, RngCore, TryRngCore};
 use zeroize::Zeroizing;
@@ -96,7 +97,7 @@ impl VirtualCccd {
             let oid = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02];
             self.ca = icao9303::ca::CardChipAuthentication::new(
                 &oid,
-                PaceCurve::BrainpoolP256r1,
+                Curve::BrainpoolP256r1,
                 &key.private_key,
                 None,
             )
@@ -169,7 +170,7 @@ impl VirtualCccd {
             },
             _ => return Response::status(StatusWord::REFERENCED_DATA_NOT_FOUND),
         };
-        match CardPace::new(algorithm, PaceCurve::BrainpoolP256r1, &password) {
+        match CardPace::new(algorithm, Curve::BrainpoolP256r1, &password) {
             Ok(p) => {
                 self.session = Session::Pace {
                     pace: Box::new(p),
@@ -336,7 +337,7 @@ fn internal_authenticate_with(key: &ChipKeys, cmd: &Command) -> Response {
     }
     match icao9303::aa::card_internal_authenticate_ecdsa(
         &key.private_key,
-        PaceCurve::BrainpoolP256r1,
+        Curve::BrainpoolP256r1,
         icao9303::aa::AaHash::Sha256,
         cmd.data(),
     ) {

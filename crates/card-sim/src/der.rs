@@ -6,20 +6,20 @@
 
 /// A TLV with a one-byte tag.
 pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    apdu::tlv::tlv(tag, content)
+    asn1::tlv(tag, content)
 }
 
 /// DER length octets.
 pub fn length(n: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(4);
-    apdu::tlv::push_length(&mut out, n);
+    asn1::push_length(&mut out, n);
     out
 }
 
 /// A TLV with a two-byte tag (`5F2E`, `7F61`...).
 pub fn tlv2(tag: u16, content: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len() + 6);
-    apdu::tlv::push_tlv(&mut out, &tag.to_be_bytes(), content);
+    asn1::push_tlv(&mut out, &tag.to_be_bytes(), content);
     out
 }
 

@@ -445,7 +445,7 @@ fn children(el: &[u8]) -> Vec<&[u8]> {
 }
 
 fn header(b: &[u8]) -> Option<(usize, usize)> {
-    let h = apdu::tlv::decode_header(b).ok()?;
+    let h = asn1::decode_header(b).ok()?;
     (h.total_len() <= b.len()).then_some((h.header_len, h.value_len))
 }
 

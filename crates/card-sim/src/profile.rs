@@ -757,7 +757,7 @@ mod tests {
                 .starts_with("038095012345|381234567|Nguyễn Văn An|17081995|Nam|")
         );
         for (fid, _, data) in &p.files {
-            let h = apdu::tlv::decode_header(data).unwrap();
+            let h = asn1::decode_header(data).unwrap();
             assert_eq!(h.total_len(), data.len(), "file {fid:04X}");
         }
         let record = citizen::CitizenRecord::from_files(

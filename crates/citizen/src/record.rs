@@ -456,7 +456,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    use apdu::tlv::tlv;
+    use asn1::tlv;
 
     fn utf8(s: &str) -> Vec<u8> {
         tlv(0x0C, s.as_bytes())

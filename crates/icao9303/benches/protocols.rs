@@ -44,7 +44,8 @@ use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main}
 use icao9303::bac::{card_external_authenticate, derive_bac_keys, perform_bac};
 use icao9303::ca::{CardChipAuthentication, ca_ecdh_oid};
 use icao9303::card_access::SecurityInfos;
-use icao9303::pace::{CardPace, PaceAlgorithm, PaceCurve, PaceParams, perform_pace};
+use icao9303::ec::Curve;
+use icao9303::pace::{CardPace, PaceAlgorithm, PaceParams, perform_pace};
 use icao9303::sm::{CardSecureMessaging, SmKeys};
 use icao9303::{
     AccessKey, Can, ChipAuthOutcome, Cipher, MrzInfo, SecureMessaging, perform_chip_authentication,
@@ -151,7 +152,7 @@ impl CardTransaction for PaceCard {
     }
 }
 
-fn pace_run(b: &mut Bencher<'_>, curve: PaceCurve, side: Side) {
+fn pace_run(b: &mut Bencher<'_>, curve: Curve, side: Side) {
     let algorithm = PaceAlgorithm::ECDH_GM_AES_128;
     let key = AccessKey::Can(Can::new("123456").unwrap());
     let password = key.pace_password().unwrap();
@@ -185,9 +186,9 @@ fn pace_run(b: &mut Bencher<'_>, curve: PaceCurve, side: Side) {
 fn bench_pace(c: &mut Criterion) {
     let mut group = c.benchmark_group("pace");
     for (name, curve) in [
-        ("brainpoolP256r1", PaceCurve::BrainpoolP256r1),
-        ("P-256", PaceCurve::NistP256),
-        ("brainpoolP384r1", PaceCurve::BrainpoolP384r1),
+        ("brainpoolP256r1", Curve::BrainpoolP256r1),
+        ("P-256", Curve::NistP256),
+        ("brainpoolP384r1", Curve::BrainpoolP384r1),
     ] {
         for side in [Side::Terminal, Side::Card] {
             group.bench_function(format!("{name}/{}", side.name()), |b| {
@@ -404,10 +405,10 @@ impl CardTransaction for CaCard {
     }
 }
 
-fn ca_run(b: &mut Bencher<'_>, curve: PaceCurve, side: Side) {
+fn ca_run(b: &mut Bencher<'_>, curve: Curve, side: Side) {
     let cipher = Cipher::Aes128;
     // The chip's static key (personalisation, not per-session work) and its DG14 SecurityInfos.
-    let chip_key = icao9303::pace::random_private_key(curve, &mut SplitMix(0xC41D));
+    let chip_key = icao9303::ec::random_private_key(curve, &mut SplitMix(0xC41D));
     let chip =
         || CardChipAuthentication::new(&ca_ecdh_oid(cipher), curve, &chip_key, None).unwrap();
     let (info, public_key_info) = chip().security_infos_der().unwrap();
@@ -446,8 +447,8 @@ fn ca_run(b: &mut Bencher<'_>, curve: PaceCurve, side: Side) {
 fn bench_ca(c: &mut Criterion) {
     let mut group = c.benchmark_group("ca");
     for (name, curve) in [
-        ("brainpoolP256r1", PaceCurve::BrainpoolP256r1),
-        ("P-256", PaceCurve::NistP256),
+        ("brainpoolP256r1", Curve::BrainpoolP256r1),
+        ("P-256", Curve::NistP256),
     ] {
         for side in [Side::Terminal, Side::Card] {
             group.bench_function(format!("{name}/{}", side.name()), |b| {

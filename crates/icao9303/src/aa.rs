@@ -20,8 +20,8 @@ use rand_core::CryptoRng;
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
+use crate::ec::Curve;
 use crate::error::{Error, Result};
-use crate::pace::PaceCurve;
 
 /// Length of the Active Authentication challenge (ICAO 9303-11 §6.1.2: 8 bytes, `RND.IFD`).
 pub const CHALLENGE_LEN: usize = 8;
@@ -158,16 +158,16 @@ impl AaHash {
 /// a verifier cannot tell such signatures from a real chip's randomized ones.
 pub fn card_internal_authenticate_ecdsa(
     private_key: &[u8],
-    curve: PaceCurve,
+    curve: Curve,
     hash: AaHash,
     challenge: &[u8],
 ) -> Result<Vec<u8>> {
     let digest = hash.digest(challenge);
     match curve {
-        PaceCurve::NistP256 => sign::<p256::NistP256>(private_key, &digest),
-        PaceCurve::BrainpoolP256r1 => sign::<bp256::BrainpoolP256r1>(private_key, &digest),
-        PaceCurve::NistP384 => sign::<p384::NistP384>(private_key, &digest),
-        PaceCurve::BrainpoolP384r1 => sign::<bp384::BrainpoolP384r1>(private_key, &digest),
+        Curve::NistP256 => sign::<p256::NistP256>(private_key, &digest),
+        Curve::BrainpoolP256r1 => sign::<bp256::BrainpoolP256r1>(private_key, &digest),
+        Curve::NistP384 => sign::<p384::NistP384>(private_key, &digest),
+        Curve::BrainpoolP384r1 => sign::<bp384::BrainpoolP384r1>(private_key, &digest),
     }
 }
 
@@ -198,7 +198,7 @@ pub fn internal_authenticate_challenge(cmd: &Command) -> Option<[u8; CHALLENGE_L
 mod tests {
     use super::*;
     use crate::Cipher;
-    use crate::pace;
+    use crate::ec;
     use crate::sm::{CardSecureMessaging, SecureMessaging, SmKeys};
     use crate::test_vectors::{CounterRng, ScriptedRng, h, vectors};
     use apdu::{Response, Transcript, TransportError};
@@ -282,7 +282,7 @@ mod tests {
     struct AaChip {
         sm: CardSecureMessaging,
         key: Vec<u8>,
-        curve: PaceCurve,
+        curve: Curve,
         hash: AaHash,
     }
 
@@ -300,15 +300,15 @@ mod tests {
         }
     }
 
-    fn verify(curve: PaceCurve, public: &[u8], hash: AaHash, challenge: &[u8], sig: &[u8]) -> bool {
+    fn verify(curve: Curve, public: &[u8], hash: AaHash, challenge: &[u8], sig: &[u8]) -> bool {
         let z = hash.digest(challenge);
         match curve {
-            PaceCurve::NistP256 => {
+            Curve::NistP256 => {
                 let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(public).unwrap();
                 let sig = p256::ecdsa::Signature::from_slice(sig).unwrap();
                 k.verify_prehash(&z, &sig).is_ok()
             }
-            PaceCurve::BrainpoolP256r1 => {
+            Curve::BrainpoolP256r1 => {
                 let k =
                     ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from_sec1_bytes(public).unwrap();
                 let sig = bp256::r1::ecdsa::Signature::from_slice(sig).unwrap();
@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn ecdsa_round_trip_verified_with_the_public_key() {
-        for curve in [PaceCurve::NistP256, PaceCurve::BrainpoolP256r1] {
+        for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
             for hash in [
                 AaHash::Sha256,
                 AaHash::Sha1,
@@ -328,8 +328,8 @@ mod tests {
                 AaHash::Sha224,
                 AaHash::Sha384,
             ] {
-                let key = pace::random_private_key(curve, &mut CounterRng(21)).to_vec();
-                let public = pace::public_key(curve, None, &key).unwrap();
+                let key = ec::random_private_key(curve, &mut CounterRng(21)).to_vec();
+                let public = ec::public_key(curve, None, &key).unwrap();
                 let keys = SmKeys::new(Cipher::Aes128, &[3; 16], &[4; 16]).unwrap();
                 let chip = AaChip {
                     sm: CardSecureMessaging::new(keys.clone(), &[0; 16]).unwrap(),
@@ -357,20 +357,15 @@ mod tests {
             }
         }
         // P-384 and brainpoolP384r1 sign too (96-byte r || s).
-        for curve in [PaceCurve::NistP384, PaceCurve::BrainpoolP384r1] {
-            let key = pace::random_private_key(curve, &mut CounterRng(2));
+        for curve in [Curve::NistP384, Curve::BrainpoolP384r1] {
+            let key = ec::random_private_key(curve, &mut CounterRng(2));
             let sig =
                 card_internal_authenticate_ecdsa(&key, curve, AaHash::Sha384, &[1; 8]).unwrap();
             assert_eq!(sig.len(), 96);
         }
         assert!(
-            card_internal_authenticate_ecdsa(
-                &[0; 32],
-                PaceCurve::NistP256,
-                AaHash::Sha256,
-                &[1; 8]
-            )
-            .is_err()
+            card_internal_authenticate_ecdsa(&[0; 32], Curve::NistP256, AaHash::Sha256, &[1; 8])
+                .is_err()
         );
     }
 

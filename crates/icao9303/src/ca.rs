@@ -22,23 +22,26 @@
 //! "clone suspected" verdict is never confused with a reader failing.
 //!
 //! Only ECDH is implemented (the CCCD and every eMRTD sample at hand use it), on the curves of
-//! [`PaceCurve`]: brainpoolP256r1, P-256, P-384, brainpoolP384r1. Chip Authentication version 2
+//! [`Curve`]: brainpoolP256r1, P-256, P-384, brainpoolP384r1. Chip Authentication version 2
 //! (TR-03110 EAC2, after Terminal Authentication) is reported as not supported.
 
 use std::fmt;
 
-use apdu::tlv::push_tlv;
 use apdu::{CardTransaction, Command, Response, StatusWord};
+use asn1::ber::Reader;
+use asn1::spki::{EcDomain, SubjectPublicKeyInfo};
+use asn1::write::unsigned_integer;
+use asn1::{CurveError, NamedCurve, push_tlv, tlv};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::card_access::SecurityInfos;
 use crate::card_access::{ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfo};
 use crate::crypto::Cipher;
+use crate::ec::{self, Curve};
 use crate::error::{Error, Result, SmFailure};
 use crate::kdf::{kdf_enc, kdf_mac};
-use crate::lds::ber::Reader;
-use crate::pace::{self, PaceCurve, dynamic_auth_object};
+use crate::pace::{self, dynamic_auth_object};
 use crate::read::{LdsFile, select_ef};
 use crate::sm::{SecureMessaging, SmKeys};
 
@@ -49,40 +52,9 @@ pub const ID_CA_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03,
 const ID_CA_DH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x01];
 /// `id-PK-ECDH` = 0.4.0.127.0.7.2.2.1.2 (ICAO 9303-11 §9.2.6).
 pub const ID_PK_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x01, 0x02];
-/// `id-ecPublicKey` = 1.2.840.10045.2.1 (RFC 5480).
-const ID_EC_PUBLIC_KEY: [u8; 7] = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
 /// `standardizedDomainParameters` = 0.4.0.127.0.7.1.2 (BSI TR-03110-3 §A.2.1.1): the
 /// AlgorithmIdentifier's parameter is then the INTEGER parameter ID of ICAO 9303-11 §9.5.1.
 const STANDARDIZED_DOMAIN_PARAMETERS: [u8; 7] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x01, 0x02];
-
-/// The DER content of each supported curve's OID, its prime `p` and coefficient `a` (SEC 2,
-/// RFC 5639), to recognise named and explicit domain parameters.
-const CURVES: [(PaceCurve, &str, &str, &str); 4] = [
-    (
-        PaceCurve::NistP256,
-        "2a8648ce3d030107",
-        "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
-        "ffffffff00000001000000000000000000000000fffffffffffffffffffffffc",
-    ),
-    (
-        PaceCurve::BrainpoolP256r1,
-        "2b2403030208010107",
-        "a9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377",
-        "7d5a0975fc2c3057eef67530417affe7fb8055c126dc5c6ce94a4b44f330b5d9",
-    ),
-    (
-        PaceCurve::NistP384,
-        "2b81040022",
-        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
-        "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc",
-    ),
-    (
-        PaceCurve::BrainpoolP384r1,
-        "2b240303020801010b",
-        "8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53",
-        "7bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826",
-    ),
-];
 
 /// The OID `id-CA-ECDH-{cipher}` (DER content bytes).
 pub fn ca_ecdh_oid(cipher: Cipher) -> Vec<u8> {
@@ -138,7 +110,7 @@ pub struct ChipAuthParams {
     /// The cipher of the new secure messaging (from the ChipAuthenticationInfo OID).
     pub cipher: Cipher,
     /// The chip's domain parameters.
-    pub curve: PaceCurve,
+    pub curve: Curve,
     /// The chip's static public key `PK_IC`, uncompressed (`04 ‖ x ‖ y`), validated on `curve`.
     pub chip_public_key: Vec<u8>,
     /// The key identifier to send in DO'84, when DG14 gives one.
@@ -255,112 +227,51 @@ impl ChipAuthParams {
     }
 }
 
-fn curve_row(
-    curve: PaceCurve,
-) -> Option<&'static (PaceCurve, &'static str, &'static str, &'static str)> {
-    CURVES.iter().find(|r| r.0 == curve)
-}
-
-fn strip_zeros(v: &[u8]) -> &[u8] {
-    let i = v.iter().position(|&b| b != 0).unwrap_or(v.len());
-    &v[i..]
-}
-
-fn hex_eq(hex_value: &str, bytes: &[u8]) -> bool {
-    hex::decode(hex_value).is_ok_and(|v| strip_zeros(&v) == strip_zeros(bytes))
-}
-
 /// Parses the `SubjectPublicKeyInfo` of a `ChipAuthenticationPublicKeyInfo` into the curve and
 /// the uncompressed public point, validated. The domain parameters may be a named curve OID
-/// (RFC 5480), explicit parameters (SEC 1 §C.2, as most passports' DG14 have: recognised by
-/// `p` and `a`, and the base point must be the named curve's generator, so an explicit curve
-/// with another generator is refused rather than silently mismatched), or a standardized
-/// parameter ID (BSI TR-03110-3 §A.2.1.1, as in ICAO 9303-11 Appendix I).
-pub fn parse_chip_public_key(spki: &[u8]) -> Result<(PaceCurve, Vec<u8>), &'static str> {
+/// (RFC 5480), explicit parameters (SEC 1 §C.2, as most passports' DG14 have: they must equal a
+/// named curve's p, a, b, G and n, so a curve with another generator is refused rather than
+/// silently mismatched), or a standardized parameter ID (BSI TR-03110-3 §A.2.1.1, as in ICAO
+/// 9303-11 Appendix I).
+pub fn parse_chip_public_key(spki: &[u8]) -> Result<(Curve, Vec<u8>), &'static str> {
     const BAD: &str = "malformed Chip Authentication public key";
-    let file = LdsFile::Dg(14);
-    let mut r = Reader::new(file, spki, 0);
-    let seq = r.expect(0x30, BAD).map_err(|_| BAD)?;
-    r.finish(BAD).map_err(|_| BAD)?;
-    let mut s = seq.children(file);
-    let alg = s.expect(0x30, BAD).map_err(|_| BAD)?;
-    let bits = s.expect(0x03, BAD).map_err(|_| BAD)?;
-    s.finish(BAD).map_err(|_| BAD)?;
-    let mut a = alg.children(file);
-    let oid = a.expect(0x06, BAD).map_err(|_| BAD)?;
-    let params = if a.is_empty() {
-        None
-    } else {
-        Some(a.read().map_err(|_| BAD)?)
-    };
-    let curve = if oid.value == STANDARDIZED_DOMAIN_PARAMETERS {
-        let id = params.and_then(|p| if p.tag == 0x02 { p.uint() } else { None });
-        id.and_then(PaceCurve::from_parameter_id)
+    let key = SubjectPublicKeyInfo::from_bytes(spki).map_err(|_| BAD)?;
+    let curve = if key.algorithm == STANDARDIZED_DOMAIN_PARAMETERS {
+        let id = match key.ec_domain() {
+            EcDomain::Other(p) => p.uint(),
+            _ => None,
+        };
+        id.and_then(Curve::from_parameter_id)
             .ok_or("unsupported standardized domain parameters")?
-    } else if oid.value == ID_EC_PUBLIC_KEY {
-        match params {
-            Some(p) if p.tag == 0x06 => CURVES
-                .iter()
-                .find(|c| hex::decode(c.1).is_ok_and(|o| o == p.value))
-                .map(|c| c.0)
-                .ok_or("unsupported named curve")?,
-            Some(p) if p.tag == 0x30 => explicit_curve(&p)?,
-            _ => return Err("implicit domain parameters are not supported"),
-        }
+    } else if key.is_ec() {
+        let named = match key.ec_curve() {
+            Ok((named, _)) => named,
+            Err(CurveError::Malformed(_)) => return Err("malformed explicit domain parameters"),
+            Err(CurveError::AnotherBasePoint) => {
+                return Err("explicit domain parameters with another base point");
+            }
+            Err(CurveError::Unsupported(_)) => return Err(unsupported_domain(&key)),
+        };
+        Curve::from_named(named).ok_or_else(|| unsupported_domain(&key))?
     } else {
         return Err("the Chip Authentication key is not an EC key");
     };
-    let point = match bits.value.split_first() {
-        Some((0, point)) => point.to_vec(),
-        _ => return Err(BAD),
-    };
-    pace::validate_point(curve, &point)
-        .map_err(|_| "the Chip Authentication public key is not a point of its curve")?;
-    Ok((curve, point))
+    validated(curve, key.public_key)
 }
 
-/// `ECParameters ::= SEQUENCE { version, fieldID { prime-field, p }, curve { a, b, seed? },
-/// base OCTET STRING, order INTEGER, cofactor INTEGER OPTIONAL }`.
-fn explicit_curve(p: &crate::lds::ber::Tlv<'_>) -> Result<PaceCurve, &'static str> {
-    const BAD: &str = "malformed explicit domain parameters";
-    let file = LdsFile::Dg(14);
-    let mut r = p.children(file);
-    r.expect(0x02, BAD).map_err(|_| BAD)?;
-    let field = r.expect(0x30, BAD).map_err(|_| BAD)?;
-    let coefficients = r.expect(0x30, BAD).map_err(|_| BAD)?;
-    let base = r.expect(0x04, BAD).map_err(|_| BAD)?;
-    let mut f = field.children(file);
-    f.expect(0x06, BAD).map_err(|_| BAD)?;
-    let prime = f.expect(0x02, BAD).map_err(|_| BAD)?;
-    let mut c = coefficients.children(file);
-    let a = c.expect(0x04, BAD).map_err(|_| BAD)?;
-    let curve = CURVES
-        .iter()
-        .find(|row| hex_eq(row.2, prime.value) && hex_eq(row.3, a.value))
-        .map(|row| row.0)
-        .ok_or("unsupported explicit domain parameters")?;
-    // p and a name the curve; the generator must be that curve's, or ECDH on "the same curve"
-    // would give different secrets on the two sides. (b follows: G lies on the curve.)
-    let one = {
-        let mut v = vec![0u8; curve.field_len()];
-        if let Some(last) = v.last_mut() {
-            *last = 1;
-        }
-        v
-    };
-    let generator = pace::public_key(curve, None, &one).map_err(|_| BAD)?;
-    let n = curve.field_len();
-    let same = match base.value {
-        [0x04, ..] => base.value == generator.as_slice(),
-        [prefix @ (0x02 | 0x03), x @ ..] => {
-            x == &generator[1..=n] && (prefix & 1) == (generator[2 * n] & 1)
-        }
-        _ => false,
-    };
-    if !same {
-        return Err("explicit domain parameters with another base point");
+/// Why an EC key's domain parameters cannot be computed on.
+fn unsupported_domain(key: &SubjectPublicKeyInfo<'_>) -> &'static str {
+    match key.ec_domain() {
+        EcDomain::Named(_) => "unsupported named curve",
+        EcDomain::Explicit(_) => "unsupported explicit domain parameters",
+        _ => "implicit domain parameters are not supported",
     }
-    Ok(curve)
+}
+
+fn validated(curve: Curve, point: &[u8]) -> Result<(Curve, Vec<u8>), &'static str> {
+    ec::validate_point(curve, point)
+        .map_err(|_| "the Chip Authentication public key is not a point of its curve")?;
+    Ok((curve, point.to_vec()))
 }
 
 /// What was negotiated, for the report.
@@ -369,7 +280,7 @@ pub struct ChipAuthDetails {
     /// The cipher of the new secure messaging.
     pub cipher: Cipher,
     /// The chip's curve.
-    pub curve: PaceCurve,
+    pub curve: Curve,
     /// The key identifier sent, if any.
     pub key_id: Option<u64>,
     /// The commands used.
@@ -539,9 +450,9 @@ pub fn chip_authenticate<T: CardTransaction>(
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<(SecureMessaging<T>, ChipAuthOutcome)> {
     let details = params.details();
-    let sk = pace::random_private_key(params.curve, rng);
-    let pk = pace::public_key(params.curve, None, &sk)?;
-    let shared = pace::shared_secret(params.curve, &sk, &params.chip_public_key)
+    let sk = ec::random_private_key(params.curve, rng);
+    let pk = ec::public_key(params.curve, None, &sk)?;
+    let shared = ec::shared_secret(params.curve, &sk, &params.chip_public_key)
         .map_err(|_| Error::InvalidPoint("chip authentication"))?;
     let keys = session_keys(params.cipher, &shared)?;
 
@@ -601,7 +512,7 @@ pub fn chip_authenticate<T: CardTransaction>(
 /// MSE:Set AT + General Authenticate for any. The private key is zeroized on drop.
 pub struct CardChipAuthentication {
     cipher: Cipher,
-    curve: PaceCurve,
+    curve: Curve,
     private_key: Zeroizing<Vec<u8>>,
     key_id: Option<u64>,
     awaiting_general_authenticate: bool,
@@ -616,7 +527,7 @@ impl CardChipAuthentication {
     /// gives, if any.
     pub fn new(
         ca_oid: &[u8],
-        curve: PaceCurve,
+        curve: Curve,
         private_key: &[u8],
         key_id: Option<u64>,
     ) -> Result<Self> {
@@ -625,7 +536,7 @@ impl CardChipAuthentication {
             why: "not id-CA-ECDH-*",
         })?;
         // Validates the key (length, non-zero, below the order).
-        pace::public_key(curve, None, private_key)?;
+        ec::public_key(curve, None, private_key)?;
         Ok(Self {
             cipher,
             curve,
@@ -637,7 +548,7 @@ impl CardChipAuthentication {
 
     /// The chip's static public key, uncompressed: the one DG14 must hold.
     pub fn public_key(&self) -> Result<Vec<u8>> {
-        pace::public_key(self.curve, None, &self.private_key)
+        ec::public_key(self.curve, None, &self.private_key)
     }
 
     /// DG14's two SecurityInfos for this chip (ICAO 9303-11 §9.2.5, §9.2.6), DER:
@@ -720,7 +631,7 @@ impl CardChipAuthentication {
     }
 
     fn agree(&self, pk_terminal: &[u8]) -> Result<SmKeys> {
-        let shared = pace::shared_secret(self.curve, &self.private_key, pk_terminal)?;
+        let shared = ec::shared_secret(self.curve, &self.private_key, pk_terminal)?;
         session_keys(self.cipher, &shared)
     }
 }
@@ -735,73 +646,49 @@ impl fmt::Debug for CardChipAuthentication {
     }
 }
 
-/// Splits simple TLVs (one-byte tags, lengths up to `82 xx xx`); `None` if malformed.
-fn parse_dos(mut data: &[u8]) -> Option<Vec<(u8, &[u8])>> {
-    let mut out = Vec::new();
-    while let Some((&tag, rest)) = data.split_first() {
-        let (len, hl) = match rest {
-            [n @ 0..=0x7F, ..] => (*n as usize, 1),
-            [0x81, n, ..] => (*n as usize, 2),
-            [0x82, a, b, ..] => (((*a as usize) << 8) | *b as usize, 3),
-            _ => return None,
-        };
-        let value = rest.get(hl..hl + len)?;
-        out.push((tag, value));
-        data = &rest[hl + len..];
-    }
-    Some(out)
+/// The data objects of a command's data field (one-byte tags); `None` if malformed.
+fn parse_dos(data: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    Reader::new(data, 0)
+        .all()
+        .ok()?
+        .into_iter()
+        .map(|d| u8::try_from(d.tag).ok().map(|t| (t, d.value)))
+        .collect()
 }
 
 fn find<'a>(dos: &[(u8, &'a [u8])], tag: u8) -> Option<&'a [u8]> {
     dos.iter().find(|d| d.0 == tag).map(|d| d.1)
 }
 
-fn der(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() + 4);
-    push_tlv(&mut out, &[tag], value);
-    out
-}
-
-fn der_uint(v: u64) -> Vec<u8> {
-    let mut octets = key_id_octets(v);
-    if octets.first().is_some_and(|b| b & 0x80 != 0) {
-        octets.insert(0, 0);
-    }
-    der(0x02, &octets)
-}
-
 /// `ChipAuthenticationInfo ::= SEQUENCE { id-CA-ECDH-{cipher}, version 1, keyId OPTIONAL }`
 /// (ICAO 9303-11 §9.2.5), DER.
 pub fn chip_authentication_info_der(cipher: Cipher, key_id: Option<u64>) -> Vec<u8> {
-    let mut body = der(0x06, &ca_ecdh_oid(cipher));
-    body.extend(der_uint(1));
+    let mut body = tlv(0x06, &ca_ecdh_oid(cipher));
+    body.extend(unsigned_integer(1));
     if let Some(id) = key_id {
-        body.extend(der_uint(id));
+        body.extend(unsigned_integer(id));
     }
-    der(0x30, &body)
+    tlv(0x30, &body)
 }
 
 /// `ChipAuthenticationPublicKeyInfo ::= SEQUENCE { id-PK-ECDH, SubjectPublicKeyInfo, keyId
 /// OPTIONAL }` (ICAO 9303-11 §9.2.6), DER, with the curve named by its OID (RFC 5480).
 pub fn chip_authentication_public_key_info_der(
-    curve: PaceCurve,
+    curve: Curve,
     public_key: &[u8],
     key_id: Option<u64>,
 ) -> Result<Vec<u8>> {
-    pace::validate_point(curve, public_key)?;
-    let curve_oid = curve_row(curve)
-        .and_then(|r| hex::decode(r.1).ok())
-        .ok_or(Error::UnsupportedPace("curve without an OID"))?;
-    let mut alg = der(0x06, &ID_EC_PUBLIC_KEY);
-    alg.extend(der(0x06, &curve_oid));
-    let mut spki = der(0x30, &alg);
-    spki.extend(der(0x03, &[&[0u8][..], public_key].concat()));
-    let mut body = der(0x06, &ID_PK_ECDH);
-    body.extend(der(0x30, &spki));
+    ec::validate_point(curve, public_key)?;
+    let mut alg = tlv(0x06, asn1::curves::ID_EC_PUBLIC_KEY);
+    alg.extend(tlv(0x06, &NamedCurve::oid(curve.named())));
+    let mut spki = tlv(0x30, &alg);
+    spki.extend(tlv(0x03, &[&[0u8][..], public_key].concat()));
+    let mut body = tlv(0x06, &ID_PK_ECDH);
+    body.extend(tlv(0x30, &spki));
     if let Some(id) = key_id {
-        body.extend(der_uint(id));
+        body.extend(unsigned_integer(id));
     }
-    Ok(der(0x30, &body))
+    Ok(tlv(0x30, &body))
 }
 
 #[cfg(test)]
@@ -813,11 +700,11 @@ mod tests {
     use crate::test_vectors::{CounterRng, ScriptedRng, h, vectors};
     use apdu::{ExchangeExt, TransportError};
 
-    const CURVES_ALL: [PaceCurve; 4] = [
-        PaceCurve::BrainpoolP256r1,
-        PaceCurve::NistP256,
-        PaceCurve::NistP384,
-        PaceCurve::BrainpoolP384r1,
+    const CURVES_ALL: [Curve; 4] = [
+        Curve::BrainpoolP256r1,
+        Curve::NistP256,
+        Curve::NistP384,
+        Curve::BrainpoolP384r1,
     ];
 
     /// A chip behind secure messaging: CA commands go to [`CardChipAuthentication`], SELECT
@@ -882,11 +769,11 @@ mod tests {
 
     fn chip(
         cipher: Cipher,
-        curve: PaceCurve,
+        curve: Curve,
         seed: u64,
         key_id: Option<u64>,
     ) -> CardChipAuthentication {
-        let sk = pace::random_private_key(curve, &mut CounterRng(seed));
+        let sk = ec::random_private_key(curve, &mut CounterRng(seed));
         CardChipAuthentication::new(&ca_ecdh_oid(cipher), curve, &sk, key_id).unwrap()
     }
 
@@ -950,7 +837,7 @@ mod tests {
 
     #[test]
     fn set_at_with_3des_is_accepted_by_the_chip() {
-        let card = chip(Cipher::Tdes, PaceCurve::BrainpoolP256r1, 5, Some(1));
+        let card = chip(Cipher::Tdes, Curve::BrainpoolP256r1, 5, Some(1));
         let mut params = ChipAuthParams::from_security_infos(&dg14_of(&card)).unwrap();
         assert_eq!(params.commands, CaCommands::MseSetKat);
         params.commands = CaCommands::MseSetAtGeneralAuthenticate;
@@ -962,8 +849,8 @@ mod tests {
     #[test]
     fn a_chip_without_dg14_private_key_fails() {
         for (cipher, curve) in [
-            (Cipher::Aes128, PaceCurve::BrainpoolP256r1),
-            (Cipher::Tdes, PaceCurve::NistP256),
+            (Cipher::Aes128, Curve::BrainpoolP256r1),
+            (Cipher::Tdes, Curve::NistP256),
         ] {
             // DG14 copied from a genuine chip; the clone has its own key.
             let genuine = chip(cipher, curve, 1, None);
@@ -1011,7 +898,7 @@ mod tests {
                 self.inner.transmit(c)
             }
         }
-        let card = chip(Cipher::Aes128, PaceCurve::NistP256, 1, None);
+        let card = chip(Cipher::Aes128, Curve::NistP256, 1, None);
         let infos = dg14_of(&card);
         for (answer, reason) in [
             (
@@ -1023,7 +910,7 @@ mod tests {
                 ChipAuthFailure::KeysNotConfirmed(SmFailure::BadMac),
             ),
         ] {
-            let card = chip(Cipher::Aes128, PaceCurve::NistP256, 1, None);
+            let card = chip(Cipher::Aes128, Curve::NistP256, 1, None);
             let sm = session(Cipher::Aes128, card).into_inner();
             let k: Vec<u8> = (1..=16).collect();
             let keys = SmKeys::new(Cipher::Aes128, &k, &k).unwrap();
@@ -1044,8 +931,8 @@ mod tests {
     #[test]
     fn refusal_is_a_failure_and_keeps_the_old_session() {
         // The chip has another keyId than DG14 names: 6A88 to MSE:Set AT.
-        let card = chip(Cipher::Aes128, PaceCurve::BrainpoolP256r1, 1, Some(2));
-        let (info, pk) = chip(Cipher::Aes128, PaceCurve::BrainpoolP256r1, 1, Some(3))
+        let card = chip(Cipher::Aes128, Curve::BrainpoolP256r1, 1, Some(2));
+        let (info, pk) = chip(Cipher::Aes128, Curve::BrainpoolP256r1, 1, Some(3))
             .security_infos_der()
             .unwrap();
         let (mut sm, outcome) = perform_chip_authentication(
@@ -1079,7 +966,7 @@ mod tests {
         // standard generator of brainpoolP256r1 is printed there as PK_map_IFD.
         let g = &vectors()["pace_G1_ecdh_gm"];
         let pk = format!("04{}", crate::test_vectors::s(&g["PK_map_IFD"]));
-        let card = chip(Cipher::Tdes, PaceCurve::BrainpoolP256r1, 1, Some(0x0D));
+        let card = chip(Cipher::Tdes, Curve::BrainpoolP256r1, 1, Some(0x0D));
         let infos = dg14_of(&card);
         let mut rng = ScriptedRng::new(&[&h(&g["SK_map_IFD"])]);
         let (sm, outcome) =
@@ -1096,7 +983,7 @@ mod tests {
             ]
         );
 
-        let card = chip(Cipher::Aes128, PaceCurve::BrainpoolP256r1, 1, None);
+        let card = chip(Cipher::Aes128, Curve::BrainpoolP256r1, 1, None);
         let infos = dg14_of(&card);
         let mut rng = ScriptedRng::new(&[&h(&g["SK_map_IFD"])]);
         let (sm, _) =
@@ -1124,19 +1011,19 @@ mod tests {
 
     #[test]
     fn dg14_samples() {
-        type Expected = Result<(PaceCurve, Cipher), &'static str>;
+        type Expected = Result<(Curve, Cipher), &'static str>;
         let cases: [(&str, Expected); 7] = [
             (
                 "gmrtd/lds_samples/DG14_AT_passport.bin",
-                Ok((PaceCurve::BrainpoolP256r1, Cipher::Aes128)),
+                Ok((Curve::BrainpoolP256r1, Cipher::Aes128)),
             ),
             (
                 "gmrtd/lds_samples/DG14_MY_passport.bin",
-                Ok((PaceCurve::BrainpoolP256r1, Cipher::Tdes)),
+                Ok((Curve::BrainpoolP256r1, Cipher::Tdes)),
             ),
             (
                 "gmrtd/lds_samples/DG14_generic_test.bin",
-                Ok((PaceCurve::BrainpoolP384r1, Cipher::Aes256)),
+                Ok((Curve::BrainpoolP384r1, Cipher::Aes256)),
             ),
             (
                 "pymrtd/BSI_TR03105-5_HJP_DG14.bin",
@@ -1206,7 +1093,7 @@ mod tests {
         let v = &vectors()["pace_I1_ecdh_cam"];
         let infos = dg14(&[h(&v["ChipAuthenticationPublicKeyInfo"])]);
         let params = ChipAuthParams::from_security_infos(&infos).unwrap();
-        assert_eq!(params.curve, PaceCurve::BrainpoolP256r1);
+        assert_eq!(params.curve, Curve::BrainpoolP256r1);
         assert_eq!(params.key_id, Some(13));
         assert_eq!(
             params.chip_public_key,
@@ -1230,8 +1117,8 @@ mod tests {
 
     #[test]
     fn card_side_rejects_bad_commands() {
-        let mut card = chip(Cipher::Aes128, PaceCurve::NistP256, 1, None);
-        let pk = pace::public_key(PaceCurve::NistP256, None, &[1; 32]).unwrap();
+        let mut card = chip(Cipher::Aes128, Curve::NistP256, 1, None);
+        let pk = ec::public_key(Curve::NistP256, None, &[1; 32]).unwrap();
         // GA before Set AT; Set KAT with AES; wrong OID; off-curve key.
         assert_eq!(
             card.process(&general_authenticate(&pk)).0.sw,
@@ -1263,11 +1150,11 @@ mod tests {
         assert_eq!(r.to_bytes(), vec![0x7C, 0x00, 0x90, 0x00]);
         assert!(keys.is_some());
         assert!(format!("{card:?}").contains("redacted"));
-        assert!(CardChipAuthentication::new(&[1, 2], PaceCurve::NistP256, &[1; 32], None).is_err());
+        assert!(CardChipAuthentication::new(&[1, 2], Curve::NistP256, &[1; 32], None).is_err());
         assert!(
             CardChipAuthentication::new(
                 &ca_ecdh_oid(Cipher::Tdes),
-                PaceCurve::NistP256,
+                Curve::NistP256,
                 &[0; 32],
                 None
             )

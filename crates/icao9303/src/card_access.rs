@@ -15,13 +15,17 @@
 //!     protocol id-AA, version INTEGER, signatureAlgorithm OBJECT IDENTIFIER }
 //! ```
 //!
-//! The parser is hand-written over a bounded DER reader rather than `der` derives: chips in
-//! the field do not always sort their SET OF, and an unknown or oddly formed entry must not hide
-//! the ones we need. Unknown entries are kept as raw bytes; nothing here panics on any input.
+//! The parser walks the elements with the workspace's BER reader (`asn1::ber`) rather than
+//! `der` derives: chips in the field do not always sort their SET OF, and an unknown or oddly
+//! formed entry must not hide the ones we need. Unknown entries are kept as raw bytes; nothing
+//! here panics on any input.
+
+use asn1::ber::{self, Reader, Tlv};
 
 use crate::Cipher;
+use crate::ec::Curve;
 use crate::error::{Error, Result};
-use crate::pace::{PaceAlgorithm, PaceCurve, PaceParams};
+use crate::pace::{PaceAlgorithm, PaceParams};
 
 /// `id-PACE` arc content bytes (0.4.0.127.0.7.2.2.4).
 const ID_PACE: &[u8] = &[0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04];
@@ -41,100 +45,13 @@ fn malformed(why: &'static str) -> Error {
     }
 }
 
-/// One DER element: tag byte, value, and the whole encoding.
-#[derive(Clone, Copy)]
-struct Tlv<'a> {
-    tag: u8,
-    value: &'a [u8],
-    raw: &'a [u8],
-}
-
-/// Reads the DER element at the start of `b` (single-byte tags, definite lengths up to 4
-/// bytes). Returns the element and the rest.
-fn read_tlv(b: &[u8]) -> Result<(Tlv<'_>, &[u8])> {
-    let (&tag, rest) = b.split_first().ok_or(malformed("truncated element"))?;
-    if tag & 0x1F == 0x1F {
-        return Err(malformed("multi-byte tags are not expected here"));
-    }
-    let (&l, rest) = rest.split_first().ok_or(malformed("truncated length"))?;
-    let (len, rest) = match l {
-        0..=0x7F => (l as usize, rest),
-        0x81..=0x84 => {
-            let n = (l & 0x7F) as usize;
-            let (lb, rest) = rest
-                .split_at_checked(n)
-                .ok_or(malformed("truncated length"))?;
-            (lb.iter().fold(0usize, |a, &x| (a << 8) | x as usize), rest)
-        }
-        _ => return Err(malformed("indefinite or invalid length")),
-    };
-    let (value, rest) = rest
-        .split_at_checked(len)
-        .ok_or(malformed("element longer than its container"))?;
-    let header = b.len() - rest.len() - len;
-    Ok((
-        Tlv {
-            tag,
-            value,
-            raw: &b[..header + len],
-        },
-        rest,
-    ))
-}
-
-fn read_all(mut b: &[u8]) -> Result<Vec<Tlv<'_>>> {
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let (t, rest) = read_tlv(b)?;
-        out.push(t);
-        b = rest;
-    }
-    Ok(out)
-}
-
-/// A non-negative INTEGER that fits in 64 bits.
-fn uint(t: &Tlv<'_>) -> Option<u64> {
-    if t.tag != 0x02 || t.value.is_empty() || t.value[0] & 0x80 != 0 {
-        return None;
-    }
-    let v = match t.value {
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        v => v,
-    };
-    if v.len() > 8 {
-        return None;
-    }
-    Some(v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
+fn bad(e: ber::Error) -> Error {
+    malformed(e.why)
 }
 
 /// Dotted-decimal form of OID content bytes, for logs and diagnostics (`None` if malformed).
 pub fn oid_to_string(oid: &[u8]) -> Option<String> {
-    let mut arcs: Vec<u64> = Vec::new();
-    let mut acc: u64 = 0;
-    for (i, &b) in oid.iter().enumerate() {
-        acc = acc.checked_mul(128)?.checked_add((b & 0x7F) as u64)?;
-        if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (acc / 40).min(2);
-                arcs.push(first);
-                arcs.push(acc - first * 40);
-            } else {
-                arcs.push(acc);
-            }
-            acc = 0;
-        } else if i == oid.len() - 1 {
-            return None;
-        }
-    }
-    if arcs.is_empty() {
-        return None;
-    }
-    Some(
-        arcs.iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join("."),
-    )
+    asn1::oid::to_dotted(oid)
 }
 
 /// `PACEInfo` (ICAO 9303-11 §9.2.1).
@@ -153,8 +70,8 @@ pub struct PaceInfo {
 
 impl PaceInfo {
     /// The curve of the parameter ID, if this implementation supports it.
-    pub fn curve(&self) -> Option<PaceCurve> {
-        self.parameter_id.and_then(PaceCurve::from_parameter_id)
+    pub fn curve(&self) -> Option<Curve> {
+        self.parameter_id.and_then(Curve::from_parameter_id)
     }
 
     /// True when [`crate::pace::perform_pace`] can run this PACEInfo: version 2, ECDH generic
@@ -249,7 +166,7 @@ pub enum SecurityInfo {
 }
 
 fn parse_info(seq: &Tlv<'_>) -> Result<SecurityInfo> {
-    let parts = read_all(seq.value)?;
+    let parts = seq.children().all().map_err(bad)?;
     let oid = match parts.first() {
         Some(t) if t.tag == 0x06 && !t.value.is_empty() => t.value,
         _ => {
@@ -262,7 +179,7 @@ fn parse_info(seq: &Tlv<'_>) -> Result<SecurityInfo> {
         protocol: oid.to_vec(),
         raw: seq.raw.to_vec(),
     };
-    let int_at = |i: usize| parts.get(i).and_then(uint);
+    let int_at = |i: usize| parts.get(i).and_then(Tlv::uint);
     let known = if oid.starts_with(ID_PACE) && oid.len() == ID_PACE.len() + 2 {
         int_at(1).map(|version| {
             SecurityInfo::Pace(PaceInfo {
@@ -324,23 +241,25 @@ impl SecurityInfos {
     /// Parses EF.CardAccess (`31 ...`) or DG14 (`6E L 31 ...`). Trailing `00`/`FF` filler after
     /// the SET, left by chips that pad the file, is ignored; any other trailing data is an error.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let (outer, rest) = read_tlv(bytes)?;
-        if !rest.iter().all(|&b| b == 0x00 || b == 0xFF) {
+        let mut r = Reader::new(bytes, 0);
+        let outer = r.read().map_err(bad)?;
+        if !r.rest().iter().all(|&b| b == 0x00 || b == 0xFF) {
             return Err(malformed("data after the SecurityInfos"));
         }
         let set = match outer.tag {
             0x31 => outer,
             0x6E => {
-                let (inner, rest) = read_tlv(outer.value)?;
-                if inner.tag != 0x31 || !rest.is_empty() {
+                let mut inner = outer.children();
+                let set = inner.read().map_err(bad)?;
+                if set.tag != 0x31 || !inner.is_empty() {
                     return Err(malformed("DG14 does not hold exactly one SET"));
                 }
-                inner
+                set
             }
             _ => return Err(malformed("not a SET OF SecurityInfo")),
         };
         let mut infos = Vec::new();
-        for t in read_all(set.value)? {
+        for t in set.children().all().map_err(bad)? {
             if t.tag != 0x30 {
                 return Err(malformed("a SecurityInfo is not a SEQUENCE"));
             }
@@ -433,12 +352,12 @@ mod tests {
             "0.4.0.127.0.7.2.2.4.2.2"
         );
         assert_eq!((pace[0].version, pace[0].parameter_id), (2, Some(13)));
-        assert_eq!(pace[0].curve(), Some(PaceCurve::BrainpoolP256r1));
+        assert_eq!(pace[0].curve(), Some(Curve::BrainpoolP256r1));
         assert_eq!(
             infos.preferred_pace(),
             Some(PaceParams {
                 algorithm: PaceAlgorithm::ECDH_GM_AES_128,
-                curve: PaceCurve::BrainpoolP256r1,
+                curve: Curve::BrainpoolP256r1,
                 send_parameter_id: false
             })
         );
@@ -450,7 +369,7 @@ mod tests {
         let infos = SecurityInfos::parse(&h(&v["pace_G1_ecdh_gm"]["EF_CardAccess"])).unwrap();
         assert_eq!(
             infos.preferred_pace().unwrap().curve,
-            PaceCurve::BrainpoolP256r1
+            Curve::BrainpoolP256r1
         );
     }
 
@@ -486,7 +405,7 @@ mod tests {
         assert!(matches!(&infos.infos[1], SecurityInfo::Unknown { .. }));
         assert_eq!(infos.active_authentication_info(), None);
         let p = infos.preferred_pace().unwrap();
-        assert_eq!(p.curve, PaceCurve::NistP256);
+        assert_eq!(p.curve, Curve::NistP256);
         assert!(!p.send_parameter_id, "only one PACEInfo parsed as such");
     }
 
@@ -525,7 +444,7 @@ mod tests {
         let p = infos.preferred_pace().unwrap();
         assert_eq!(
             (p.algorithm.cipher, p.curve, p.send_parameter_id),
-            (Cipher::Aes256, PaceCurve::BrainpoolP384r1, true)
+            (Cipher::Aes256, Curve::BrainpoolP384r1, true)
         );
         let only_dh = hex::decode("31143012060a04007f00070202040102020102020100").unwrap();
         assert_eq!(

@@ -6,6 +6,8 @@
 //! - [`bac`]: Basic Access Control (§4.3), terminal and card sides.
 //! - [`sm`]: secure messaging (§9.8) as a [`apdu::CardTransaction`] decorator, plus the card's
 //!   side as pure functions.
+//! - [`ec`]: elliptic-curve arithmetic on the standardized domain parameters (§9.5.1), for PACE,
+//!   chip authentication and Active Authentication keys.
 //! - [`pace`]: PACE v2 with ECDH generic mapping (§4.4), terminal and card sides.
 //! - [`card_access`]: `SecurityInfos` of EF.CardAccess and DG14 (§9.2).
 //! - [`ca`]: Chip Authentication v1 with ECDH (§6.2), terminal and card sides.
@@ -21,6 +23,7 @@ pub mod bac;
 pub mod ca;
 pub mod card_access;
 mod crypto;
+pub mod ec;
 mod error;
 pub mod kdf;
 pub mod keys;

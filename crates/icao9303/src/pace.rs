@@ -9,26 +9,23 @@
 //! 5. General Authenticate 4: tokens `T = MAC(KS_mac, 7F49{06 OID, 86 PK(other)})`
 //!    (§4.4.3.4, §4.4.3.5). The chip rejects a wrong password here (6300/63Cx/6982).
 //!
-//! The curve code is generic over RustCrypto's `elliptic-curve` traits; [`PaceCurve`] picks a
-//! standardized parameter set (§9.5.1: 12 P-256, 13 brainpoolP256r1, 15 P-384,
-//! 16 brainpoolP384r1). Points cross this module's boundary as uncompressed SEC1 bytes
-//! (`04 ‖ x ‖ y`), the form the protocol transmits.
+//! The curve arithmetic is [`crate::ec`]'s ([`Curve`]: the standardized parameter sets of
+//! §9.5.1, 12 P-256, 13 brainpoolP256r1, 15 P-384, 16 brainpoolP384r1), shared with chip
+//! authentication.
 
 use std::fmt;
 
-use apdu::tlv::push_tlv;
 use apdu::{CardTransaction, Command, ExchangeExt, StatusWord};
-use elliptic_curve::group::{Curve as _, Group as _};
-use elliptic_curve::point::AffineCoordinates;
-use elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
-use elliptic_curve::{
-    AffinePoint, CurveArithmetic, FieldBytes, FieldBytesSize, PrimeField, ProjectivePoint, Scalar,
-};
+use asn1::ber::Reader;
+use asn1::push_tlv;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::bac::is_wrong_key_status;
 use crate::crypto::{self, Cipher};
+use crate::ec::{
+    Curve, generic_mapping, public_key, random_private_key, shared_secret, validate_point,
+};
 use crate::error::{Error, Result};
 use crate::kdf::{kdf_enc, kdf_mac, kdf_pi};
 use crate::keys::AccessKey;
@@ -135,254 +132,6 @@ impl PaceAlgorithm {
     }
 }
 
-/// The standardized elliptic-curve domain parameters this implementation supports
-/// (ICAO 9303-11 §9.5.1, table of standardized domain parameters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaceCurve {
-    /// NIST P-256 (secp256r1), parameter ID 12.
-    NistP256,
-    /// brainpoolP256r1, parameter ID 13 (the CCCD's).
-    BrainpoolP256r1,
-    /// NIST P-384 (secp384r1), parameter ID 15.
-    NistP384,
-    /// brainpoolP384r1, parameter ID 16.
-    BrainpoolP384r1,
-}
-
-impl PaceCurve {
-    /// The curve of a standardized parameter ID, if supported (0-2 are DH groups; 8-11, 14, 17
-    /// and 18 are curves without a RustCrypto implementation or too small).
-    pub fn from_parameter_id(id: u64) -> Option<Self> {
-        match id {
-            12 => Some(Self::NistP256),
-            13 => Some(Self::BrainpoolP256r1),
-            15 => Some(Self::NistP384),
-            16 => Some(Self::BrainpoolP384r1),
-            _ => None,
-        }
-    }
-
-    /// The standardized parameter ID.
-    pub fn parameter_id(self) -> u8 {
-        match self {
-            Self::NistP256 => 12,
-            Self::BrainpoolP256r1 => 13,
-            Self::NistP384 => 15,
-            Self::BrainpoolP384r1 => 16,
-        }
-    }
-
-    /// Field element (and scalar) length in bytes.
-    pub fn field_len(self) -> usize {
-        match self {
-            Self::NistP256 | Self::BrainpoolP256r1 => 32,
-            Self::NistP384 | Self::BrainpoolP384r1 => 48,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Curve arithmetic, generic over RustCrypto curves.
-
-trait PaceGroup: CurveArithmetic
-where
-    FieldBytesSize<Self>: ModulusSize,
-    AffinePoint<Self>: FromSec1Point<Self> + ToSec1Point<Self>,
-{
-}
-
-impl<C> PaceGroup for C
-where
-    C: CurveArithmetic,
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-}
-
-fn field_bytes<C: CurveArithmetic>(bytes: &[u8]) -> Option<FieldBytes<C>> {
-    FieldBytes::<C>::try_from(bytes).ok()
-}
-
-/// A private key: a non-zero scalar below the group order, from big-endian bytes.
-fn scalar<C: CurveArithmetic>(bytes: &[u8]) -> Result<Scalar<C>> {
-    let repr = field_bytes::<C>(bytes).ok_or(Error::Malformed {
-        what: "private key",
-        why: "wrong length",
-    })?;
-    let s: Option<Scalar<C>> = Scalar::<C>::from_repr(repr).into();
-    match s {
-        Some(s) if !bool::from(elliptic_curve::Field::is_zero(&s)) => Ok(s),
-        _ => Err(Error::Malformed {
-            what: "private key",
-            why: "zero or not below the group order",
-        }),
-    }
-}
-
-/// The nonce as a scalar: left-padded to the field length and reduced modulo the order (the
-/// nonce may be as long as the field for AES-256 on a 256-bit curve).
-fn nonce_scalar<C: CurveArithmetic>(s: &[u8], field_len: usize) -> Result<Scalar<C>> {
-    if s.len() > field_len {
-        return Err(Error::UnsupportedPace(
-            "nonce longer than the curve's field",
-        ));
-    }
-    let mut padded = Zeroizing::new(vec![0u8; field_len - s.len()]);
-    padded.extend_from_slice(s);
-    let repr = field_bytes::<C>(&padded).ok_or(Error::UnsupportedPace("nonce length"))?;
-    Ok(<Scalar<C> as elliptic_curve::ops::Reduce<FieldBytes<C>>>::reduce(&repr))
-}
-
-/// Decodes a received point: uncompressed form only (the protocol's), on the curve, not the
-/// identity. Invalid-curve and small-subgroup attacks start with such points.
-fn decode_point<C: PaceGroup>(bytes: &[u8], step: &'static str) -> Result<AffinePoint<C>>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    if bytes.first() != Some(&0x04) {
-        return Err(Error::InvalidPoint(step));
-    }
-    let p = AffinePoint::<C>::from_sec1_bytes(bytes).map_err(|_| Error::InvalidPoint(step))?;
-    if bool::from(ProjectivePoint::<C>::from(p).is_identity()) {
-        return Err(Error::InvalidPoint(step));
-    }
-    Ok(p)
-}
-
-fn encode_point<C: PaceGroup>(p: &ProjectivePoint<C>, step: &'static str) -> Result<Vec<u8>>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    if bool::from(p.is_identity()) {
-        return Err(Error::InvalidPoint(step));
-    }
-    Ok(p.to_affine().to_sec1_point(false).as_bytes().to_vec())
-}
-
-/// `sk · base` (base `None` = the curve's generator G), uncompressed.
-fn mul_point<C: PaceGroup>(base: Option<&[u8]>, sk: &[u8]) -> Result<Vec<u8>>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    let k = scalar::<C>(sk)?;
-    let b = match base {
-        None => ProjectivePoint::<C>::generator(),
-        Some(b) => ProjectivePoint::<C>::from(decode_point::<C>(b, "key agreement")?),
-    };
-    encode_point::<C>(&(b * k), "key agreement")
-}
-
-/// `x(sk · pk)`: the ECDH shared secret, the x-coordinate as a field-length octet string
-/// (ICAO 9303-11 §9.6, BSI TR-03111 ECKA).
-fn ecdh_x<C: PaceGroup>(sk: &[u8], pk: &[u8], step: &'static str) -> Result<Zeroizing<Vec<u8>>>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    let k = scalar::<C>(sk)?;
-    let p = ProjectivePoint::<C>::from(decode_point::<C>(pk, step)?) * k;
-    if bool::from(p.is_identity()) {
-        return Err(Error::InvalidPoint(step));
-    }
-    Ok(Zeroizing::new(p.to_affine().x().to_vec()))
-}
-
-/// Generic mapping `Ĝ = s·G + H` with `H = sk_map · pk_map_other` (§4.4.3.3.1).
-fn map_generic<C: PaceGroup>(
-    s: &[u8],
-    sk_map: &[u8],
-    pk_map_other: &[u8],
-    field_len: usize,
-) -> Result<Zeroizing<Vec<u8>>>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    let h = ProjectivePoint::<C>::from(decode_point::<C>(pk_map_other, "mapping")?)
-        * scalar::<C>(sk_map)?;
-    if bool::from(h.is_identity()) {
-        return Err(Error::InvalidPoint("mapping"));
-    }
-    let g_hat = ProjectivePoint::<C>::generator() * nonce_scalar::<C>(s, field_len)? + h;
-    Ok(Zeroizing::new(encode_point::<C>(&g_hat, "mapping")?))
-}
-
-/// Rejection sampling of a private key: field-length random bytes until they form a non-zero
-/// scalar below the order. Replaying the worked examples needs exactly this draw pattern.
-fn random_scalar_bytes<C: CurveArithmetic>(
-    rng: &mut (impl CryptoRng + ?Sized),
-    field_len: usize,
-) -> Zeroizing<Vec<u8>> {
-    loop {
-        let mut b = Zeroizing::new(vec![0u8; field_len]);
-        rng.fill_bytes(&mut b);
-        if scalar::<C>(&b).is_ok() {
-            return b;
-        }
-    }
-}
-
-macro_rules! with_curve {
-    ($curve:expr, $f:ident ( $($arg:expr),* )) => {
-        match $curve {
-            PaceCurve::NistP256 => $f::<p256::NistP256>($($arg),*),
-            PaceCurve::BrainpoolP256r1 => $f::<bp256::BrainpoolP256r1>($($arg),*),
-            PaceCurve::NistP384 => $f::<p384::NistP384>($($arg),*),
-            PaceCurve::BrainpoolP384r1 => $f::<bp384::BrainpoolP384r1>($($arg),*),
-        }
-    };
-}
-
-/// A fresh private key for `curve` (big-endian, field length), drawn from `rng`.
-pub fn random_private_key(
-    curve: PaceCurve,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Zeroizing<Vec<u8>> {
-    let n = curve.field_len();
-    with_curve!(curve, random_scalar_bytes(rng, n))
-}
-
-/// The public key `sk · generator` (uncompressed), with `generator` `None` for the curve's G
-/// (mapping keys) or the mapped generator `Ĝ` (ephemeral keys).
-pub fn public_key(curve: PaceCurve, generator: Option<&[u8]>, sk: &[u8]) -> Result<Vec<u8>> {
-    with_curve!(curve, mul_point(generator, sk))
-}
-
-/// The generic mapping of ICAO 9303-11 §4.4.3.3.1: `Ĝ = s·G + sk_map·PK_map(other)`, with the
-/// other side's mapping key validated. Both sides compute the same `Ĝ`.
-pub fn generic_mapping(
-    curve: PaceCurve,
-    nonce: &[u8],
-    sk_map: &[u8],
-    pk_map_other: &[u8],
-) -> Result<Zeroizing<Vec<u8>>> {
-    let n = curve.field_len();
-    with_curve!(curve, map_generic(nonce, sk_map, pk_map_other, n))
-}
-
-/// The ECDH shared secret `K = x(sk · PK(other))` (ICAO 9303-11 §4.4.3.3.2), with the other
-/// side's key validated.
-pub fn shared_secret(curve: PaceCurve, sk: &[u8], pk_other: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    with_curve!(curve, ecdh_x(sk, pk_other, "key agreement"))
-}
-
-/// Validates a received point for `curve` (uncompressed, on the curve, not the identity).
-pub fn validate_point(curve: PaceCurve, point: &[u8]) -> Result<()> {
-    with_curve!(curve, check_point(point))
-}
-
-fn check_point<C: PaceGroup>(bytes: &[u8]) -> Result<()>
-where
-    FieldBytesSize<C>: ModulusSize,
-    AffinePoint<C>: FromSec1Point<C> + ToSec1Point<C>,
-{
-    decode_point::<C>(bytes, "key agreement").map(|_| ())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Symmetric parts, shared by both sides.
 
@@ -486,34 +235,18 @@ pub fn general_authenticate(tag: u8, value: &[u8], last: bool) -> Command {
         .with_ne(256)
 }
 
-/// Reads a BER length at the start of `b`: (length, header bytes).
-fn read_len(b: &[u8]) -> Option<(usize, usize)> {
-    match b {
-        [n @ 0..=0x7F, ..] => Some((*n as usize, 1)),
-        [0x81, n, ..] => Some((*n as usize, 2)),
-        [0x82, a, b, ..] => Some((((*a as usize) << 8) | *b as usize, 3)),
-        _ => None,
-    }
-}
-
 /// Extracts the value of one-byte `tag` inside dynamic authentication data `7C L {...}`.
-/// Other objects (e.g. DO'87/88 certificate references) are skipped.
+/// Other objects (e.g. DO'87/88 certificate references) are skipped; malformed data gives `None`.
 pub fn dynamic_auth_object(data: &[u8], tag: u8) -> Option<&[u8]> {
-    let (&t, rest) = data.split_first()?;
-    if t != 0x7C {
-        return None;
-    }
-    let (len, hl) = read_len(rest)?;
-    let mut inner = rest.get(hl..hl + len)?;
-    while let Some((&t, rest)) = inner.split_first() {
-        let (len, hl) = read_len(rest)?;
-        let value = rest.get(hl..hl + len)?;
-        if t == tag {
-            return Some(value);
-        }
-        inner = &rest[hl + len..];
-    }
-    None
+    let mut r = Reader::new(data, 0);
+    let template = r.expect(0x7C, "dynamic authentication data").ok()?;
+    template
+        .children()
+        .all()
+        .ok()?
+        .into_iter()
+        .find(|o| o.tag == u32::from(tag))
+        .map(|o| o.value)
 }
 
 /// Everything PACE needs to know from EF.CardAccess.
@@ -522,7 +255,7 @@ pub struct PaceParams {
     /// The protocol (from the PACEInfo OID).
     pub algorithm: PaceAlgorithm,
     /// The domain parameters (from the PACEInfo parameter ID).
-    pub curve: PaceCurve,
+    pub curve: Curve,
     /// Send DO'84 with the parameter ID in MSE:Set AT (needed only when the card offers several).
     pub send_parameter_id: bool,
 }
@@ -658,7 +391,7 @@ pub(crate) fn pace_session(
 /// zeroized on drop.
 pub struct CardPace {
     algorithm: PaceAlgorithm,
-    curve: PaceCurve,
+    curve: Curve,
     k_pi: Zeroizing<Vec<u8>>,
     nonce: Zeroizing<Vec<u8>>,
     sk_map: Zeroizing<Vec<u8>>,
@@ -672,7 +405,7 @@ pub struct CardPace {
 
 impl CardPace {
     /// A chip that knows the password π (CAN ASCII, or SHA-1 of the MRZ information).
-    pub fn new(algorithm: PaceAlgorithm, curve: PaceCurve, password: &[u8]) -> Result<Self> {
+    pub fn new(algorithm: PaceAlgorithm, curve: Curve, password: &[u8]) -> Result<Self> {
         if !algorithm.is_supported() {
             return Err(Error::UnsupportedPace(
                 "only ECDH generic mapping is implemented",
@@ -807,7 +540,7 @@ mod tests {
     fn g1_params() -> PaceParams {
         PaceParams {
             algorithm: PaceAlgorithm::ECDH_GM_AES_128,
-            curve: PaceCurve::BrainpoolP256r1,
+            curve: Curve::BrainpoolP256r1,
             send_parameter_id: false,
         }
     }
@@ -830,18 +563,15 @@ mod tests {
             PaceAlgorithm::from_oid(&[0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 5, 2])
                 .is_none()
         );
-        assert_eq!(
-            PaceCurve::from_parameter_id(13),
-            Some(PaceCurve::BrainpoolP256r1)
-        );
-        assert_eq!(PaceCurve::from_parameter_id(17), None);
+        assert_eq!(Curve::from_parameter_id(13), Some(Curve::BrainpoolP256r1));
+        assert_eq!(Curve::from_parameter_id(17), None);
     }
 
     #[test]
     fn appendix_g1_pure_computations() {
         let g = g1();
         let alg = PaceAlgorithm::ECDH_GM_AES_128;
-        let curve = PaceCurve::BrainpoolP256r1;
+        let curve = Curve::BrainpoolP256r1;
         let key = g1_key(&g);
         assert_eq!(key.pace_password().unwrap().to_vec(), h(&g["K"]));
         let k_pi = password_key(&alg, &key.pace_password().unwrap());
@@ -932,7 +662,7 @@ mod tests {
         let alg = PaceAlgorithm::ECDH_GM_AES_128;
         let mut card = CardPace::new(
             alg,
-            PaceCurve::BrainpoolP256r1,
+            Curve::BrainpoolP256r1,
             &g1_key(&g).pace_password().unwrap(),
         )
         .unwrap();
@@ -976,12 +706,11 @@ mod tests {
             t.finish().unwrap();
         }
         // A point with valid coordinates on another curve (P-256's generator) is off bp256.
-        let p256_g =
-            public_key(PaceCurve::NistP256, None, &[&[0u8; 31][..], &[1]].concat()).unwrap();
-        assert!(validate_point(PaceCurve::BrainpoolP256r1, &p256_g).is_err());
-        assert!(validate_point(PaceCurve::NistP256, &p256_g).is_ok());
-        assert!(validate_point(PaceCurve::NistP256, &[0x00]).is_err());
-        assert!(validate_point(PaceCurve::NistP256, &p256_g[..64]).is_err());
+        let p256_g = public_key(Curve::NistP256, None, &[&[0u8; 31][..], &[1]].concat()).unwrap();
+        assert!(validate_point(Curve::BrainpoolP256r1, &p256_g).is_err());
+        assert!(validate_point(Curve::NistP256, &p256_g).is_ok());
+        assert!(validate_point(Curve::NistP256, &[0x00]).is_err());
+        assert!(validate_point(Curve::NistP256, &p256_g[..64]).is_err());
     }
 
     /// A chip driven by [`CardPace`], to run the terminal against it.
@@ -1031,10 +760,10 @@ mod tests {
     #[test]
     fn pace_with_can_against_the_card_side_on_every_curve() {
         for curve in [
-            PaceCurve::BrainpoolP256r1,
-            PaceCurve::NistP256,
-            PaceCurve::NistP384,
-            PaceCurve::BrainpoolP384r1,
+            Curve::BrainpoolP256r1,
+            Curve::NistP256,
+            Curve::NistP384,
+            Curve::BrainpoolP384r1,
         ] {
             for cipher in [Cipher::Aes128, Cipher::Aes256, Cipher::Tdes] {
                 let alg = PaceAlgorithm {
@@ -1071,14 +800,14 @@ mod tests {
     fn wrong_can_is_wrong_access_key() {
         let alg = PaceAlgorithm::ECDH_GM_AES_128;
         let chip = PaceChip {
-            pace: CardPace::new(alg, PaceCurve::BrainpoolP256r1, b"123456").unwrap(),
+            pace: CardPace::new(alg, Curve::BrainpoolP256r1, b"123456").unwrap(),
             rng: CounterRng(1),
             sm: None,
         };
         let key = AccessKey::Can(Can::new("654321").unwrap());
         let params = PaceParams {
             algorithm: alg,
-            curve: PaceCurve::BrainpoolP256r1,
+            curve: Curve::BrainpoolP256r1,
             send_parameter_id: false,
         };
         assert_eq!(

@@ -18,10 +18,10 @@
 //!
 //! Every decision is logged at `debug`, never with file contents.
 
-use apdu::tlv::{HeaderError, decode_header};
 use apdu::{
     ApduError, CardTransaction, Command, ExchangeExt, LengthEncoding, StatusWord, TransportError,
 };
+use asn1::ber::{HeaderError, decode_header};
 
 use crate::Error;
 

@@ -155,7 +155,7 @@ impl SmState {
 /// then the cryptogram), written without joining them first.
 fn push_do(out: &mut Vec<u8>, tag: u8, parts: &[&[u8]]) {
     out.push(tag);
-    apdu::tlv::push_length(out, parts.iter().map(|p| p.len()).sum());
+    asn1::push_length(out, parts.iter().map(|p| p.len()).sum());
     for p in parts {
         out.extend_from_slice(p);
     }
@@ -168,32 +168,23 @@ struct Do<'a> {
     raw: &'a [u8],
 }
 
-/// Splits SM data objects (one-byte tags, lengths up to `82 xx xx`) without ever indexing out
-/// of bounds: the input comes from the other side and may be hostile.
-fn parse_dos(mut data: &[u8]) -> Result<Vec<Do<'_>>, SmFailure> {
-    let mut out = Vec::new();
-    while !data.is_empty() {
-        let (tag, rest) = data
-            .split_first()
-            .ok_or(SmFailure::Malformed("truncated data object"))?;
-        let (len, hdr) = match rest {
-            [l @ 0..=0x7F, ..] => (*l as usize, 2),
-            [0x81, l, ..] => (*l as usize, 3),
-            [0x82, a, b, ..] => (((*a as usize) << 8) | *b as usize, 4),
-            _ => return Err(SmFailure::Malformed("bad data object length")),
-        };
-        let total = hdr + len;
-        let raw = data
-            .get(..total)
-            .ok_or(SmFailure::Malformed("data object longer than the message"))?;
-        out.push(Do {
-            tag: *tag,
-            value: &raw[hdr..],
-            raw,
-        });
-        data = &data[total..];
-    }
-    Ok(out)
+/// Splits SM data objects with the workspace's bounded BER reader: the input comes from the
+/// other side and may be hostile. SM data objects have one-byte tags; any other is malformed.
+fn parse_dos(data: &[u8]) -> Result<Vec<Do<'_>>, SmFailure> {
+    let objects = asn1::ber::Reader::new(data, 0)
+        .all()
+        .map_err(|e| SmFailure::Malformed(e.why))?;
+    objects
+        .into_iter()
+        .map(|o| {
+            let tag = u8::try_from(o.tag).map_err(|_| SmFailure::Malformed("multi-byte tag"))?;
+            Ok(Do {
+                tag,
+                value: o.value,
+                raw: o.raw,
+            })
+        })
+        .collect()
 }
 
 fn padded_header(cla: u8, ins: u8, p1: u8, p2: u8, bs: usize) -> Vec<u8> {

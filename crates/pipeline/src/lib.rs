@@ -12,7 +12,7 @@
 
 use apdu::{CardTransaction, TransportError};
 use citizen::{CccdQr, CitizenRecord, IdNumber, can_from_id, mrz_keys_from_qr};
-use icao9303::lds::{DataGroup2, DataGroup14};
+use icao9303::lds::{DataGroup2, DataGroup14, DataGroup15};
 use icao9303::read::{LdsFile, ReadOptions};
 use icao9303::{
     AccessKey, AccessProtocol, ActiveAuthOutcome, ChipAuthOutcome, Mrz, ReadEvent, Step,
@@ -20,7 +20,9 @@ use icao9303::{
 };
 use rand_core::{OsRng, TryRngCore};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
-use trust::{CardVerification, ChipProof, CscaStore, DataGroupHash, SodVerification};
+use trust::{
+    ActiveAuthenticationKey, CardVerification, ChipProof, CscaStore, DataGroupHash, SodVerification,
+};
 
 /// What the desk knows about the card.
 #[derive(Debug, Clone)]
@@ -369,9 +371,12 @@ impl<'s> Stages<'s> {
             })
             .collect();
         let proof = chip_proof(self.proof.as_ref());
-        let dg15 = self.get(LdsFile::Dg(15));
-        let aa_alg = self.get(LdsFile::Dg(14)).and_then(aa_algorithm);
-        Some(sod.judge(&dgs, &proof, dg15.map(|d| (d, aa_alg))))
+        let dg15 = self.get(LdsFile::Dg(15)).map(DataGroup15::parse);
+        let aa = dg15.as_ref().map(|d| ActiveAuthenticationKey {
+            spki: d.as_ref().ok().map(|d| d.spki.as_slice()),
+            algorithm: self.get(LdsFile::Dg(14)).and_then(aa_algorithm),
+        });
+        Some(sod.judge(&dgs, &proof, aa))
     }
 
     fn final_verification(&self) -> Option<CardVerification> {

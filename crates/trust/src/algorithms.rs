@@ -97,187 +97,10 @@ impl std::fmt::Display for HashAlgorithm {
     }
 }
 
-/// The elliptic curves supported for ECDSA verification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NamedCurve {
-    /// NIST P-256 = secp256r1 (RFC 5480).
-    P256,
-    /// NIST P-384 = secp384r1 (RFC 5480).
-    P384,
-    /// NIST P-521 = secp521r1 (RFC 5480).
-    P521,
-    /// brainpoolP256r1 (RFC 5639 §3.4).
-    BrainpoolP256r1,
-    /// brainpoolP384r1 (RFC 5639 §3.6).
-    BrainpoolP384r1,
-    /// brainpoolP512r1 (RFC 5639 §3.7).
-    BrainpoolP512r1,
-}
-
-impl NamedCurve {
-    /// The curve a `namedCurve` OID names, if supported.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        Some(match *oid {
-            oid::SECP256R1 => Self::P256,
-            oid::SECP384R1 => Self::P384,
-            oid::SECP521R1 => Self::P521,
-            oid::BRAINPOOL_P256R1 => Self::BrainpoolP256r1,
-            oid::BRAINPOOL_P384R1 => Self::BrainpoolP384r1,
-            oid::BRAINPOOL_P512R1 => Self::BrainpoolP512r1,
-            _ => return None,
-        })
-    }
-
-    /// Length in bytes of a field element and of a scalar (equal for these curves).
-    pub fn field_len(self) -> usize {
-        match self {
-            Self::P256 | Self::BrainpoolP256r1 => 32,
-            Self::P384 | Self::BrainpoolP384r1 => 48,
-            Self::P521 => 66,
-            Self::BrainpoolP512r1 => 64,
-        }
-    }
-
-    /// Matches explicit `ECParameters` (RFC 3279 §2.3.5, the form ICAO 9303-11 and many CSCAs
-    /// use) to the named curve whose p, a, b, G and n they equal.
-    ///
-    /// ```text
-    /// ECParameters ::= SEQUENCE {
-    ///    version   ECPVer,          -- ecpVer1(1)
-    ///    fieldID   FieldID,         -- SEQUENCE { prime-field OID, p INTEGER }
-    ///    curve     Curve,           -- SEQUENCE { a OCTET STRING, b OCTET STRING, seed BIT STRING OPTIONAL }
-    ///    base      ECPoint,         -- OCTET STRING
-    ///    order     INTEGER,
-    ///    cofactor  INTEGER OPTIONAL }
-    /// ```
-    /// Anything else (another curve, a changed coefficient, a cofactor other than 1) is
-    /// `Unsupported`: never verified against made-up parameters.
-    pub fn from_explicit_parameters(der: &[u8]) -> Result<Self, TrustError> {
-        let node = ber::parse(der)?;
-        let bad = |what: &str| TrustError::Malformed(format!("ECParameters: {what}"));
-        if node.tag0() != 0x30 || node.non_der {
-            return Err(bad("not a DER SEQUENCE"));
-        }
-        let version = integer(der, node.child(0, "version")?)?;
-        let field_id = node.child(1, "fieldID")?;
-        let field_type = oid_of(der, field_id.child(0, "fieldType")?)?;
-        if field_type != oid::PRIME_FIELD {
-            return Err(TrustError::Unsupported(format!(
-                "EC field type {field_type}"
-            )));
-        }
-        let p = integer(der, field_id.child(1, "prime")?)?;
-        let curve = node.child(2, "curve")?;
-        let a = octets(der, curve.child(0, "a")?)?;
-        let b = octets(der, curve.child(1, "b")?)?;
-        let base = octets(der, node.child(3, "base")?)?;
-        let n = integer(der, node.child(4, "order")?)?;
-        let cofactor = node.children.get(5).map(|c| integer(der, c)).transpose()?;
-        if strip(version) != [1] {
-            return Err(bad("version is not ecpVer1"));
-        }
-        if cofactor.is_some_and(|h| strip(h) != [1]) {
-            return Err(TrustError::Unsupported("EC cofactor other than 1".into()));
-        }
-        for params in DOMAIN_PARAMETERS {
-            // Compare as integers: strip leading zero *bytes* on both sides.
-            let same = |x: &[u8], hex: &str| hex::decode(hex).is_ok_and(|v| strip(&v) == strip(x));
-            if !(same(p, params.p) && same(a, params.a) && same(b, params.b) && same(n, params.n)) {
-                continue;
-            }
-            let len = params.curve.field_len();
-            let base_ok = match base.first() {
-                Some(4) if base.len() == 1 + 2 * len => {
-                    hex::encode(&base[1..1 + len]) == params.gx
-                        && hex::encode(&base[1 + len..]) == params.gy
-                }
-                Some(y_bit @ (2 | 3)) if base.len() == 1 + len => {
-                    let y_odd = params.gy.bytes().last().is_some_and(|c| {
-                        matches!(c, b'1' | b'3' | b'5' | b'7' | b'9' | b'b' | b'd' | b'f')
-                    });
-                    hex::encode(&base[1..]) == params.gx && (*y_bit == 3) == y_odd
-                }
-                _ => false,
-            };
-            if base_ok {
-                return Ok(params.curve);
-            }
-        }
-        Err(TrustError::Unsupported(
-            "explicit EC parameters that match no supported named curve".into(),
-        ))
-    }
-}
-
-/// Domain parameters of one named curve (lowercase hex, big-endian, fixed length).
-struct DomainParameters {
-    curve: NamedCurve,
-    p: &'static str,
-    a: &'static str,
-    b: &'static str,
-    gx: &'static str,
-    gy: &'static str,
-    n: &'static str,
-}
-
-/// SEC 2 (NIST curves) and RFC 5639 (Brainpool) domain parameters, for matching explicit ones.
-const DOMAIN_PARAMETERS: &[DomainParameters] = &[
-    DomainParameters {
-        curve: NamedCurve::P256,
-        p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
-        a: "ffffffff00000001000000000000000000000000fffffffffffffffffffffffc",
-        b: "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
-        gx: "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
-        gy: "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
-        n: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
-    },
-    DomainParameters {
-        curve: NamedCurve::P384,
-        p: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
-        a: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc",
-        b: "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
-        gx: "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7",
-        gy: "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f",
-        n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
-    },
-    DomainParameters {
-        curve: NamedCurve::P521,
-        p: "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-        a: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc",
-        b: "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
-        gx: "00c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
-        gy: "011839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
-        n: "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-    },
-    DomainParameters {
-        curve: NamedCurve::BrainpoolP256r1,
-        p: "a9fb57dba1eea9bc3e660a909d838d726e3bf623d52620282013481d1f6e5377",
-        a: "7d5a0975fc2c3057eef67530417affe7fb8055c126dc5c6ce94a4b44f330b5d9",
-        b: "26dc5c6ce94a4b44f330b5d9bbd77cbf958416295cf7e1ce6bccdc18ff8c07b6",
-        gx: "8bd2aeb9cb7e57cb2c4b482ffc81b7afb9de27e1e3bd23c23a4453bd9ace3262",
-        gy: "547ef835c3dac4fd97f8461a14611dc9c27745132ded8e545c1d54c72f046997",
-        n: "a9fb57dba1eea9bc3e660a909d838d718c397aa3b561a6f7901e0e82974856a7",
-    },
-    DomainParameters {
-        curve: NamedCurve::BrainpoolP384r1,
-        p: "8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b412b1da197fb71123acd3a729901d1a71874700133107ec53",
-        a: "7bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa5814a503ad4eb04a8c7dd22ce2826",
-        b: "04a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390295dbc9943ab78696fa504c11",
-        gx: "1d1c64f068cf45ffa2a63a81b7c13f6b8847a3e77ef14fe3db7fcafe0cbd10e8e826e03436d646aaef87b2e247d4af1e",
-        gy: "8abe1d7520f9c2a45cb1eb8e95cfd55262b70b29feec5864e19c054ff99129280e4646217791811142820341263c5315",
-        n: "8cb91e82a3386d280f5d6f7e50e641df152f7109ed5456b31f166e6cac0425a7cf3ab6af6b7fc3103b883202e9046565",
-    },
-    DomainParameters {
-        curve: NamedCurve::BrainpoolP512r1,
-        p: "aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca703308717d4d9b009bc66842aecda12ae6a380e62881ff2f2d82c68528aa6056583a48f3",
-        a: "7830a3318b603b89e2327145ac234cc594cbdd8d3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94ca",
-        b: "3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94cadc083e67984050b75ebae5dd2809bd638016f723",
-        gx: "81aee4bdd82ed9645a21322e9c4c6a9385ed9f70b5d916c1b43b62eef4d0098eff3b1f78e2d0d48d50d1687b93b97d5f7c6d5047406a5e688b352209bcb9f822",
-        gy: "7dde385d566332ecc0eabfa9cf7822fdf209f70024a57b1aa000c55b881f8111b2dcde494a5f485e5bca4bd88a2763aed1ca2b2fa8f0540678cd1e0f3ad80892",
-        n: "aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069",
-    },
-];
+/// The elliptic curves of keys: the workspace's one catalogue ([`asn1::curves`]). ECDSA
+/// verification supports P-256, P-384, P-521 and brainpoolP256r1/P384r1/P512r1; a key on another
+/// curve of the catalogue is reported unsupported.
+pub use asn1::NamedCurve;
 
 fn strip(x: &[u8]) -> &[u8] {
     let skip = x.iter().take_while(|b| **b == 0).count();
@@ -492,26 +315,11 @@ impl PublicKey {
     /// SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
     /// ```
     pub fn from_spki_der(der: &[u8]) -> Result<Self, TrustError> {
-        let node = ber::parse(der)?;
-        let alg = node.child(0, "SubjectPublicKeyInfo.algorithm")?;
-        let key = node.child(1, "SubjectPublicKeyInfo.subjectPublicKey")?;
-        if key.tag0() != 0x03 || key.constructed {
-            return Err(TrustError::Malformed(
-                "subjectPublicKey is not a BIT STRING".into(),
-            ));
-        }
-        let bits = key.contents(der);
-        let key_bytes = match bits.split_first() {
-            Some((0, rest)) => rest,
-            _ => {
-                return Err(TrustError::Malformed(
-                    "subjectPublicKey has unused bits".into(),
-                ));
-            }
-        };
-        let algorithm = oid_of(der, alg.child(0, "algorithm")?)?;
-        let params = alg.children.get(1);
-        Self::from_parts(&algorithm, params.map(|p| p.raw(der)), key_bytes)
+        let spki = asn1::SubjectPublicKeyInfo::from_bytes(der)
+            .map_err(|e| TrustError::Malformed(format!("SubjectPublicKeyInfo: {e}")))?;
+        let algorithm = ObjectIdentifier::from_bytes(spki.algorithm)
+            .map_err(|_| TrustError::Malformed("SubjectPublicKeyInfo: invalid OID".into()))?;
+        Self::from_parts(&algorithm, spki.parameters.map(|p| p.raw), spki.public_key)
     }
 
     /// Builds a key from an algorithm OID, its DER parameters, and the BIT STRING's contents.
@@ -541,14 +349,19 @@ impl PublicKey {
             oid::ID_EC_PUBLIC_KEY => {
                 let params = parameters
                     .ok_or_else(|| TrustError::Unsupported("EC key without parameters".into()))?;
-                let (curve, explicit) = match params.first() {
-                    Some(0x06) => {
-                        let o: ObjectIdentifier = der::Decode::from_der(params)?;
-                        let curve = NamedCurve::from_oid(&o)
-                            .ok_or_else(|| TrustError::Unsupported(format!("named curve {o}")))?;
+                let params = asn1::ber::parse_one(params)
+                    .map_err(|e| TrustError::Malformed(format!("EC parameters: {e}")))?;
+                let (curve, explicit) = match params.tag {
+                    0x06 => {
+                        let curve = NamedCurve::from_oid(params.value).ok_or_else(|| {
+                            TrustError::Unsupported(format!(
+                                "named curve {}",
+                                asn1::oid::display(params.value)
+                            ))
+                        })?;
                         (curve, false)
                     }
-                    Some(0x30) => (NamedCurve::from_explicit_parameters(params)?, true),
+                    0x30 => (NamedCurve::from_explicit_parameters(&params)?, true),
                     _ => {
                         return Err(TrustError::Unsupported(
                             "EC parameters neither named nor explicit (implicitlyCA)".into(),
@@ -710,6 +523,10 @@ pub fn verify_prehashed(
                 NamedCurve::BrainpoolP512r1 => {
                     ecdsa_verify::<bp512::BrainpoolP512r1>(point, digest, signature, encoding)
                 }
+                other => Err(TrustError::Unsupported(format!(
+                    "ECDSA on {}",
+                    other.name()
+                ))),
             }
         }
     }

@@ -1,14 +1,14 @@
-//! A small BER reader (ITU-T X.690 §8) and a BER→DER length normaliser.
+//! The element tree that CMS and X.509 parsing walks, and the BER→DER normaliser, built on the
+//! workspace's one BER reader (`asn1::ber`).
 //!
-//! # Why our own reader
+//! # Why a tree with byte ranges, and a normaliser
 //! Real EF.SODs are sometimes BER with indefinite lengths (New Zealand 2013: `30 80 … 00 00`,
-//! and an eContent `[0]` of indefinite length). `der` 0.8 has partial BER support (it
-//! reassembles indefinite-length strings), but `cms`/`x509-cert` types are decoded as DER and
+//! and an eContent `[0]` of indefinite length). `cms`/`x509-cert` types are decoded as DER, and
 //! re-encoding decoded values is exactly what must not happen to signed bytes: `der` sorts
 //! SET OF elements when decoding. We also need the byte ranges of the elements as received (the
 //! signed attributes, each certificate's `tbsCertificate`), which typed decoders do not expose.
-//! So this module walks the input once, keeps every element's byte range, and the normaliser
-//! changes only what DER forbids in *framing*:
+//! So the input is walked once into [`Node`]s that keep every element's byte range, and the
+//! normaliser changes only what DER forbids in *framing*:
 //! - indefinite lengths become definite, non-minimal length octets become minimal (§10.1);
 //! - a constructed OCTET STRING (`24 …`, only legal in BER) becomes one primitive OCTET STRING
 //!   with the segments' contents concatenated (§10.2; its value is unchanged, §8.7.3).
@@ -16,6 +16,9 @@
 //! Contents octets of primitive elements are copied untouched, and a subtree that was already
 //! DER comes out byte-identical, so signatures over DER parts (signed attributes, certificates)
 //! still verify against the normalised copy.
+
+use asn1::ber::{self, LengthForm, Reader, Tlv};
+use asn1::push_length;
 
 use crate::TrustError;
 
@@ -63,138 +66,49 @@ impl Node {
             .get(i)
             .ok_or_else(|| TrustError::Malformed(format!("{what}: element missing")))
     }
+
+    fn from_tlv(t: &Tlv<'_>, depth: usize) -> Result<Self, TrustError> {
+        if depth > MAX_DEPTH {
+            return Err(malformed(t.err("nesting too deep")));
+        }
+        let mut non_der = !matches!(
+            t.length_form,
+            LengthForm::Short | LengthForm::Long { minimal: true }
+        );
+        // Constructed OCTET STRING: BER only (X.690 §10.2).
+        non_der |= t.constructed && t.tag == 0x24;
+        let mut children = Vec::new();
+        if t.constructed {
+            for child in t.children().all().map_err(malformed)? {
+                let node = Self::from_tlv(&child, depth + 1)?;
+                non_der |= node.non_der;
+                children.push(node);
+            }
+        }
+        Ok(Self {
+            tag: t.tag_bytes().to_vec(),
+            constructed: t.constructed,
+            non_der,
+            start: t.offset,
+            end: t.offset + t.raw.len(),
+            content: (t.value_offset, t.value_offset + t.value.len()),
+            children,
+        })
+    }
 }
 
-fn malformed(msg: &str, at: usize) -> TrustError {
-    TrustError::Malformed(format!("BER: {msg} at offset {at}"))
+fn malformed(e: ber::Error) -> TrustError {
+    TrustError::Malformed(format!("BER: {e}"))
 }
 
 /// Parses exactly one element spanning all of `input`.
 pub(crate) fn parse(input: &[u8]) -> Result<Node, TrustError> {
-    let node = parse_at(input, 0, 0)?;
-    if node.end != input.len() {
-        return Err(malformed("trailing data", node.end));
-    }
-    Ok(node)
+    Node::from_tlv(&ber::parse_one(input).map_err(malformed)?, 0)
 }
 
-/// Parses one element starting at `pos` (it may be followed by other data).
+/// Parses the element at the start of `input` (it may be followed by other data).
 pub(crate) fn parse_prefix(input: &[u8]) -> Result<Node, TrustError> {
-    parse_at(input, 0, 0)
-}
-
-fn parse_at(input: &[u8], pos: usize, depth: usize) -> Result<Node, TrustError> {
-    if depth > MAX_DEPTH {
-        return Err(malformed("nesting too deep", pos));
-    }
-    let mut i = pos;
-    let first = *input.get(i).ok_or_else(|| malformed("truncated tag", i))?;
-    i += 1;
-    if first & 0x1f == 0x1f {
-        // High-tag-number form: base-128 continuation octets (X.690 §8.1.2.4).
-        loop {
-            let b = *input.get(i).ok_or_else(|| malformed("truncated tag", i))?;
-            i += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            if i - pos > 5 {
-                return Err(malformed("tag too long", pos));
-            }
-        }
-    }
-    let tag = input[pos..i].to_vec();
-    let constructed = first & 0x20 != 0;
-    let len_byte = *input
-        .get(i)
-        .ok_or_else(|| malformed("truncated length", i))?;
-    i += 1;
-    let mut non_der = false;
-    let definite_len = match len_byte {
-        0x80 => None,
-        0xff => return Err(malformed("reserved length octet", i - 1)),
-        b if b & 0x80 != 0 => {
-            let n = usize::from(b & 0x7f);
-            if n > 4 {
-                return Err(malformed("length too large", i - 1));
-            }
-            let bytes = input
-                .get(i..i + n)
-                .ok_or_else(|| malformed("truncated length", i))?;
-            i += n;
-            let len = bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-            // DER: the shortest form (X.690 §10.1).
-            if len < 0x80 || bytes.first() == Some(&0) {
-                non_der = true;
-            }
-            Some(len)
-        }
-        b => Some(usize::from(b)),
-    };
-    let mut children = Vec::new();
-    let (content, end) = match definite_len {
-        Some(len) => {
-            let end = i
-                .checked_add(len)
-                .filter(|e| *e <= input.len())
-                .ok_or_else(|| malformed("length beyond input", pos))?;
-            if constructed {
-                let mut j = i;
-                while j < end {
-                    let child = parse_at(&input[..end], j, depth + 1)?;
-                    j = child.end;
-                    non_der |= child.non_der;
-                    children.push(child);
-                }
-            }
-            ((i, end), end)
-        }
-        None => {
-            if !constructed {
-                return Err(malformed("indefinite length on a primitive element", pos));
-            }
-            non_der = true;
-            let mut j = i;
-            loop {
-                match input.get(j..j + 2) {
-                    Some([0, 0]) => break,
-                    Some(_) => {}
-                    None => return Err(malformed("missing end-of-contents", j)),
-                }
-                let child = parse_at(input, j, depth + 1)?;
-                j = child.end;
-                children.push(child);
-            }
-            ((i, j), j + 2)
-        }
-    };
-    if constructed && first == 0x24 {
-        // Constructed OCTET STRING: BER only (X.690 §10.2).
-        non_der = true;
-    }
-    Ok(Node {
-        tag,
-        constructed,
-        non_der,
-        start: pos,
-        end,
-        content,
-        children,
-    })
-}
-
-/// Appends a DER length (X.690 §8.1.3, shortest form).
-pub(crate) fn push_length(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+    Node::from_tlv(&Reader::new(input, 0).read().map_err(malformed)?, 0)
 }
 
 /// Re-frames `node` as DER (see the module documentation for what changes and what cannot).

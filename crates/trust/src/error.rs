@@ -37,6 +37,15 @@ pub enum TrustError {
     },
 }
 
+impl From<asn1::CurveError> for TrustError {
+    fn from(e: asn1::CurveError) -> Self {
+        match e {
+            asn1::CurveError::Malformed(e) => TrustError::Malformed(format!("ECParameters: {e}")),
+            other => TrustError::Unsupported(other.to_string()),
+        }
+    }
+}
+
 impl From<der::Error> for TrustError {
     fn from(e: der::Error) -> Self {
         TrustError::Der(e.to_string())

@@ -31,5 +31,6 @@ pub use report::{Check, CheckState, Report};
 pub use sod::{DataGroupHash, EfSod, LdsSecurityObject, PassiveAuthentication, VerifyOptions};
 pub use store::CscaStore;
 pub use verdict::{
-    CardVerification, ChipProof, SodVerification, Verdict, verify_card, verify_card_at,
+    ActiveAuthenticationKey, CardVerification, ChipProof, SodVerification, Verdict, verify_card,
+    verify_card_at,
 };

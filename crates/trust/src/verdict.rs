@@ -65,6 +65,16 @@ pub enum ChipProof {
     NotPerformed(String),
 }
 
+/// DG15's key for Active Authentication (ICAO 9303-11 §6.1), as the caller parsed DG15.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveAuthenticationKey<'a> {
+    /// DG15's `SubjectPublicKeyInfo` (DER, as `icao9303::lds::DataGroup15` gives it), or `None`
+    /// when DG15 could not be parsed (the check then fails: the chip's key is unusable).
+    pub spki: Option<&'a [u8]>,
+    /// The ECDSA algorithm DG14's `ActiveAuthenticationInfo` names (EC keys only).
+    pub algorithm: Option<SignatureAlgorithm>,
+}
+
 /// The verification of one card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardVerification {
@@ -87,14 +97,15 @@ pub const SOD_PARSE: &str = "sod.parse";
 const SHOWN: [u8; 3] = [1, 2, 13];
 
 /// Verifies a card: EF.SOD (`sod`, as read), the data groups read (number, bytes), the trusted
-/// CSCAs (`None`: none configured, so at best `unknown-issuer`), the chip's proof, and DG15 and
-/// DG14's active-authentication algorithm for AA. `now` is the clock (injected in tests).
+/// CSCAs (`None`: none configured, so at best `unknown-issuer`), the chip's proof, and for AA
+/// DG15's `SubjectPublicKeyInfo` (DER, as `icao9303::lds::DataGroup15` gives it) with DG14's
+/// active-authentication algorithm. `now` is the clock (injected in tests).
 pub fn verify_card(
     sod: &[u8],
     data_groups: &[(u8, &[u8])],
     cscas: Option<&CscaStore>,
     proof: &ChipProof,
-    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    aa: Option<ActiveAuthenticationKey<'_>>,
     now: Option<DateTime>,
 ) -> CardVerification {
     verify_card_at(sod, data_groups, cscas, proof, aa, None, now)
@@ -107,7 +118,7 @@ pub fn verify_card_at(
     data_groups: &[(u8, &[u8])],
     cscas: Option<&CscaStore>,
     proof: &ChipProof,
-    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    aa: Option<ActiveAuthenticationKey<'_>>,
     at: Option<DateTime>,
     now: Option<DateTime>,
 ) -> CardVerification {
@@ -153,13 +164,13 @@ impl SodVerification {
         self.sod.as_ref().ok().map(|(sod, _)| sod)
     }
 
-    /// The verdict with the data groups read (number, bytes), the chip's proof, and DG15 and
-    /// DG14's active-authentication algorithm for AA.
+    /// The verdict with the data groups read (number, bytes), the chip's proof, and for AA
+    /// DG15's `SubjectPublicKeyInfo` (DER) with DG14's active-authentication algorithm.
     pub fn judge(
         &self,
         data_groups: &[(u8, &[u8])],
         proof: &ChipProof,
-        aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+        aa: Option<ActiveAuthenticationKey<'_>>,
     ) -> CardVerification {
         let (sod, pa_report) = match &self.sod {
             Ok(parsed) => parsed,
@@ -187,7 +198,7 @@ fn judge(
     mut report: crate::Report,
     data_groups: &[(u8, &[u8])],
     proof: &ChipProof,
-    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    aa: Option<ActiveAuthenticationKey<'_>>,
 ) -> CardVerification {
     let mut checks = Vec::new();
     let mut warnings = Vec::new();
@@ -297,21 +308,16 @@ fn judge(
 /// ISO/IEC 9796-2 scheme 1 for RSA, plain ECDSA with the algorithm DG14's
 /// ActiveAuthenticationInfo names.
 fn active_authentication(
-    aa: Option<(&[u8], Option<SignatureAlgorithm>)>,
+    aa: Option<ActiveAuthenticationKey<'_>>,
     challenge: &[u8],
     signature: &[u8],
 ) -> CheckState {
-    let Some((dg15, algorithm)) = aa else {
+    let Some(ActiveAuthenticationKey { spki, algorithm }) = aa else {
         return CheckState::NotPerformed {
             reason: "no DG15".into(),
         };
     };
-    // DG15 is tag 6F wrapping the SubjectPublicKeyInfo.
-    let spki = match dg15 {
-        [0x6F, rest @ ..] => strip_length(rest),
-        _ => None,
-    };
-    let Some(key) = spki.and_then(|s| PublicKey::from_spki_der(s).ok()) else {
+    let Some(Ok(key)) = spki.map(PublicKey::from_spki_der) else {
         return CheckState::Failed {
             reason: "DG15 holds no usable public key".into(),
         };
@@ -334,20 +340,6 @@ fn active_authentication(
         }
     };
     CheckState::from_result(result)
-}
-
-fn strip_length(b: &[u8]) -> Option<&[u8]> {
-    let (&first, rest) = b.split_first()?;
-    let (len, rest) = match first {
-        0..=0x7F => (usize::from(first), rest),
-        0x81 => (usize::from(*rest.first()?), rest.get(1..)?),
-        0x82 => (
-            (usize::from(*rest.first()?) << 8) | usize::from(*rest.get(1)?),
-            rest.get(2..)?,
-        ),
-        _ => return None,
-    };
-    rest.get(..len)
 }
 
 impl CardVerification {

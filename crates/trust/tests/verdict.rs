@@ -4,7 +4,10 @@
 use card_sim::Profile;
 use card_sim::pki::{self, Signer2, TestPki};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
-use trust::{Certificate, ChipProof, CscaStore, SodVerification, Verdict, verify_card};
+use trust::{
+    ActiveAuthenticationKey, Certificate, ChipProof, CscaStore, SodVerification, Verdict,
+    verify_card,
+};
 
 struct Card {
     files: Vec<(u8, Vec<u8>)>,
@@ -224,6 +227,8 @@ fn active_authentication_with_ecdsa() {
         HashAlgorithm::Sha256,
         EcdsaSignatureEncoding::Plain,
     ));
+    // DG15 is `6F L SubjectPublicKeyInfo`; the verdict takes the key itself.
+    let spki = asn1::ber::parse_one(card.dg(15)).unwrap().value;
     let aa = ChipProof::ActiveAuthentication {
         challenge: challenge.to_vec(),
         signature: sig.to_bytes().to_vec(),
@@ -233,7 +238,10 @@ fn active_authentication_with_ecdsa() {
         &card.read(),
         Some(&test_store()),
         &aa,
-        Some((card.dg(15), alg)),
+        Some(ActiveAuthenticationKey {
+            spki: Some(spki),
+            algorithm: alg,
+        }),
         None,
     );
     assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
@@ -246,7 +254,10 @@ fn active_authentication_with_ecdsa() {
         &card.read(),
         Some(&test_store()),
         &wrong,
-        Some((card.dg(15), alg)),
+        Some(ActiveAuthenticationKey {
+            spki: Some(spki),
+            algorithm: alg,
+        }),
         None,
     );
     assert_eq!(v.verdict, Verdict::CloneSuspected);

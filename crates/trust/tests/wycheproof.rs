@@ -190,7 +190,7 @@ fn explicit_parameters_are_matched_or_unsupported() {
     let point = hex::decode(group["publicKey"]["uncompressed"].as_str().unwrap()).unwrap();
     let params = explicit_bp512();
     assert_eq!(
-        NamedCurve::from_explicit_parameters(&params).unwrap(),
+        NamedCurve::from_explicit_parameters(&asn1::ber::parse_one(&params).unwrap()).unwrap(),
         NamedCurve::BrainpoolP512r1
     );
     let key = PublicKey::from_parts(&trust::oid::ID_EC_PUBLIC_KEY, Some(&params), &point).unwrap();
@@ -206,7 +206,10 @@ fn explicit_parameters_are_matched_or_unsupported() {
     for at in [20, 90, 160, 230, 300, 380] {
         let mut bad = params.clone();
         bad[at] ^= 0x01;
-        let r = NamedCurve::from_explicit_parameters(&bad);
+        let r = asn1::ber::parse_one(&bad)
+            .map_err(asn1::CurveError::Malformed)
+            .and_then(|p| NamedCurve::from_explicit_parameters(&p))
+            .map_err(trust::TrustError::from);
         assert!(
             matches!(r, Err(trust::TrustError::Unsupported(_))),
             "byte {at}: {r:?}"
@@ -222,7 +225,7 @@ fn explicit_bp512() -> Vec<u8> {
     let b = "3df91610a83441caea9863bc2ded5d5aa8253aa10a2ef1c98b9ac8b57f1117a72bf2c7b9e7c1ac4d77fc94cadc083e67984050b75ebae5dd2809bd638016f723";
     let g = "0481aee4bdd82ed9645a21322e9c4c6a9385ed9f70b5d916c1b43b62eef4d0098eff3b1f78e2d0d48d50d1687b93b97d5f7c6d5047406a5e688b352209bcb9f8227dde385d566332ecc0eabfa9cf7822fdf209f70024a57b1aa000c55b881f8111b2dcde494a5f485e5bca4bd88a2763aed1ca2b2fa8f0540678cd1e0f3ad80892";
     let n = "00aadd9db8dbe9c48b3fd4e6ae33c9fc07cb308db3b3c9d20ed6639cca70330870553e5c414ca92619418661197fac10471db1d381085ddaddb58796829ca90069";
-    use apdu::tlv::tlv;
+    use asn1::tlv;
     let h = |s: &str| hex::decode(s).unwrap();
     let prime_field = h("06072a8648ce3d0101");
     let field_id = tlv(0x30, &[prime_field, tlv(0x02, &h(p))].concat());

@@ -7,8 +7,7 @@
 //!    5C   L  tags      tag list: one tag per data group present (61 = DG1, 75 = DG2, ...)
 //! ```
 
-use super::ber::Reader;
-use super::{ascii, data_group_of_tag, outer};
+use super::{Ber, Reader, ascii, data_group_of_tag, in_file, outer};
 use crate::error::Result;
 use crate::read::LdsFile;
 
@@ -29,23 +28,27 @@ impl EfCom {
     /// Parses EF.COM. The three elements are required (in any order); unknown elements are
     /// ignored, as later LDS versions may add some.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let t = outer(FILE, bytes, 0x60)?;
-        let mut r: Reader<'_> = t.children(FILE);
+        Self::decode(bytes).map_err(in_file(FILE))
+    }
+
+    fn decode(bytes: &[u8]) -> Ber<Self> {
+        let t = outer(bytes, 0x60)?;
+        let mut r: Reader<'_> = t.children();
         let (mut lds, mut unicode, mut tags) = (None, None, None);
         while !r.is_empty() {
             let e = r.read()?;
             match e.tag {
                 0x5F01 => {
-                    let v = ascii(FILE, &e, "the LDS version is not text")?;
+                    let v = ascii(&e, "the LDS version is not text")?;
                     if v.len() != 4 || !v.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(e.err(FILE, "the LDS version is not 4 digits"));
+                        return Err(e.err("the LDS version is not 4 digits"));
                     }
                     lds = Some(v.to_owned());
                 }
                 0x5F36 => {
-                    let v = ascii(FILE, &e, "the Unicode version is not text")?;
+                    let v = ascii(&e, "the Unicode version is not text")?;
                     if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(e.err(FILE, "the Unicode version is not 6 digits"));
+                        return Err(e.err("the Unicode version is not 6 digits"));
                     }
                     unicode = Some(v.to_owned());
                 }
@@ -59,10 +62,7 @@ impl EfCom {
                 unicode_version,
                 tag_list,
             }),
-            _ => Err(t.err(
-                FILE,
-                "the LDS version, Unicode version or tag list is missing",
-            )),
+            _ => Err(t.err("the LDS version, Unicode version or tag list is missing")),
         }
     }
 

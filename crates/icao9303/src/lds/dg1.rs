@@ -6,8 +6,7 @@
 //!                 90 characters (TD1, 3 x 30), 72 (TD2, 2 x 36) or 88 (TD3, 2 x 44)
 //! ```
 
-use super::ber::malformed;
-use super::{ascii, outer};
+use super::{Ber, ascii, at, in_file, outer};
 use crate::error::{Error, MrzField, Result};
 use crate::keys::{Mrz, MrzFormat, MrzParseOptions};
 use crate::read::LdsFile;
@@ -29,20 +28,21 @@ pub struct DataGroup1 {
 impl DataGroup1 {
     /// Parses DG1.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let t = outer(FILE, bytes, 0x61)?;
-        let mut r = t.children(FILE);
+        Self::decode(bytes).map_err(in_file(FILE))
+    }
+
+    fn decode(bytes: &[u8]) -> Ber<Self> {
+        let t = outer(bytes, 0x61)?;
+        let mut r = t.children();
         let m = r.expect(0x5F1F, "DG1 does not hold an MRZ (5F1F)")?;
         r.finish("data after the MRZ")?;
-        let text = ascii(FILE, &m, "the MRZ is not ASCII text")?;
+        let text = ascii(&m, "the MRZ is not ASCII text")?;
         let width = match text.len() {
             90 => 30,
             72 => 36,
             88 => 44,
             _ => {
-                return Err(m.err(
-                    FILE,
-                    "the MRZ is not 90 (TD1), 72 (TD2) or 88 (TD3) characters long",
-                ));
+                return Err(m.err("the MRZ is not 90 (TD1), 72 (TD2) or 88 (TD3) characters long"));
             }
         };
         let lines: Vec<&str> = text
@@ -57,8 +57,7 @@ impl DataGroup1 {
             },
         )
         .map_err(|e| {
-            malformed(
-                FILE,
+            at(
                 m.value_offset,
                 match e {
                     Error::CheckDigit(MrzField::DocumentNumber) => {

@@ -22,8 +22,7 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::ber::{Reader, Tlv, malformed};
-use super::outer;
+use super::{Ber, Reader, Tlv, at, in_file, outer};
 use crate::error::Result;
 use crate::read::LdsFile;
 
@@ -76,14 +75,14 @@ impl Asn1Value {
     /// value or malformed contents.
     pub fn elements(&self) -> Result<Vec<Asn1Value>> {
         if !self.constructed {
-            return Err(malformed(
-                FILE,
+            return Err(in_file(FILE)(at(
                 self.content_offset,
                 "a constructed value was expected",
-            ));
+            )));
         }
-        Ok(Reader::new(FILE, &self.content, self.content_offset)
-            .all()?
+        Ok(Reader::new(&self.content, self.content_offset)
+            .all()
+            .map_err(in_file(FILE))?
             .iter()
             .map(Self::from_tlv)
             .collect())
@@ -134,12 +133,16 @@ pub const OID_UTF8: &[u8] = &[0x28, 0xD3, 0x16, 0x01, 0x00, 0x08];
 impl DataGroup13 {
     /// Parses DG13.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let t = outer(FILE, bytes, 0x6D)?;
-        let top = t.children(FILE).all()?;
+        Self::decode(bytes).map_err(in_file(FILE))
+    }
+
+    fn decode(bytes: &[u8]) -> Ber<Self> {
+        let t = outer(bytes, 0x6D)?;
+        let top = t.children().all()?;
         // The documented layout wraps everything in one SEQUENCE whose second element is the
         // character-set OID; an entry is a SEQUENCE too, so look at the OID to tell them apart.
         let items = match top.as_slice() {
-            [only] if only.tag == 0x30 && is_wrapper(only)? => only.children(FILE).all()?,
+            [only] if only.tag == 0x30 && is_wrapper(only)? => only.children().all()?,
             _ => top,
         };
         let mut dg = Self {
@@ -150,20 +153,21 @@ impl DataGroup13 {
         for (i, item) in items.iter().enumerate() {
             match item.tag {
                 0x02 if i == 0 => {
-                    dg.version = Some(item.uint().ok_or(
-                        item.err(FILE, "the version is not a small non-negative INTEGER"),
-                    )?);
+                    dg.version = Some(
+                        item.uint()
+                            .ok_or(item.err("the version is not a small non-negative INTEGER"))?,
+                    );
                 }
                 0x06 if dg.charset_oid.is_none() && dg.fields.is_empty() => {
                     dg.charset_oid = Some(item.value.to_vec());
                 }
                 0x31 => {
-                    for entry in item.children(FILE).all()? {
+                    for entry in item.children().all()? {
                         dg.fields.push(entry_of(&entry)?);
                     }
                 }
                 0x30 => dg.fields.push(entry_of(item)?),
-                _ => return Err(item.err(FILE, "unexpected element in DG13")),
+                _ => return Err(item.err("unexpected element in DG13")),
             }
         }
         Ok(dg)
@@ -175,8 +179,8 @@ impl DataGroup13 {
     }
 }
 
-fn is_wrapper(seq: &Tlv<'_>) -> Result<bool> {
-    let mut r = seq.children(FILE);
+fn is_wrapper(seq: &Tlv<'_>) -> Ber<bool> {
+    let mut r = seq.children();
     let first = r.read()?;
     if first.tag != 0x02 {
         return Ok(false);
@@ -184,16 +188,16 @@ fn is_wrapper(seq: &Tlv<'_>) -> Result<bool> {
     Ok(!r.is_empty() && r.read()?.tag == 0x06)
 }
 
-fn entry_of(e: &Tlv<'_>) -> Result<Dg13Field> {
+fn entry_of(e: &Tlv<'_>) -> Ber<Dg13Field> {
     if e.tag != 0x30 {
-        return Err(e.err(FILE, "a DG13 entry is not a SEQUENCE"));
+        return Err(e.err("a DG13 entry is not a SEQUENCE"));
     }
-    let mut r = e.children(FILE);
+    let mut r = e.children();
     let n = r.expect(0x02, "a DG13 entry does not start with its INTEGER number")?;
-    let number = n.uint().and_then(|v| u32::try_from(v).ok()).ok_or(n.err(
-        FILE,
-        "a DG13 field number is not a small non-negative INTEGER",
-    ))?;
+    let number = n
+        .uint()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or(n.err("a DG13 field number is not a small non-negative INTEGER"))?;
     let mut values = Vec::new();
     while !r.is_empty() {
         values.push(Asn1Value::from_tlv(&r.read()?));
@@ -207,7 +211,7 @@ mod tests {
     use crate::Error;
     use proptest::prelude::*;
 
-    use apdu::tlv::tlv;
+    use asn1::tlv;
 
     fn entry(n: u8, value: &[u8]) -> Vec<u8> {
         tlv(0x30, &[vec![0x02, 0x01, n], value.to_vec()].concat())

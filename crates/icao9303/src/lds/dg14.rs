@@ -8,8 +8,7 @@
 //! The `SecurityInfos` themselves are parsed by [`crate::card_access::SecurityInfos`], shared
 //! with EF.CardAccess; this module checks the template and gives errors their file and offset.
 
-use super::ber::Reader;
-use super::outer;
+use super::{Ber, Reader, Tlv, in_file, outer};
 use crate::card_access::SecurityInfos;
 use crate::error::{Error, Result};
 use crate::read::LdsFile;
@@ -26,17 +25,22 @@ pub struct DataGroup14 {
 impl DataGroup14 {
     /// Parses DG14.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let t = outer(FILE, bytes, 0x6E)?;
-        let mut r: Reader<'_> = t.children(FILE);
-        let set = r.expect(0x31, "DG14 does not hold a SET OF SecurityInfo")?;
-        r.finish("data after the SecurityInfos")?;
+        let set = Self::security_infos_set(bytes).map_err(in_file(FILE))?;
         // The structure around the SET has been checked with offsets; the entries' own errors
         // are reported at the SET, the finest offset the shared parser gives.
         let security_infos = SecurityInfos::parse(set.raw).map_err(|e| match e {
-            Error::Malformed { why, .. } => set.err(FILE, why),
+            Error::Malformed { why, .. } => in_file(FILE)(set.err(why)),
             other => other,
         })?;
         Ok(Self { security_infos })
+    }
+
+    fn security_infos_set(bytes: &[u8]) -> Ber<Tlv<'_>> {
+        let t = outer(bytes, 0x6E)?;
+        let mut r: Reader<'_> = t.children();
+        let set = r.expect(0x31, "DG14 does not hold a SET OF SecurityInfo")?;
+        r.finish("data after the SecurityInfos")?;
+        Ok(set)
     }
 }
 

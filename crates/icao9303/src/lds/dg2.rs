@@ -46,8 +46,9 @@
 //! The image type is decided by the image's magic bytes, not by the header's declaration: the
 //! gmrtd 19794-5 sample declares JPEG 2000 for a JPEG, and a browser cares about the bytes.
 
-use super::ber::{Tlv, malformed, uint_of};
-use super::outer;
+use asn1::ber::uint_of;
+
+use super::{Ber, Tlv, at, in_file, outer};
 use crate::error::Result;
 use crate::read::LdsFile;
 
@@ -175,16 +176,20 @@ pub struct DataGroup2<'a> {
 impl<'a> DataGroup2<'a> {
     /// Parses DG2.
     pub fn parse(bytes: &'a [u8]) -> Result<Self> {
-        let t = outer(FILE, bytes, 0x75)?;
-        let mut r = t.children(FILE);
+        Self::decode(bytes).map_err(in_file(FILE))
+    }
+
+    fn decode(bytes: &'a [u8]) -> Ber<Self> {
+        let t = outer(bytes, 0x75)?;
+        let mut r = t.children();
         let group = r.expect(0x7F61, "no Biometric Information Group Template (7F61)")?;
         r.finish("data after the Biometric Information Group Template")?;
-        let mut g = group.children(FILE);
+        let mut g = group.children();
         let count_tlv = g.expect(0x02, "no number of instances (02) in 7F61")?;
         let count = count_tlv
             .uint()
             .filter(|&n| n >= 1)
-            .ok_or(count_tlv.err(FILE, "the number of instances is not a positive integer"))?;
+            .ok_or(count_tlv.err("the number of instances is not a positive integer"))?;
         let mut faces = Vec::new();
         let mut templates = 0u64;
         while !g.is_empty() {
@@ -196,10 +201,7 @@ impl<'a> DataGroup2<'a> {
             parse_bit(&bit, &mut faces)?;
         }
         if templates != count {
-            return Err(count_tlv.err(
-                FILE,
-                "the number of instances differs from the templates present",
-            ));
+            return Err(count_tlv.err("the number of instances differs from the templates present"));
         }
         Ok(Self { faces })
     }
@@ -210,8 +212,8 @@ impl<'a> DataGroup2<'a> {
     }
 }
 
-fn parse_bit<'a>(bit: &Tlv<'a>, faces: &mut Vec<FaceImage<'a>>) -> Result<()> {
-    let mut r = bit.children(FILE);
+fn parse_bit<'a>(bit: &Tlv<'a>, faces: &mut Vec<FaceImage<'a>>) -> Ber<()> {
+    let mut r = bit.children();
     let bht = r.expect(0xA1, "no Biometric Header Template (A1)")?;
     let header = parse_bht(&bht)?;
     let bdb = r.read()?;
@@ -219,18 +221,18 @@ fn parse_bit<'a>(bit: &Tlv<'a>, faces: &mut Vec<FaceImage<'a>>) -> Result<()> {
     match bdb.tag {
         0x5F2E => parse_19794(&bdb, header, faces),
         0x7F2E => parse_39794(&bdb, header, faces),
-        _ => Err(bdb.err(FILE, "no Biometric Data Block (5F2E or 7F2E)")),
+        _ => Err(bdb.err("no Biometric Data Block (5F2E or 7F2E)")),
     }
 }
 
-fn parse_bht(bht: &Tlv<'_>) -> Result<BiometricHeaderTemplate> {
+fn parse_bht(bht: &Tlv<'_>) -> Ber<BiometricHeaderTemplate> {
     let mut h = BiometricHeaderTemplate::default();
-    for e in bht.children(FILE).all()? {
+    for e in bht.children().all()? {
         let v = Some(e.value.to_vec());
-        let two = || -> Result<Option<u16>> {
+        let two = || -> Ber<Option<u16>> {
             match e.value {
                 [a, b] => Ok(Some(u16::from_be_bytes([*a, *b]))),
-                _ => Err(e.err(FILE, "format owner or type is not 2 bytes")),
+                _ => Err(e.err("format owner or type is not 2 bytes")),
             }
         };
         match e.tag {
@@ -256,23 +258,23 @@ struct Bytes<'a> {
 }
 
 impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize, why: &'static str) -> Result<&'a [u8]> {
+    fn take(&mut self, n: usize, why: &'static str) -> Ber<&'a [u8]> {
         let s = self
             .pos
             .checked_add(n)
             .and_then(|end| self.data.get(self.pos..end))
-            .ok_or(malformed(FILE, self.base + self.pos, why))?;
+            .ok_or(at(self.base + self.pos, why))?;
         self.pos += n;
         Ok(s)
     }
-    fn u8(&mut self, why: &'static str) -> Result<u8> {
+    fn u8(&mut self, why: &'static str) -> Ber<u8> {
         Ok(self.take(1, why)?[0])
     }
-    fn u16(&mut self, why: &'static str) -> Result<u16> {
+    fn u16(&mut self, why: &'static str) -> Ber<u16> {
         let b = self.take(2, why)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self, why: &'static str) -> Result<u32> {
+    fn u32(&mut self, why: &'static str) -> Ber<u32> {
         let b = self.take(4, why)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
@@ -282,7 +284,7 @@ fn parse_19794<'a>(
     bdb: &Tlv<'a>,
     header: BiometricHeaderTemplate,
     faces: &mut Vec<FaceImage<'a>>,
-) -> Result<()> {
+) -> Ber<()> {
     let mut b = Bytes {
         data: bdb.value,
         pos: 0,
@@ -290,16 +292,14 @@ fn parse_19794<'a>(
     };
     const TRUNC: &str = "truncated ISO 19794-5 record";
     if b.take(4, TRUNC)? != b"FAC\0" {
-        return Err(malformed(
-            FILE,
+        return Err(at(
             bdb.value_offset,
             "the ISO 19794-5 record does not start with FAC",
         ));
     }
     let version_at = b.base + b.pos;
     if b.take(4, TRUNC)? != b"010\0" {
-        return Err(malformed(
-            FILE,
+        return Err(at(
             version_at,
             "unsupported ISO 19794-5 version (010 expected)",
         ));
@@ -310,11 +310,7 @@ fn parse_19794<'a>(
     let count_at = b.base + b.pos;
     let count = b.u16(TRUNC)?;
     if count == 0 {
-        return Err(malformed(
-            FILE,
-            count_at,
-            "the ISO 19794-5 record holds no face",
-        ));
+        return Err(at(count_at, "the ISO 19794-5 record holds no face"));
     }
     for _ in 0..count {
         let face_at = b.pos;
@@ -329,8 +325,7 @@ fn parse_19794<'a>(
         let height = b.u16(TRUNC)?;
         b.take(6, TRUNC)?; // colour space, source type, device type, quality
         let used = b.pos - face_at;
-        let image_len = face_len.checked_sub(used).ok_or(malformed(
-            FILE,
+        let image_len = face_len.checked_sub(used).ok_or(at(
             b.base + face_at,
             "the facial record length is shorter than its headers",
         ))?;
@@ -348,11 +343,7 @@ fn parse_19794<'a>(
         });
     }
     if b.pos != b.data.len() {
-        return Err(malformed(
-            FILE,
-            b.base + b.pos,
-            "data after the last facial record",
-        ));
+        return Err(at(b.base + b.pos, "data after the last facial record"));
     }
     Ok(())
 }
@@ -361,41 +352,41 @@ fn parse_39794<'a>(
     bdb: &Tlv<'a>,
     header: BiometricHeaderTemplate,
     faces: &mut Vec<FaceImage<'a>>,
-) -> Result<()> {
-    let mut r = bdb.children(FILE);
+) -> Ber<()> {
+    let mut r = bdb.children();
     let mut block = r.read()?;
     // The ICAO application profile wraps the FaceImageDataBlock in a [1] (seen in the ICAO
     // 39794-5 AP samples): accept it with or without that wrapper.
     if block.tag == 0xA1 {
         r.finish("data after the face image data block")?;
-        let mut w = block.children(FILE);
+        let mut w = block.children();
         block = w.read()?;
         w.finish("data after the face image data block")?;
     } else {
         r.finish("data after the face image data block")?;
     }
     if block.tag != 0x65 {
-        return Err(block.err(FILE, "no FaceImageDataBlock ([APPLICATION 5])"));
+        return Err(block.err("no FaceImageDataBlock ([APPLICATION 5])"));
     }
-    let mut fidb = block.children(FILE);
+    let mut fidb = block.children();
     fidb.expect(0xA0, "no versionBlock [0]")?;
     let reps = fidb.expect(0xA1, "no representationBlocks [1]")?;
     let mut any = false;
-    for rep in reps.children(FILE).all()? {
+    for rep in reps.children().all()? {
         if rep.tag != 0x30 {
-            return Err(rep.err(FILE, "a RepresentationBlock is not a SEQUENCE"));
+            return Err(rep.err("a RepresentationBlock is not a SEQUENCE"));
         }
-        let mut rb = rep.children(FILE);
+        let mut rb = rep.children();
         rb.expect(0x80, "no representationId [0]")?;
         let image_rep = rb.expect(0xA1, "no imageRepresentation [1]")?;
-        let base = image_rep.children(FILE).expect(
+        let base = image_rep.children().expect(
             0xA0,
             "the imageRepresentation is not a base [0] (2D) representation",
         )?;
         let block2d = base
-            .children(FILE)
+            .children()
             .expect(0xA0, "no imageRepresentation2DBlock [0]")?;
-        let mut b2 = block2d.children(FILE);
+        let mut b2 = block2d.children();
         let data = b2.expect(0x80, "no representationData2D [0]")?;
         let info = b2.expect(0xA1, "no imageInformation2DBlock [1]")?;
         let (declared_data_type, size) = parse_image_info(&info)?;
@@ -414,32 +405,32 @@ fn parse_39794<'a>(
     if any {
         Ok(())
     } else {
-        Err(reps.err(FILE, "no RepresentationBlock"))
+        Err(reps.err("no RepresentationBlock"))
     }
 }
 
 type ImageInfo = (Option<u8>, Option<(u16, u16)>);
 
-fn parse_image_info(info: &Tlv<'_>) -> Result<ImageInfo> {
+fn parse_image_info(info: &Tlv<'_>) -> Ber<ImageInfo> {
     let (mut format, mut size) = (None, None);
-    for e in info.children(FILE).all()? {
+    for e in info.children().all()? {
         match e.tag {
             // imageDataFormat [0] CHOICE { code [0] ENUMERATED, extensionBlock [1] ... }
             0xA0 => {
-                let mut c = e.children(FILE);
+                let mut c = e.children();
                 if let Some(code) = c.optional(0x80)? {
                     format = uint_of(code.value).and_then(|v| u8::try_from(v).ok());
                 }
             }
             // imageSizeBlock [7] SEQUENCE { width [0], height [1] }
             0xA7 => {
-                let mut s = e.children(FILE);
+                let mut s = e.children();
                 let w = s.expect(0x80, "no width [0] in imageSizeBlock")?;
                 let h = s.expect(0x81, "no height [1] in imageSizeBlock")?;
                 let dim = |t: &Tlv<'_>| {
                     uint_of(t.value)
                         .and_then(|v| u16::try_from(v).ok())
-                        .ok_or(t.err(FILE, "an image size is not 0-65535"))
+                        .ok_or(t.err("an image size is not 0-65535"))
                 };
                 size = Some((dim(&w)?, dim(&h)?));
             }

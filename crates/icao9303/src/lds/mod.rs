@@ -8,40 +8,52 @@
 //! | DG13 (`6D`) | [`DataGroup13`] | optional details as numbered raw values (§4.7.13; layout of the Vietnamese CCCD, meaning in the `citizen` crate) |
 //! | DG14 (`6E`) | [`DataGroup14`] | `SecurityInfos` (§4.7.14, 9303-11 §9.2), through [`crate::card_access`] |
 //! | DG15 (`6F`) | [`DataGroup15`] | Active Authentication `SubjectPublicKeyInfo` (§4.7.15) |
-//! | EF.SOD (`77`) | [`EfSod`] | CMS `SignedData` (RFC 5652) over the [`LdsSecurityObject`] (§4.6.2) |
 //!
 //! The card is untrusted input. Every parser takes the file exactly as read and, whatever the
 //! bytes, returns either a value or [`crate::Error::MalformedFile`] naming the file and the byte
 //! offset of the fault: no panic, and no allocation sized by a length field (lengths are checked
 //! against the bytes that remain before anything is sliced). BER indefinite lengths are accepted
-//! where real documents use them (EF.SOD), and nesting is bounded.
+//! where real documents use them, and nesting is bounded. The bytes are read with the workspace's
+//! one BER reader (`asn1::ber`); each parser's public `parse` names the file in the error.
 //!
-//! Nothing here verifies signatures or hashes: that is the job of the trust layer, which gets the
-//! signed bytes as received from [`EfSod`].
+//! EF.SOD is parsed where it is verified, by `trust::EfSod` (CMS SignedData over the bytes as
+//! received): one parser per file type.
 
-pub(crate) mod ber;
 mod com;
 mod dg1;
 mod dg13;
 mod dg14;
 mod dg15;
 mod dg2;
-mod sod;
 
 pub use com::EfCom;
 pub use dg1::DataGroup1;
 pub use dg2::{BiometricHeaderTemplate, DataGroup2, FaceImage, FaceRecordFormat, ImageType};
 pub use dg13::{Asn1Value, DataGroup13, Dg13Field, OID_UTF8};
 pub use dg14::DataGroup14;
-pub use dg15::{DataGroup15, NamedCurve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
-pub use sod::{
-    AlgorithmIdentifier, DataGroupHash, EfSod, LdsSecurityObject, LdsVersionInfo, OID_DATA,
-    OID_LDS_SECURITY_OBJECT, SignerInfo, hash_algorithm_name,
-};
+pub use dg15::{DataGroup15, PublicKeyAlgorithm};
 
-use crate::error::Result;
+use asn1::ber::{self, Reader, Tlv};
+
+use crate::error::Error;
 use crate::read::LdsFile;
-use ber::{Reader, Tlv, malformed};
+
+/// The result type of the parsers' insides; [`in_file`] names the file at their boundary.
+pub(crate) type Ber<T> = ber::Result<T>;
+
+/// A parse error at `offset`.
+pub(crate) fn at(offset: usize, why: &'static str) -> ber::Error {
+    ber::Error { offset, why }
+}
+
+/// Turns a reader error into this crate's error for `file`.
+pub(crate) fn in_file(file: LdsFile) -> impl Fn(ber::Error) -> Error {
+    move |e| Error::MalformedFile {
+        file,
+        offset: e.offset,
+        why: e.why,
+    }
+}
 
 /// The ICAO data group number of an LDS tag (ICAO 9303-10 §4.6.1, Table 34), as listed in
 /// EF.COM: `61` → 1, `75` → 2, `63` → 3, `76` → 4, `65`–`70` → 5–16.
@@ -71,25 +83,21 @@ pub fn tag_of_data_group(n: u8) -> Option<u8> {
 /// Reads the file's outer template: exactly one element with `tag`. Chips pad some files with
 /// `00` or `FF` after the template (the file is allocated larger than its content), so that
 /// filler is accepted; anything else after the template is an error.
-fn outer(file: LdsFile, bytes: &[u8], tag: u32) -> Result<Tlv<'_>> {
-    let mut r = Reader::new(file, bytes, 0);
+fn outer(bytes: &[u8], tag: u32) -> Ber<Tlv<'_>> {
+    let mut r = Reader::new(bytes, 0);
     let t = r.expect(tag, "the file does not start with its template tag")?;
     if !r.rest().iter().all(|&b| b == 0x00 || b == 0xFF) {
-        return Err(malformed(
-            file,
-            r.offset(),
-            "data after the file's template",
-        ));
+        return Err(at(r.offset(), "data after the file's template"));
     }
     Ok(t)
 }
 
 /// ASCII text of a primitive value, or an error at its offset.
-fn ascii<'a>(file: LdsFile, t: &Tlv<'a>, why: &'static str) -> Result<&'a str> {
+fn ascii<'a>(t: &Tlv<'a>, why: &'static str) -> Ber<&'a str> {
     if t.value.is_ascii() {
-        std::str::from_utf8(t.value).map_err(|_| t.err(file, why))
+        std::str::from_utf8(t.value).map_err(|_| t.err(why))
     } else {
-        Err(t.err(file, why))
+        Err(t.err(why))
     }
 }
 

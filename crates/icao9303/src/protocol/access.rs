@@ -48,7 +48,7 @@ fn read_binary(offset: usize) -> Command {
 
 /// Reads the rest of the current EF after `data` until the TLV header's length is reached.
 fn read_rest(tx: &mut (impl CardTransaction + ?Sized), mut data: Vec<u8>) -> Result<Vec<u8>> {
-    let total = match apdu::tlv::decode_header(&data) {
+    let total = match asn1::decode_header(&data) {
         Ok(hdr) => hdr.total_len().min(MAX_CARD_ACCESS),
         Err(_) => return Ok(data),
     };

@@ -310,17 +310,18 @@ mod tests {
     use crate::Cipher;
     use crate::aa::{AaHash, card_internal_authenticate_ecdsa, internal_authenticate_challenge};
     use crate::ca::{CardChipAuthentication, ChipAuthFailure, ca_ecdh_oid};
+    use crate::ec::{self, Curve};
     use crate::keys::Can;
-    use crate::pace::{self, CardPace, PaceAlgorithm, PaceCurve};
+    use crate::pace::{CardPace, PaceAlgorithm};
     use crate::sm::CardSecureMessaging;
     use crate::test_vectors::CounterRng;
     use apdu::{Command, Response, TransportError};
     use ecdsa::signature::hazmat::PrehashVerifier;
 
-    const CURVE: PaceCurve = PaceCurve::BrainpoolP256r1;
+    const CURVE: Curve = Curve::BrainpoolP256r1;
     const CARD_ACCESS: &str = "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d";
 
-    use apdu::tlv::tlv;
+    use asn1::tlv;
 
     /// A CCCD-like chip: PACE with CAN 123456, files, Chip Authentication and ECDSA Active
     /// Authentication; it forgets its session on any SM error, as chips do.
@@ -337,7 +338,7 @@ mod tests {
 
     impl Chip {
         fn new(ca_key_seed: u64, dg14_ca_key_seed: Option<u64>) -> Self {
-            let ca_key = |seed| pace::random_private_key(CURVE, &mut CounterRng(seed));
+            let ca_key = |seed| ec::random_private_key(CURVE, &mut CounterRng(seed));
             let ca = CardChipAuthentication::new(
                 &ca_ecdh_oid(Cipher::Aes128),
                 CURVE,
@@ -345,7 +346,7 @@ mod tests {
                 None,
             )
             .unwrap();
-            let aa_key = pace::random_private_key(CURVE, &mut CounterRng(77)).to_vec();
+            let aa_key = ec::random_private_key(CURVE, &mut CounterRng(77)).to_vec();
             let aa_info = tlv(
                 0x30,
                 &[
@@ -368,7 +369,7 @@ mod tests {
                 infos.extend([info, pk]);
             }
             let dg14 = tlv(0x6E, &tlv(0x31, &infos.concat()));
-            let aa_public = pace::public_key(CURVE, None, &aa_key).unwrap();
+            let aa_public = ec::public_key(CURVE, None, &aa_key).unwrap();
             // DG15 holds a SubjectPublicKeyInfo: the one inside a ChipAuthenticationPublicKeyInfo,
             // after its `30 67 06 09 <id-PK-ECDH>` (13 bytes on brainpoolP256r1).
             let dg15 = tlv(
@@ -598,10 +599,8 @@ mod tests {
             .ecdsa_hash()
             .unwrap();
         let dg15 = crate::lds::DataGroup15::parse(&r.read.files[2].1).unwrap();
-        let key = ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from_sec1_bytes(
-            &dg15.public_key_info.public_key,
-        )
-        .unwrap();
+        let key = ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from_sec1_bytes(&dg15.public_key)
+            .unwrap();
         let sig = bp256::r1::ecdsa::Signature::from_slice(signature).unwrap();
         assert!(key.verify_prehash(&hash.digest(challenge), &sig).is_ok());
         // Without DG14/DG15 nothing runs, and read_document never authenticates.
