@@ -19,13 +19,12 @@ pub fn exchange(
     tx: &mut (impl CardTransaction + ?Sized),
     command: &Command,
 ) -> Result<Response, ApduError> {
-    let raw = tx.transmit(&command.to_bytes()?)?;
-    let mut response = Response::from_bytes(&raw)?;
+    let mut response = tx.transmit_command(command)?;
     let mut rounds = 0;
     if let Some(exact) = response.sw.exact_length() {
         tracing::trace!(sw = %response.sw, exact, "card asked for an exact Le; re-sending");
         let retry = command.clone().with_ne(exact);
-        response = Response::from_bytes(&tx.transmit(&retry.to_bytes()?)?)?;
+        response = tx.transmit_command(&retry)?;
     }
     while let Some(remaining) = response.sw.bytes_remaining() {
         rounds += 1;
@@ -34,7 +33,7 @@ pub fn exchange(
         }
         tracing::trace!(remaining, "card has more data; GET RESPONSE");
         let get = get_response(command.cla, remaining);
-        let next = Response::from_bytes(&tx.transmit(&get.to_bytes()?)?)?;
+        let next = tx.transmit_command(&get)?;
         let mut data = std::mem::take(&mut response.data);
         data.extend_from_slice(&next.data);
         response = Response::new(data, next.sw);

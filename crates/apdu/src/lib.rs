@@ -28,4 +28,4 @@ pub use exchange::{ExchangeExt, exchange};
 pub use response::Response;
 pub use status::StatusWord;
 pub use transcript::{Transcript, TranscriptError};
-pub use transport::{CardConnection, CardTransaction, TransportError};
+pub use transport::{CardConnection, CardTransaction, SmFailure, TransportError};

@@ -153,8 +153,14 @@ mod tests {
     use crate::write::{tlv, unsigned_integer};
 
     fn rsa_spki(modulus: &[u8]) -> Vec<u8> {
-        let key = tlv(0x30, &[tlv(0x02, modulus), unsigned_integer(65_537)].concat());
-        let alg = tlv(0x30, &[tlv(0x06, RSA_ENCRYPTION), vec![0x05, 0x00]].concat());
+        let key = tlv(
+            0x30,
+            &[tlv(0x02, modulus), unsigned_integer(65_537)].concat(),
+        );
+        let alg = tlv(
+            0x30,
+            &[tlv(0x06, RSA_ENCRYPTION), vec![0x05, 0x00]].concat(),
+        );
         tlv(0x30, &[alg, tlv(0x03, &[&[0][..], &key].concat())].concat())
     }
 

@@ -39,7 +39,9 @@ use crate::card_access::SecurityInfos;
 use crate::card_access::{ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, SecurityInfo};
 use crate::crypto::Cipher;
 use crate::ec::{self, Curve};
-use crate::error::{Error, Result, SmFailure};
+use apdu::SmFailure;
+
+use crate::error::{Error, Result};
 use crate::kdf::{kdf_enc, kdf_mac};
 use crate::pace::{self, dynamic_auth_object};
 use crate::read::{LdsFile, select_ef};
@@ -464,7 +466,7 @@ pub fn chip_authenticate<T: CardTransaction>(
         ],
     };
     for (step, cmd) in commands {
-        let r = sm.transmit_command(&cmd)?;
+        let r = sm.send(&cmd)?;
         if !r.sw.is_success() {
             tracing::info!(step, sw = %r.sw, "the chip refused chip authentication");
             let reason = ChipAuthFailure::Refused { step, sw: r.sw };
@@ -475,7 +477,7 @@ pub fn chip_authenticate<T: CardTransaction>(
     // The chip has switched to the new keys: so do we (§6.2.3), with SSC 0.
     let ssc = vec![0u8; params.cipher.block_len()];
     let mut sm = SecureMessaging::new(sm.into_inner(), keys, &ssc)?;
-    let outcome = match sm.transmit_command(&confirmation_command()) {
+    let outcome = match sm.send(&confirmation_command()) {
         // A 9000 only comes out of secure messaging with DO'99 and a verified MAC.
         Ok(r) if r.sw.is_success() => ChipAuthOutcome::Passed(details),
         Ok(r) => ChipAuthOutcome::Failed {

@@ -3,7 +3,7 @@
 //! Messages never carry personal data (document numbers, names, dates) nor key material: they
 //! name the field or the protocol step that failed, so they can be logged and shown as they are.
 
-use apdu::{ApduError, StatusWord, TransportError};
+use apdu::{ApduError, SmFailure, StatusWord, TransportError};
 
 /// Which field of an MRZ (ICAO 9303-3 §4.9) or of the MRZ information failed validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,31 +31,6 @@ impl std::fmt::Display for MrzField {
             Self::Composite => "composite",
         })
     }
-}
-
-/// Why a secure-messaging session (ICAO 9303-11 §9.8) was lost. Once lost, a session stays lost:
-/// the card has discarded its session keys, and only a new BAC or PACE can continue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SmFailure {
-    /// The card answered 6987 or 6988 without secure messaging: it rejected our protection.
-    #[error("the card rejected secure messaging (status {0})")]
-    CardRejected(StatusWord),
-    /// The response's MAC (DO'8E) did not verify.
-    #[error("the response MAC did not verify")]
-    BadMac,
-    /// A required data object (DO'99 or DO'8E) was missing from a protected response.
-    #[error("a protected response lacks its {0} data object")]
-    MissingObject(&'static str),
-    /// The protected message was not well-formed (TLV structure, padding, lengths).
-    #[error("malformed secure-messaging data: {0}")]
-    Malformed(&'static str),
-    /// The send sequence counter would wrap around.
-    #[error("the send sequence counter is exhausted")]
-    SscExhausted,
-    /// The transport failed in the middle of a protected exchange, so the counters may differ.
-    #[error("the transport failed during a protected exchange")]
-    Transport,
 }
 
 /// Everything that can go wrong in ICAO 9303 access control and secure messaging.
@@ -135,13 +110,12 @@ pub enum Error {
 }
 
 impl From<TransportError> for Error {
-    /// A transport error that reports a lost secure-messaging session (made by
-    /// [`crate::sm::SecureMessaging`] through the `CardTransaction` interface) becomes
-    /// [`Error::SmSessionLost`] again.
+    /// A lost secure-messaging session reported through the `CardTransaction` interface
+    /// becomes [`Error::SmSessionLost`] again.
     fn from(t: TransportError) -> Self {
-        match crate::sm::sm_failure_of(&t) {
-            Some(f) => Self::SmSessionLost(f),
-            None => Self::Transport(t),
+        match t {
+            TransportError::SessionLost(f) => Self::SmSessionLost(f),
+            t => Self::Transport(t),
         }
     }
 }

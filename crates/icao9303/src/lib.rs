@@ -38,7 +38,7 @@ mod test_vectors;
 pub use aa::{ActiveAuthOutcome, perform_active_authentication};
 pub use ca::{ChipAuthOutcome, perform_chip_authentication};
 pub use crypto::Cipher;
-pub use error::{Error, MrzField, Result, SmFailure};
+pub use error::{Error, MrzField, Result};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
 pub use protocol::access::{
     AccessProtocol, establish_access, establish_access_reporting, open, read_card_access,

@@ -13,18 +13,14 @@
 
 use std::fmt;
 
-use apdu::{CardTransaction, Command, LengthEncoding, Response, StatusWord, TransportError};
+use apdu::{
+    ApduError, CardTransaction, Command, LengthEncoding, Response, SmFailure, StatusWord,
+    TransportError,
+};
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, Cipher};
-use crate::error::{Error, Result, SmFailure};
-
-/// The high byte of [`TransportError::Other`] codes that report a lost SM session; see
-/// [`sm_failure_of`].
-pub const SM_SESSION_LOST_CODE: u32 = 0x5300_0000;
-/// [`TransportError::Other`] code for a plain command that could not be decoded before
-/// protection (a caller bug; the session stays usable).
-pub const SM_BAD_COMMAND_CODE: u32 = 0x5200_0000;
+use crate::error::{Error, Result};
 
 /// Session keys of a secure-messaging session (ICAO 9303-11 §9.8): the cipher with `KS_enc` and
 /// `KS_mac`. Zeroized on drop; `Debug` shows only the cipher.
@@ -298,52 +294,13 @@ fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Response, S
     Ok(Response::new(data, sw))
 }
 
-/// Encodes an SM failure as a [`TransportError`], for the [`CardTransaction`] interface that
-/// cannot carry this crate's error. [`sm_failure_of`] reverses it.
-pub fn session_lost_error(f: SmFailure) -> TransportError {
-    let (kind, sw): (u32, u16) = match f {
-        SmFailure::CardRejected(sw) => (1, sw.0),
-        SmFailure::BadMac => (2, 0),
-        SmFailure::MissingObject("DO'99") => (3, 0),
-        SmFailure::MissingObject(_) => (4, 0),
-        SmFailure::Malformed(_) => (5, 0),
-        SmFailure::SscExhausted => (6, 0),
-        SmFailure::Transport => (7, 0),
-    };
-    TransportError::Other {
-        code: SM_SESSION_LOST_CODE | (kind << 16) | sw as u32,
-        message: format!("secure messaging session lost: {f}"),
-    }
-}
-
-/// Recognises a [`TransportError`] made by [`session_lost_error`]: the way code holding only a
-/// `CardTransaction` learns that the secure-messaging session was lost (and must re-run BAC or
-/// PACE) rather than the reader failing.
-pub fn sm_failure_of(e: &TransportError) -> Option<SmFailure> {
-    let TransportError::Other { code, .. } = e else {
-        return None;
-    };
-    if code & 0xFF00_0000 != SM_SESSION_LOST_CODE {
-        return None;
-    }
-    Some(match (code >> 16) & 0xFF {
-        1 => SmFailure::CardRejected(StatusWord(*code as u16)),
-        2 => SmFailure::BadMac,
-        3 => SmFailure::MissingObject("DO'99"),
-        4 => SmFailure::MissingObject("DO'8E"),
-        6 => SmFailure::SscExhausted,
-        7 => SmFailure::Transport,
-        _ => SmFailure::Malformed("protected response"),
-    })
-}
-
 /// The terminal side of a secure-messaging session (ICAO 9303-11 §9.8), wrapping a transaction.
 ///
 /// It implements [`CardTransaction`]: `transmit` takes a plain command APDU and returns the plain
 /// response. Any SM failure (6987/6988 from the card, a bad or missing MAC, missing DO'99, a
 /// transport failure mid-exchange) marks the session lost for good: that and every later
-/// `transmit` fail with the [`TransportError`] of [`session_lost_error`], recognisable with
-/// [`sm_failure_of`] or [`SecureMessaging::session_lost`].
+/// `transmit` fail with [`TransportError::SessionLost`] (this crate's [`Error::SmSessionLost`]
+/// once converted), and [`SecureMessaging::session_lost`] says why.
 pub struct SecureMessaging<T> {
     inner: T,
     state: SmState,
@@ -377,7 +334,7 @@ impl<T: CardTransaction> SecureMessaging<T> {
     }
 
     /// Sends a plain command protected and returns the plain response, with this crate's error.
-    pub fn transmit_command(&mut self, cmd: &Command) -> Result<Response> {
+    pub fn send(&mut self, cmd: &Command) -> Result<Response> {
         if let Some(f) = self.lost {
             return Err(Error::SmSessionLost(f));
         }
@@ -414,19 +371,23 @@ impl<T: CardTransaction> SecureMessaging<T> {
 
 impl<T: CardTransaction> CardTransaction for SecureMessaging<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let cmd = Command::from_bytes(command).map_err(|e| TransportError::Other {
-            code: SM_BAD_COMMAND_CODE,
-            message: format!("cannot protect this command: {e}"),
-        })?;
+        let cmd = Command::from_bytes(command)
+            .map_err(|e| TransportError::InvalidCommand(format!("cannot protect it: {e}")))?;
         match self.transmit_command(&cmd) {
             Ok(r) => Ok(r.to_bytes()),
-            Err(Error::Transport(t)) => Err(t),
-            Err(Error::SmSessionLost(f)) => Err(session_lost_error(f)),
-            Err(other) => Err(TransportError::Other {
-                code: SM_BAD_COMMAND_CODE,
-                message: other.to_string(),
-            }),
+            Err(ApduError::Transport(t)) => Err(t),
+            Err(other) => Err(TransportError::InvalidCommand(other.to_string())),
         }
+    }
+
+    /// Protects the command as it is, without the encode-and-parse round trip of `transmit`.
+    fn transmit_command(&mut self, command: &Command) -> Result<Response, ApduError> {
+        self.send(command).map_err(|e| match e {
+            Error::Transport(t) => ApduError::Transport(t),
+            Error::SmSessionLost(f) => ApduError::Transport(TransportError::SessionLost(f)),
+            Error::Apdu(a) => a,
+            other => ApduError::Transport(TransportError::InvalidCommand(other.to_string())),
+        })
     }
 }
 
@@ -537,6 +498,14 @@ impl fmt::Debug for CardSecureMessaging {
 
 #[cfg(test)]
 mod tests {
+    /// The SM failure a transport error reports, if it reports one.
+    fn sm_failure_of(e: &TransportError) -> Option<SmFailure> {
+        match e {
+            TransportError::SessionLost(f) => Some(*f),
+            _ => None,
+        }
+    }
+
     use super::*;
     use crate::test_vectors::{h, s, vectors};
     use apdu::{ExchangeExt, Transcript};
