@@ -60,7 +60,7 @@ impl From<icao9303::Error> for CliError {
 impl From<pipeline::PipelineError> for CliError {
     fn from(e: pipeline::PipelineError) -> Self {
         match e {
-            pipeline::PipelineError::Chip(c) => c.into(),
+            pipeline::PipelineError::Chip { error, .. } => error.into(),
             other => Self::BadInput(other.to_string()),
         }
     }

@@ -84,8 +84,7 @@ pub fn entries(
         }
     }
     if allow_test_csca {
-        let der = card_sim::pki::TestPki::new().csca_cert;
-        let cert = Certificate::from_der(&der).map_err(|e| CliError::Other(e.to_string()))?;
+        let cert = trust::builtin::test_csca().map_err(|e| CliError::Other(e.to_string()))?;
         out.push(Entry {
             cert,
             source: "test (--allow-test-csca)".into(),

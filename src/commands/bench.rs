@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ::apdu::link::{ExchangeRecord, LinkModel, is_public_key_command};
@@ -20,9 +21,8 @@ use ::apdu::{CardConnection, CardTransaction, TransportError};
 use cpu_time::ProcessTime;
 use icao9303::{AccessKey, Can};
 use pcsc_backend::Pcsc;
-use pipeline::{CardRead, Stage};
+use pipeline::{CardRead, CardReader, ReadRequest, Stage};
 use serde::Serialize;
-use trust::CscaStore;
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -231,24 +231,21 @@ const PHASES: [(&str, &[&str]); 6] = [
 ];
 
 fn measure(
+    reader: &mut CardReader,
     tx: &mut impl CardTransaction,
     can: &Can,
     photo: bool,
-    store: &CscaStore,
 ) -> Result<Run, CliError> {
     let trace = Rc::new(RefCell::new(Trace::default()));
     let mut traced = Traced {
         inner: &mut *tx,
         trace: trace.clone(),
     };
-    let files = pipeline::files_of_a_read(photo);
     let start = Mark::now();
-    let read = pipeline::read_files(
+    let read = reader.read(
         &mut traced,
         &[AccessKey::Can(can.clone())],
-        &files,
-        icao9303::read::ReadOptions::default(),
-        Some(store),
+        &ReadRequest::full(photo),
         &mut |stage| {
             if let Stage::Verified(_) = stage {
                 let mut t = trace.borrow_mut();
@@ -324,7 +321,7 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
             let mut start = None;
             let mut end = 0;
             let mut i = 0usize;
-            for s in &run.read.steps {
+            for s in &run.read.document.steps {
                 let n = s.transfer.apdus as usize;
                 if steps.contains(&s.name.as_str()) {
                     start.get_or_insert(i);
@@ -336,6 +333,7 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
         };
         if !first
             .read
+            .document
             .steps
             .iter()
             .any(|s| steps.contains(&s.name.as_str()))
@@ -357,6 +355,7 @@ fn phases(runs: &[Run], model: impl Fn(u32) -> LinkModel) -> Vec<Phase> {
                 let (a, b) = range(r);
                 let steps: Duration = r
                     .read
+                    .document
                     .steps
                     .iter()
                     .filter(|s| steps.contains(&s.name.as_str()))
@@ -396,13 +395,15 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
     let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
+    // The reader's quirks shape the reads, as in `cccd read`.
+    let mut reader = CardReader::for_reader(&name).trusting(Some(Arc::new(store)));
     let mut without = Vec::new();
     let mut with = Vec::new();
     for _ in 0..args.runs {
         for photo in [false, true] {
             let run = {
                 let mut tx = conn.begin()?;
-                measure(&mut tx, &can, photo, &store)?
+                measure(&mut reader, &mut tx, &can, photo)?
             };
             if photo {
                 with.push(run)

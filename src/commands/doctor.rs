@@ -5,10 +5,10 @@ use std::time::Duration;
 use ::apdu::{CardConnection, TransportError};
 use icao9303::card_access::{SecurityInfo, SecurityInfos};
 use icao9303::protocol::probe::probe_link;
-use icao9303::read::ReadOptions;
-use icao9303::{AccessKey, Can, read_document};
-use pcsc_backend::{CardKind, CardState, Pcsc, choose_reader, decode_atr, get_uid};
-use rand_core::{OsRng, TryRngCore};
+use icao9303::{AccessKey, Can};
+use pcsc_backend::{CardKind, CardState, Pcsc, ReaderWanted, choose_reader, decode_atr, get_uid};
+use pipeline::quirks::{ReaderQuirk, quirks_for};
+use pipeline::{CardReader, ErrorKind, ReadRequest};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -221,7 +221,10 @@ fn diagnose(
         }
     };
     let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
-    let chosen = match choose_reader(&readers, wanted.or(cfg.reader.name.as_deref())) {
+    let chosen = match choose_reader(
+        &readers,
+        ReaderWanted::from(wanted, cfg.reader.name.as_deref()),
+    ) {
         Ok(r) => r.clone(),
         Err(e) => {
             list.add(
@@ -234,7 +237,7 @@ fn diagnose(
             return None;
         }
     };
-    let quirks = pcsc_backend::quirks_for(&chosen.name);
+    let quirks = quirks_for(&chosen.name);
     let mut detail = format!(
         "{} reader(s): {}; examining \"{}\"",
         names.len(),
@@ -490,13 +493,15 @@ fn diagnose(
                     return Some(chosen.name);
                 }
             };
-            let files = pipeline::files_of_a_read(true);
-            let options = ReadOptions {
-                allow_extended: !quirk_no_ext,
-                ..ReadOptions::default()
-            };
-            let mut rng = OsRng.unwrap_err();
-            match read_document(&mut tx, &AccessKey::Can(can), &files, options, &mut rng) {
+            // The read every command does, with the reader's known quirks applied.
+            let mut reader = CardReader::for_reader(&chosen.name);
+            let read = reader.read(
+                &mut tx,
+                &[AccessKey::Can(can)],
+                &ReadRequest::full(true),
+                &mut |_| {},
+            );
+            match read.map(|r| r.document) {
                 Ok(r) => {
                     let t = r.total_transfer();
                     let total: Duration = r.steps.iter().map(|s| s.duration).sum();
@@ -520,7 +525,7 @@ fn diagnose(
                     );
                 }
                 Err(e) => {
-                    let advice = matches!(e, icao9303::Error::WrongAccessKey).then(|| {
+                    let advice = (e.kind() == ErrorKind::WrongAccessKey).then(|| {
                         "check the CAN: the last 6 digits of the 12-digit ID number".to_owned()
                     });
                     list.add(
@@ -537,7 +542,7 @@ fn diagnose(
     Some(chosen.name)
 }
 
-fn report_quirks(list: &mut Checklist, quirks: &Option<&pcsc_backend::ReaderQuirk>) {
+fn report_quirks(list: &mut Checklist, quirks: &Option<&ReaderQuirk>) {
     match quirks {
         None => list.pass("quirks", title_of("quirks"), "none known for this reader"),
         Some(q) => list.add(

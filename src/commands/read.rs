@@ -5,7 +5,9 @@ use citizen::{CitizenRecord, parse_user_date};
 use icao9303::read::LdsFile;
 use icao9303::{AccessKey, MrzInfo};
 use pcsc_backend::Pcsc;
-use pipeline::{AccessInput, CardRead};
+use std::sync::Arc;
+
+use pipeline::{AccessInput, CardRead, CardReader, ReadRequest};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -137,7 +139,7 @@ fn access_keys(args: &ReadArgs) -> Result<Vec<AccessKey>, CliError> {
             "give the card's access data: --can, --id, --mrz, --doc/--dob/--expiry or --qr".into(),
         ));
     };
-    Ok(pipeline::access_keys(&input, today)?)
+    Ok(pipeline::access_keys(&input)?)
 }
 
 fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
@@ -175,7 +177,7 @@ fn write_files(dir: &Path, read: &CardRead) -> Result<Vec<(LdsFile, PathBuf)>, C
         |e: std::io::Error, p: &Path| CliError::Other(format!("cannot write {}: {e}", p.display()));
     std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
     let mut written = Vec::new();
-    for (f, data) in &read.files {
+    for (f, data) in &read.document.files {
         let path = dir.join(f.file_name());
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
@@ -200,17 +202,15 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
     let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
+    let mut reader = CardReader::for_reader(&name).trusting(Some(Arc::new(store)));
+    let request = ReadRequest {
+        files,
+        clone_check: true,
+    };
     let started = std::time::Instant::now();
     let read = {
         let mut tx = conn.begin()?;
-        pipeline::read_files(
-            &mut tx,
-            &keys,
-            &files,
-            super::read_options_for(&name),
-            Some(&store),
-            &mut |_| {},
-        )?
+        reader.read(&mut tx, &keys, &request, &mut |_| {})?
     };
     let total_time = started.elapsed();
     let written = match &args.out {
@@ -233,20 +233,11 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         }
         _ => None,
     };
-    let total = read
-        .steps
-        .iter()
-        .fold(::apdu::TransferStats::default(), |a, s| {
-            ::apdu::TransferStats {
-                apdus: a.apdus + s.transfer.apdus,
-                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
-                bytes_received: a.bytes_received + s.transfer.bytes_received,
-            }
-        });
+    let total = read.document.total_transfer();
     let mut report = ReadJson {
         reader: name,
-        protocol: read.protocol.name(),
-        extended_length: read.extended_length,
+        protocol: read.document.protocol.name(),
+        extended_length: read.document.extended_length,
         apdus: total.apdus,
         bytes_sent: total.bytes_sent,
         bytes_received: total.bytes_received,
@@ -260,7 +251,7 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
             .map(crate::trust_store::verification_json),
         photo,
     };
-    for s in &read.steps {
+    for s in &read.document.steps {
         report.timings.insert(s.name.clone(), ms(s.duration).into());
         let step = StepJson {
             ms: ms(s.duration),
@@ -274,7 +265,7 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         );
     }
     report.timings.insert("total".into(), ms(total_time).into());
-    for (f, data) in &read.files {
+    for (f, data) in &read.document.files {
         let path = written
             .iter()
             .find(|(w, _)| w == f)
@@ -304,7 +295,7 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
             "sent",
             "received"
         );
-        for st in &read.steps {
+        for st in &read.document.steps {
             s += &format!(
                 "{:<12} {:>9.2} {:>6} {:>8} {:>9}\n",
                 st.name,
@@ -337,7 +328,8 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
                 s += &format!(
                     "  {} ({} bytes)\n",
                     p.display(),
-                    read.files
+                    read.document
+                        .files
                         .iter()
                         .find(|(g, _)| g == f)
                         .map_or(0, |(_, d)| d.len())

@@ -168,7 +168,7 @@ pub fn run_until(
                 default_reader,
             },
         );
-        let monitor = state.watch_pcsc(share, ignore, super::read_options_for);
+        let monitor = state.watch_pcsc(share, ignore);
         let line = StartLine {
             url: page_url(&bound.addrs),
             listen: bound.addrs.iter().map(ToString::to_string).collect(),

@@ -2,13 +2,14 @@
 //! reading, APDU counts, and the quirks the simulator can switch on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use apdu::CardTransaction;
 use apdu::StatusWord;
 use card_sim::{
     AccessMode, CardIdentity, CccdOptions, EMRTD_AID, InProcess, SimCard, VirtualCccd, default_cccd,
 };
 use icao9303::read::{LdsFile, ReadOptions};
-use icao9303::{AccessKey, AccessProtocol, Can, Error, MrzInfo, read_document};
-use rand_core::{OsRng, TryRngCore};
+use icao9303::{AccessKey, AccessProtocol, Can, Document, DocumentRead, Error, MrzInfo};
+use rand_core::{CryptoRng, OsRng, TryRngCore};
 
 const MAIN_FILES: [LdsFile; 6] = [
     LdsFile::Com,
@@ -27,12 +28,27 @@ fn mrz() -> AccessKey {
     AccessKey::Mrz(CardIdentity::default_holder().mrz_info().unwrap())
 }
 
+/// Opens the chip and reads `files` in order, without the clone check.
+fn read_document(
+    tx: impl CardTransaction,
+    key: &AccessKey,
+    files: &[LdsFile],
+    options: ReadOptions,
+    rng: &mut impl CryptoRng,
+) -> Result<DocumentRead, Error> {
+    let mut doc = Document::open(tx, key, options, rng)?;
+    for f in files {
+        doc.read_file(*f, rng)?;
+    }
+    Ok(doc.finish())
+}
+
 fn read(
     card: &mut VirtualCccd,
     key: &AccessKey,
     files: &[LdsFile],
     options: ReadOptions,
-) -> Result<icao9303::DocumentRead, Error> {
+) -> Result<DocumentRead, Error> {
     let mut rng = OsRng.unwrap_err();
     read_document(InProcess(card), key, files, options, &mut rng)
 }

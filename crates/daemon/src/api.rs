@@ -13,13 +13,12 @@ use citizen::{IdNumber, PartialDate};
 use futures_util::{Stream, StreamExt, stream};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::audit::AuditRecord;
 use crate::auth::{Caller, body_too_large, guard};
 use crate::error::ApiError;
-use crate::events::Event;
+use crate::events::{DaemonEvent, EligibilityResult, Event};
 use crate::readers::{Job, ReadJob, ReaderView};
 use crate::sessions::SessionView;
 use crate::state::{AppState, random_token};
@@ -151,10 +150,6 @@ fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
     }
 }
 
-fn today() -> jiff::civil::Date {
-    eligibility::vietnam_date(jiff::Timestamp::now())
-}
-
 /// A date of birth as the citizen record (ISO, maybe partial) or a person (`dd/mm/yyyy`)
 /// writes it.
 fn parse_dob(text: &str) -> Option<PartialDate> {
@@ -195,10 +190,11 @@ async fn check_eligibility(
     };
     match service.check(patient, operator, None).await {
         Ok(v) => {
-            st.events().emit(
-                "eligibility.result",
-                &json!({ "sessionId": session_id, "eligibility": v }),
-            );
+            st.events()
+                .emit(DaemonEvent::EligibilityResult(EligibilityResult {
+                    session_id: session_id.map(str::to_owned),
+                    eligibility: v.clone(),
+                }));
             Ok(v)
         }
         Err(e) => {
@@ -207,10 +203,12 @@ async fn check_eligibility(
                 "eligibility-bad-input",
                 e.to_string(),
             );
-            st.events().emit(
-                "error",
-                &json!({ "sessionId": session_id, "code": err.code, "message": err.message }),
-            );
+            st.events().emit(DaemonEvent::error(
+                None,
+                session_id,
+                err.code,
+                err.message.clone(),
+            ));
             Err(err)
         }
     }
@@ -250,8 +248,8 @@ async fn read_card_inner(
     record: &mut AuditRecord,
 ) -> Result<SessionView, ApiError> {
     let input = access_input(req)?;
-    let keys = pipeline::access_keys(&input, today())
-        .map_err(|e| ApiError::from_read_kind(e.kind(), e.to_string()))?;
+    let keys =
+        pipeline::access_keys(&input).map_err(|e| ApiError::from_kind(e.kind(), e.to_string()))?;
     let (reader, worker) = st.readers().choose(req.reader.as_deref())?;
     record.reader = Some(reader.clone());
     let wait = Duration::from_secs(req.wait_seconds.unwrap_or(30).min(300));
@@ -299,11 +297,12 @@ async fn read_card_inner(
                 }
             }
             None => {
-                st.events().emit(
-                    "error",
-                    &json!({ "sessionId": session_id, "code": "eligibility-bad-input",
-                             "message": "the card's ID number, name or date of birth cannot be used for the eligibility lookup" }),
-                );
+                st.events().emit(DaemonEvent::error(
+                    None,
+                    Some(&session_id),
+                    "eligibility-bad-input",
+                    "the card's ID number, name or date of birth cannot be used for the eligibility lookup",
+                ));
             }
         }
     }
@@ -470,10 +469,15 @@ fn sse_event(e: &Event) -> SseEvent {
 }
 
 fn lost_event() -> SseEvent {
-    SseEvent::default().event("error").data(
-        json!({ "code": "events-lost", "message": "some events were missed: fetch the sessions again" })
-            .to_string(),
-    )
+    let lost = DaemonEvent::error(
+        None,
+        None,
+        "events-lost",
+        "some events were missed: fetch the sessions again",
+    );
+    SseEvent::default()
+        .event(lost.name())
+        .data(lost.data_json())
 }
 
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),

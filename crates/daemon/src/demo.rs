@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use card_sim::{CccdOptions, Profile};
+use apdu::{CardTransaction, TransportError};
+use card_sim::{CccdOptions, Profile, SimCard, VirtualCccd};
 use eligibility::sim::{
     DEFAULT_FACILITY, DEFAULT_OPERATOR_ID, DEFAULT_OPERATOR_NAME, DEFAULT_PASSWORD,
     DEFAULT_USERNAME, RunningSim, SimOptions,
@@ -15,10 +16,11 @@ use eligibility::{
     Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, OfflineCache, Operator, Secret,
     SystemClock, vietnam_date,
 };
-use trust::{Certificate, CscaStore};
+use trust::CscaStore;
 
 use crate::config::ServerConfig;
 use crate::error::DaemonError;
+use crate::readers::VirtualCard;
 use crate::state::{AppState, StateOptions, random_token};
 
 /// The virtual reader's name.
@@ -42,26 +44,40 @@ impl std::fmt::Debug for Demo {
     }
 }
 
-/// A CSCA store holding only the test CSCA of `card-sim` (demo and tests only).
+/// A CSCA store holding only the virtual card's test CSCA (demo and tests only).
 pub fn test_csca_store() -> Result<CscaStore, DaemonError> {
-    let pki = card_sim::pki::TestPki::new();
     let mut store = CscaStore::new();
-    for c in Certificate::load(&pki.csca_cert)
-        .map_err(|e| DaemonError::Config(format!("test CSCA: {e}")))?
-    {
-        store.add(c);
-    }
+    store.add(
+        trust::builtin::test_csca().map_err(|e| DaemonError::Config(format!("test CSCA: {e}")))?,
+    );
     Ok(store)
 }
 
-/// Whether `store` holds the test CSCA (which `cccd serve` refuses without
-/// `--allow-test-csca`).
-pub fn holds_test_csca(store: &CscaStore) -> bool {
-    let pki = card_sim::pki::TestPki::new();
-    store
-        .certificates()
-        .iter()
-        .any(|c| c.der() == pki.csca_cert.as_slice())
+/// The virtual CCCD as the demo's virtual reader holds it.
+struct DemoCard(VirtualCccd);
+
+impl CardTransaction for DemoCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Ok(self.0.process(command))
+    }
+}
+
+impl VirtualCard for DemoCard {
+    fn atr(&self) -> Vec<u8> {
+        self.0.atr()
+    }
+
+    fn power_on(&mut self) {
+        self.0.power_on();
+    }
+
+    fn power_off(&mut self) {
+        self.0.power_off();
+    }
+
+    fn reset(&mut self) {
+        self.0.reset();
+    }
 }
 
 /// Starts the gateway simulator and builds the demo's state. `config` gives the server
@@ -114,7 +130,7 @@ pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<
         .build(&CccdOptions::default());
     state
         .readers()
-        .add_virtual(DEMO_READER, card, Some(trust))?;
+        .add_virtual(DEMO_READER, Box::new(DemoCard(card)), Some(trust))?;
     Ok(Demo {
         state,
         gateway,

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use pipeline::ErrorKind;
 use serde::Serialize;
 
 /// An error answered by the API as `{"error":{"code","message"}}`.
@@ -71,16 +72,19 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
-    /// The error of a failed card read, from the pipeline's stable kind.
-    pub fn from_read_kind(kind: &'static str, message: String) -> Self {
+    /// The error of a failed card read: the one conversion of the pipeline's [`ErrorKind`]
+    /// into an HTTP status and the API's stable code.
+    pub fn from_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
         let status = match kind {
-            "bad-access-data" => StatusCode::BAD_REQUEST,
-            "wrong-access-key" | "no-pace-for-can" => StatusCode::UNPROCESSABLE_ENTITY,
-            "card-removed" | "no-card" | "reader-busy" => StatusCode::CONFLICT,
-            "no-reader" | "pcsc-unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::BadAccessData => StatusCode::BAD_REQUEST,
+            ErrorKind::WrongAccessKey | ErrorKind::NoPaceForCan => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::CardRemoved | ErrorKind::NoCard | ErrorKind::ReaderBusy => {
+                StatusCode::CONFLICT
+            }
+            ErrorKind::NoReader | ErrorKind::PcscUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_GATEWAY,
         };
-        Self::new(status, kind, message)
+        Self::new(status, kind.code(), message)
     }
 
     pub(crate) fn body(&self) -> ErrorBody {

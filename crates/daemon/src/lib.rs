@@ -20,6 +20,7 @@ mod api;
 pub mod audit;
 pub mod auth;
 mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 mod error;
 pub mod events;

@@ -70,8 +70,8 @@ impl From<&CardVerification> for VerificationView {
 pub struct SessionPhoto {
     /// `image/jpeg`.
     pub mime: &'static str,
-    /// The image.
-    pub bytes: Zeroizing<Vec<u8>>,
+    /// The image (shared with the read, not copied; wiped when the last holder drops it).
+    pub bytes: std::sync::Arc<Zeroizing<Vec<u8>>>,
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.

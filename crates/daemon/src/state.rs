@@ -237,12 +237,12 @@ impl AppState {
     /// Watches the PC/SC readers with the plug-and-play monitor (its own thread and context):
     /// a worker per reader as readers come and go, card events, and the service's loss and
     /// return (pcscd restarted: every reader is reported gone, then back). Readers whose name
-    /// contains one of `ignore` are left alone; `options_for` gives each reader's read strategy.
+    /// contains one of `ignore` are left alone; each worker reads with its reader's known quirks
+    /// applied.
     pub fn watch_pcsc(
         &self,
         share: pcsc_backend::ShareMode,
         ignore: Vec<String>,
-        options_for: fn(&str) -> icao9303::read::ReadOptions,
     ) -> pcsc_backend::Monitor {
         let st = self.clone();
         pcsc_backend::Monitor::start(move |ev| {
@@ -252,7 +252,7 @@ impl AppState {
                 _ => {}
             }
             st.readers()
-                .on_monitor_event(ev, share, &ignore, st.0.trust.as_ref(), &options_for);
+                .on_monitor_event(ev, share, &ignore, st.0.trust.as_ref());
         })
     }
 }

@@ -13,6 +13,8 @@
 //! - [`ca`]: Chip Authentication v1 with ECDH (§6.2), terminal and card sides.
 //! - [`aa`]: Active Authentication (§6.1): the exchange, and ECDSA signing for the card side.
 //! - [`protocol::access`]: choosing and running PACE or BAC.
+//! - [`Document`]: the one entry point: [`Document::open`] reads EF.CardAccess and opens the
+//!   chip; its methods read files and run the clone check, each step timed and counted.
 //! - [`lds`]: parsers of the LDS files (EF.COM, DG1, DG2, DG13, DG14, DG15, EF.SOD).
 //!
 //! All I/O goes through [`apdu::CardTransaction`]; randomness is injected
@@ -40,11 +42,6 @@ pub use ca::{ChipAuthOutcome, perform_chip_authentication};
 pub use crypto::Cipher;
 pub use error::{Error, MrzField, Result};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
-pub use protocol::access::{
-    AccessProtocol, establish_access, establish_access_reporting, open, read_card_access,
-};
-pub use protocol::document::{
-    AuthenticatedRead, ChipProof, DocumentRead, ReadEvent, Step, read_document,
-    read_document_authenticated, read_document_observed,
-};
+pub use protocol::access::AccessProtocol;
+pub use protocol::document::{CloneCheck, Document, DocumentRead, Step};
 pub use sm::SecureMessaging;

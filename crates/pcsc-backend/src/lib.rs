@@ -8,15 +8,15 @@
 //! PC/SC is pcsc-lite's `pcscd` on Linux and macOS-compatible systems, WinSCard on Windows.
 
 mod atr;
+mod choice;
 mod connection;
 mod errors;
 mod monitor;
-mod quirks;
 mod readers;
 
 pub use atr::{AtrInfo, CardKind, decode_atr};
+pub use choice::{ReaderCandidate, ReaderChoiceError, ReaderWanted, choose_reader};
 pub use connection::{PcscConnection, PcscTransaction, ReaderAttributes, ShareMode, get_uid};
 pub use errors::{Presence, classify_exchange_failure, map_error};
 pub use monitor::{Monitor, MonitorEvent};
-pub use quirks::{QUIRKS_TOML, ReaderQuirk, all_quirks, parse_quirks, quirks_for};
-pub use readers::{CardState, Pcsc, ReaderChoiceError, ReaderStatus, choose_reader};
+pub use readers::{CardState, Pcsc, ReaderStatus};

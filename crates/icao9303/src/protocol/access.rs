@@ -2,12 +2,13 @@
 //! else BAC (ICAO 9303-11 §4.2 "chip access procedure").
 //!
 //! Order of commands, as §4.2 prescribes:
-//! - PACE: read EF.CardAccess from the master file context (by SFI `1C`, or SELECT `011C` then
-//!   READ BINARY; never SELECT MF, which the CCCD answers `6D00`), run PACE, then SELECT the
-//!   eMRTD application under secure messaging.
+//! - PACE: EF.CardAccess is read from the master file context by the file reader
+//!   ([`crate::read::FileReader`]: by SFI `1C`, or SELECT `011C` then READ BINARY; never SELECT
+//!   MF, which the CCCD answers `6D00`), then PACE runs, then SELECT of the eMRTD application
+//!   under secure messaging.
 //! - BAC: SELECT the eMRTD application (`A0000002471001`), then BAC.
 
-use apdu::{CardTransaction, Command, ExchangeExt, StatusWord};
+use apdu::{CardTransaction, Command, ExchangeExt};
 use rand_core::CryptoRng;
 
 use crate::bac::bac_session;
@@ -20,71 +21,10 @@ use crate::sm::SecureMessaging;
 /// The eMRTD LDS1 application identifier (ICAO 9303-10 §3.6.1).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 
-/// Largest EF.CardAccess we read: the file holds a few SecurityInfos, a few hundred bytes.
-const MAX_CARD_ACCESS: usize = 4096;
-
 /// SELECT the eMRTD application by AID, no response data (ICAO 9303-10 §3.6.1; ISO/IEC 7816-4
 /// §11.2.2): `00 A4 04 0C 07 A0000002471001`.
 pub fn select_emrtd_application() -> Command {
     Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec())
-}
-
-/// READ BINARY of EF.CardAccess by its short file identifier `1C` (ICAO 9303-10 §3.11.2;
-/// ISO/IEC 7816-4 §11.3.3, P1 = `80 | SFI`): `00 B0 9C 00 00`.
-pub fn read_card_access_by_sfi() -> Command {
-    Command::new(0x00, 0xB0, 0x9C, 0x00).with_ne(256)
-}
-
-/// SELECT EF.CardAccess by its file identifier `011C` under the master file
-/// (ICAO 9303-10 §3.11.2): `00 A4 02 0C 02 011C`.
-pub fn select_card_access() -> Command {
-    Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(vec![0x01, 0x1C])
-}
-
-/// READ BINARY of the current EF at `offset` (ISO/IEC 7816-4 §11.3.3), up to 256 bytes.
-fn read_binary(offset: usize) -> Command {
-    Command::new(0x00, 0xB0, (offset >> 8) as u8 & 0x7F, offset as u8).with_ne(256)
-}
-
-/// Reads the rest of the current EF after `data` until the TLV header's length is reached.
-fn read_rest(tx: &mut (impl CardTransaction + ?Sized), mut data: Vec<u8>) -> Result<Vec<u8>> {
-    let total = match asn1::decode_header(&data) {
-        Ok(hdr) => hdr.total_len().min(MAX_CARD_ACCESS),
-        Err(_) => return Ok(data),
-    };
-    while data.len() < total {
-        let r = tx.exchange(&read_binary(data.len()))?;
-        if !(r.sw.is_success() || r.sw == StatusWord::END_OF_FILE) || r.data.is_empty() {
-            break;
-        }
-        data.extend_from_slice(&r.data);
-    }
-    data.truncate(total);
-    Ok(data)
-}
-
-/// Reads EF.CardAccess (ICAO 9303-11 §4.2, 9303-10 §3.11.2) before any application is selected.
-/// `Ok(None)` when the chip has none (`6A82`) or refuses both ways of reading it: then the chip
-/// offers no PACE and BAC is the way in.
-pub fn read_card_access(tx: &mut (impl CardTransaction + ?Sized)) -> Result<Option<Vec<u8>>> {
-    let r = tx.exchange(&read_card_access_by_sfi())?;
-    if (r.sw.is_success() || r.sw == StatusWord::END_OF_FILE) && !r.data.is_empty() {
-        return read_rest(tx, r.data).map(Some);
-    }
-    if r.sw == StatusWord::FILE_NOT_FOUND {
-        return Ok(None);
-    }
-    tracing::debug!(sw = %r.sw, "READ BINARY by SFI refused; selecting EF.CardAccess");
-    let sel = tx.exchange(&select_card_access())?;
-    if !sel.sw.is_success() {
-        tracing::debug!(sw = %sel.sw, "no EF.CardAccess");
-        return Ok(None);
-    }
-    let r = tx.exchange(&read_binary(0))?;
-    if (r.sw.is_success() || r.sw == StatusWord::END_OF_FILE) && !r.data.is_empty() {
-        return read_rest(tx, r.data).map(Some);
-    }
-    Ok(None)
 }
 
 fn select_application(tx: &mut (impl CardTransaction + ?Sized)) -> Result<()> {
@@ -97,23 +37,6 @@ fn select_application(tx: &mut (impl CardTransaction + ?Sized)) -> Result<()> {
             sw: r.sw,
         })
     }
-}
-
-/// Opens the chip with `key` and returns a secure-messaging session with the eMRTD application
-/// selected (ICAO 9303-11 §4.2).
-///
-/// PACE runs when `card_access` (EF.CardAccess as read by [`read_card_access`]) offers a
-/// supported PACEInfo; otherwise BAC, which needs the MRZ: with only a CAN the answer is
-/// [`Error::NoPaceForCan`]. If the chip refuses PACE itself (not the key) and the key is the
-/// MRZ, BAC is tried next, as chips with PACE also keep BAC. A wrong key is
-/// [`Error::WrongAccessKey`] and is not retried: every failed attempt may slow the chip down.
-pub fn establish_access<T: CardTransaction>(
-    tx: T,
-    card_access: Option<&[u8]>,
-    key: &AccessKey,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<SecureMessaging<T>> {
-    establish_access_reporting(tx, card_access, key, rng).map(|(sm, _)| sm)
 }
 
 /// Which access-control protocol opened the chip.
@@ -135,8 +58,15 @@ impl AccessProtocol {
     }
 }
 
-/// [`establish_access`], also saying which protocol succeeded.
-pub fn establish_access_reporting<T: CardTransaction>(
+/// Opens the chip with `key` and returns a secure-messaging session with the eMRTD application
+/// selected, and the protocol that succeeded (ICAO 9303-11 §4.2).
+///
+/// PACE runs when `card_access` (EF.CardAccess as read) offers a supported PACEInfo;
+/// otherwise BAC, which needs the MRZ: with only a CAN the answer is [`Error::NoPaceForCan`].
+/// If the chip refuses PACE itself (not the key) and the key is the MRZ, BAC is tried next, as
+/// chips with PACE also keep BAC. A wrong key is [`Error::WrongAccessKey`] and is not retried:
+/// every failed attempt may slow the chip down.
+pub fn establish_access<T: CardTransaction>(
     mut tx: T,
     card_access: Option<&[u8]>,
     key: &AccessKey,
@@ -177,16 +107,6 @@ pub fn establish_access_reporting<T: CardTransaction>(
     Ok((SecureMessaging::new(tx, keys, &ssc)?, AccessProtocol::Bac))
 }
 
-/// [`read_card_access`] then [`establish_access`]: the whole opening of a chip.
-pub fn open<T: CardTransaction>(
-    mut tx: T,
-    key: &AccessKey,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<SecureMessaging<T>> {
-    let card_access = read_card_access(&mut tx)?;
-    establish_access(tx, card_access.as_deref(), key, rng)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +114,7 @@ mod tests {
     use crate::keys::{Can, MrzInfo};
     use crate::sm::{CardSecureMessaging, SmKeys};
     use crate::test_vectors::{ScriptedRng, h, s, vectors};
-    use apdu::{Response, Transcript, TransportError};
+    use apdu::{Response, StatusWord, Transcript, TransportError};
 
     const CCCD_CARD_ACCESS: &str = "3134300d060804007f0007020202020101300f060a04007f000702020302020201013012060a04007f0007020204020202010202010d";
 
@@ -272,7 +192,7 @@ mod tests {
         );
         let mut rng = ScriptedRng::new(&[&h(&g["SK_map_IFD"]), &h(&g["SK_IFD"])]);
         // The CCCD's EF.CardAccess names the same protocol and curve as G.1.
-        let sm = establish_access(
+        let (sm, _) = establish_access(
             chip,
             Some(&hex::decode(CCCD_CARD_ACCESS).unwrap()),
             &key,
@@ -334,7 +254,8 @@ mod tests {
             .collect();
         let mut t = Transcript::from_hex(&refs);
         let mut rng = ScriptedRng::new(&[&h(&d3["RND_IFD"]), &h(&d3["K_IFD"])]);
-        let mut sm = establish_access(&mut t, None, &d_mrz(), &mut rng).unwrap();
+        let (mut sm, protocol) = establish_access(&mut t, None, &d_mrz(), &mut rng).unwrap();
+        assert_eq!(protocol, AccessProtocol::Bac);
         run_d4(&mut sm);
         drop(sm);
         t.finish().unwrap();
@@ -355,13 +276,14 @@ mod tests {
             .collect();
         let mut t = Transcript::from_hex(&refs);
         let mut rng = ScriptedRng::new(&[&h(&d3["RND_IFD"]), &h(&d3["K_IFD"])]);
-        let mut sm = establish_access(
+        let (mut sm, protocol) = establish_access(
             &mut t,
             Some(&hex::decode(CCCD_CARD_ACCESS).unwrap()),
             &d_mrz(),
             &mut rng,
         )
         .unwrap();
+        assert_eq!(protocol, AccessProtocol::Bac);
         run_d4(&mut sm);
         drop(sm);
         t.finish().unwrap();
@@ -422,39 +344,45 @@ mod tests {
 
     #[test]
     fn reading_card_access() {
+        use crate::read::{FileReader, LdsFile, ReadOptions};
+        let short = ReadOptions {
+            allow_extended: false,
+            ..ReadOptions::default()
+        };
+        let read = |t: &mut Transcript| FileReader::new(short).read_file(t, LdsFile::CardAccess);
         let ca = CCCD_CARD_ACCESS.to_uppercase();
-        let mut t = Transcript::from_hex(&[("00B09C0000", &format!("{ca}9000"))]);
-        assert_eq!(
-            read_card_access(&mut t).unwrap(),
-            Some(hex::decode(&ca).unwrap())
-        );
+        let mut t = Transcript::from_hex(&[("00B09C00DF", &format!("{ca}9000"))]);
+        assert_eq!(read(&mut t).unwrap(), hex::decode(&ca).unwrap());
         t.finish().unwrap();
 
         // SFI read refused: SELECT by file ID, then READ BINARY; never SELECT MF.
         let mut t = Transcript::from_hex(&[
-            ("00B09C0000", "6986"),
+            ("00B09C00DF", "6986"),
             ("00A4020C02011C", "9000"),
-            ("00B0000000", &format!("{ca}9000")),
+            ("00B00000DF", &format!("{ca}9000")),
         ]);
-        assert_eq!(
-            read_card_access(&mut t).unwrap(),
-            Some(hex::decode(&ca).unwrap())
-        );
+        assert_eq!(read(&mut t).unwrap(), hex::decode(&ca).unwrap());
         t.finish().unwrap();
 
-        let mut t = Transcript::from_hex(&[("00B09C0000", "6A82")]);
-        assert_eq!(read_card_access(&mut t).unwrap(), None);
+        let mut t = Transcript::from_hex(&[("00B09C00DF", "6A82")]);
+        assert!(matches!(
+            read(&mut t),
+            Err(Error::CardRefused {
+                sw: StatusWord::FILE_NOT_FOUND,
+                ..
+            })
+        ));
         t.finish().unwrap();
 
         // A file longer than one READ BINARY continues by offset.
         let big: Vec<u8> = [&[0x31, 0x82, 0x01, 0x2C][..], &[0x05; 300]].concat();
-        let first = hex::encode_upper(&big[..256]);
-        let rest = hex::encode_upper(&big[256..]);
+        let first = hex::encode_upper(&big[..223]);
+        let rest = hex::encode_upper(&big[223..]);
         let mut t = Transcript::from_hex(&[
-            ("00B09C0000", &format!("{first}9000")),
-            ("00B0010000", &format!("{rest}9000")),
+            ("00B09C00DF", &format!("{first}9000")),
+            ("00B000DF51", &format!("{rest}9000")),
         ]);
-        assert_eq!(read_card_access(&mut t).unwrap(), Some(big));
+        assert_eq!(read(&mut t).unwrap(), big);
         t.finish().unwrap();
     }
 }

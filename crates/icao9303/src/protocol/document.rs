@@ -1,10 +1,17 @@
-//! Reading a document end to end: EF.CardAccess (which also probes extended length), access
-//! control, then the requested files, with the time and the wire traffic of every step;
-//! optionally with Chip or Active Authentication ([`read_document_authenticated`]).
+//! Reading a document: the one entry point of this crate ([`Document::open`]) and the protocol
+//! steps a reader runs on the opened chip, each timed and counted on the wire.
+//!
+//! [`Document::open`] reads EF.CardAccess (its read with an extended Le is the extended-length
+//! probe, done before any secure messaging so a refusal costs no session) and opens the chip
+//! with the access key (PACE when offered, else BAC: ICAO 9303-11 §4.2). Then the caller reads
+//! the files it wants, in the order it wants ([`Document::read_file`]), and runs the clone check
+//! ([`Document::clone_check`]: chip authentication, else active authentication, ICAO 9303-11 §6)
+//! when the files it needs are in. Which files, in which order, and what the results mean are
+//! the caller's decisions (the `pipeline` crate's); this type only runs the protocol.
 
 use std::time::{Duration, Instant};
 
-use apdu::{CardTransaction, Counting, StatusWord, TransferStats};
+use apdu::{CardTransaction, Counting, Meter, StatusWord, TransferStats};
 use rand_core::CryptoRng;
 
 use crate::aa::{ActiveAuthOutcome, perform_active_authentication};
@@ -12,8 +19,9 @@ use crate::ca::{ChipAuthFailure, ChipAuthOutcome, perform_chip_authentication};
 use crate::error::{Error, Result};
 use crate::keys::AccessKey;
 use crate::lds::DataGroup14;
-use crate::protocol::access::{AccessProtocol, establish_access_reporting};
+use crate::protocol::access::{AccessProtocol, establish_access};
 use crate::read::{FileReader, LdsFile, ReadOptions};
+use crate::sm::SecureMessaging;
 
 /// One step of a read: its name (`cardAccess`, `access`, `com`, `dg1`...), how long it took and
 /// what it sent and received on the wire (secure messaging included).
@@ -27,14 +35,23 @@ pub struct Step {
     pub transfer: TransferStats,
 }
 
-/// The result of [`read_document`].
+/// Steps that are not file traffic.
+const PROTOCOL_STEPS: [&str; 5] = [
+    "cardAccess",
+    "access",
+    "reaccess",
+    "chipAuthentication",
+    "activeAuthentication",
+];
+
+/// What a read gave, once [`Document::finish`] ends it.
 #[derive(Debug, Clone)]
 pub struct DocumentRead {
     /// The protocol that opened the chip.
     pub protocol: AccessProtocol,
     /// EF.CardAccess, when the chip has one.
     pub card_access: Option<Vec<u8>>,
-    /// The files read, in the order asked.
+    /// The files read, in the order read.
     pub files: Vec<(LdsFile, Vec<u8>)>,
     /// Every step, in order.
     pub steps: Vec<Step>,
@@ -50,259 +67,272 @@ pub struct DocumentRead {
 impl DocumentRead {
     /// The traffic of all steps after access control (the file reads).
     pub fn files_transfer(&self) -> TransferStats {
-        self.steps
+        sum(self
+            .steps
             .iter()
-            .filter(|s| {
-                !matches!(
-                    s.name.as_str(),
-                    "cardAccess"
-                        | "access"
-                        | "reaccess"
-                        | "chipAuthentication"
-                        | "activeAuthentication"
-                )
-            })
-            .fold(TransferStats::default(), |a, s| TransferStats {
-                apdus: a.apdus + s.transfer.apdus,
-                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
-                bytes_received: a.bytes_received + s.transfer.bytes_received,
-            })
+            .filter(|s| !PROTOCOL_STEPS.contains(&s.name.as_str())))
     }
 
     /// The traffic of the whole read.
     pub fn total_transfer(&self) -> TransferStats {
-        self.steps
-            .iter()
-            .fold(TransferStats::default(), |a, s| TransferStats {
-                apdus: a.apdus + s.transfer.apdus,
-                bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
-                bytes_received: a.bytes_received + s.transfer.bytes_received,
-            })
+        sum(self.steps.iter())
+    }
+
+    /// A file's bytes.
+    pub fn file(&self, f: LdsFile) -> Option<&[u8]> {
+        file_in(&self.files, f)
     }
 }
 
-/// Reads EF.CardAccess (its read with an extended Le is the extended-length probe, done before
-/// any secure messaging so a refusal costs no session), opens the chip with `key` (PACE when
-/// offered, else BAC: ICAO 9303-11 §4.2), then reads `files` with the [`FileReader`] strategy.
-/// If the secure-messaging session is lost during a file (ICAO 9303-11 §9.8.4: bad MAC, 6987,
-/// 6988), access is established once more and the file read again (steps `<file>-failed` and
-/// `reaccess` record it); a second loss is an error.
-pub fn read_document<T: CardTransaction>(
-    tx: T,
-    key: &AccessKey,
-    files: &[LdsFile],
-    options: ReadOptions,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<DocumentRead> {
-    read(tx, key, files, options, false, rng).map(|(read, _)| read)
+fn sum<'a>(steps: impl Iterator<Item = &'a Step>) -> TransferStats {
+    steps.fold(TransferStats::default(), |a, s| TransferStats {
+        apdus: a.apdus + s.transfer.apdus,
+        bytes_sent: a.bytes_sent + s.transfer.bytes_sent,
+        bytes_received: a.bytes_received + s.transfer.bytes_received,
+    })
 }
 
-/// What the chip proved about itself during [`read_document_authenticated`].
+fn file_in(files: &[(LdsFile, Vec<u8>)], f: LdsFile) -> Option<&[u8]> {
+    files
+        .iter()
+        .find(|(g, _)| *g == f)
+        .map(|(_, d)| d.as_slice())
+}
+
+/// What the clone check (ICAO 9303-11 §6) established: chip authentication when DG14 offers it,
+/// else active authentication with DG15's key.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ChipProof {
-    /// Chip Authentication (ICAO 9303-11 §6.2): `None` when DG14 was not among the files;
-    /// otherwise the outcome, [`ChipAuthOutcome::NotOffered`] or
-    /// [`ChipAuthOutcome::NotSupported`] included (a DG14 that does not parse is reported as
-    /// not supported).
+pub struct CloneCheck {
+    /// Chip Authentication (§6.2): `None` when DG14 was not read; otherwise the outcome,
+    /// [`ChipAuthOutcome::NotOffered`] or [`ChipAuthOutcome::NotSupported`] included (a DG14
+    /// that does not parse is reported as not supported).
     pub chip_authentication: Option<ChipAuthOutcome>,
     /// Active Authentication (§6.1): `None` when it was not run, because Chip Authentication
-    /// was (passed or failed) or DG15 was not among the files. The signature is for the caller
-    /// to verify with DG15's key.
+    /// was (passed or failed) or DG15 was not read. The signature is for the caller to verify
+    /// with DG15's key.
     pub active_authentication: Option<ActiveAuthOutcome>,
 }
 
-/// The result of [`read_document_authenticated`].
-#[derive(Debug, Clone)]
-pub struct AuthenticatedRead {
-    /// The files and the steps, as [`read_document`] gives them (the steps include
-    /// `chipAuthentication` or `activeAuthentication`, and `reaccess` after a failed CA).
-    pub read: DocumentRead,
-    /// What Chip or Active Authentication established.
-    pub proof: ChipProof,
+/// An opened chip: access control done, secure messaging up, the reading strategy learning
+/// the reader and card as it goes, and every step recorded.
+pub struct Document<T: CardTransaction> {
+    sm: Option<SecureMessaging<Counting<T>>>,
+    key: AccessKey,
+    card_access: Option<Vec<u8>>,
+    protocol: AccessProtocol,
+    reader: FileReader,
+    files: Vec<(LdsFile, Vec<u8>)>,
+    steps: Vec<Step>,
+    meter: Meter,
+    mark: (Instant, TransferStats),
+    /// A lost session was recovered once already.
+    recovered: bool,
+    /// Chip authentication failed after the chip switched keys: open again before reading on.
+    reaccess_due: bool,
 }
 
-/// [`read_document`] with the chip's own proof (ICAO 9303-11 §6): files are read in the order
-/// given and, right after the last of DG14 and DG15 in `files` has been read:
-/// - Chip Authentication runs when DG14 offers it ([`perform_chip_authentication`]); when it
-///   passes, the files after that point are read under the CA session keys. When it fails
-///   (clone suspected), access is established again (step `reaccess`) so the remaining files
-///   can still be read for the report;
-/// - otherwise (DG14 absent, offering no CA, or a CA this implementation cannot run) Active
-///   Authentication runs when DG15 was read ([`perform_active_authentication`]).
-///
-/// So `[Com, Dg(14), Dg(15), Dg(1), Dg(13), Dg(2), Sod]` authenticates the chip before reading
-/// the personal data (which then travels under the CA keys), and putting DG14/DG15 last
-/// authenticates after everything was read. Neither DG14 nor DG15 in `files`: nothing is run.
-/// Judging the outcome (with passive authentication of DG14/DG15 and the AA signature) is the
-/// caller's. Errors are those of [`read_document`]; a transport or secure-messaging failure
-/// during CA or AA is an error too, while a chip failing CA or AA is a [`ChipProof`].
-pub fn read_document_authenticated<T: CardTransaction>(
-    tx: T,
-    key: &AccessKey,
-    files: &[LdsFile],
-    options: ReadOptions,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<AuthenticatedRead> {
-    read(tx, key, files, options, true, rng).map(|(read, proof)| AuthenticatedRead { read, proof })
+impl<T: CardTransaction> std::fmt::Debug for Document<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("protocol", &self.protocol)
+            .field("files", &self.files.iter().map(|f| f.0).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
-/// What [`read_document_observed`] reports while it reads, so a caller can show the identity
-/// before the photo has arrived.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ReadEvent<'a> {
-    /// Access control succeeded with this protocol.
-    Opened(AccessProtocol),
-    /// A file was read in full.
-    File(LdsFile, &'a [u8]),
-    /// Chip or active authentication finished (only with `authenticate`).
-    Authenticated(&'a ChipProof),
-}
-
-/// [`read_document`] (or, with `authenticate`, [`read_document_authenticated`]) reporting each
-/// file as soon as it is read.
-pub fn read_document_observed<T: CardTransaction>(
-    tx: T,
-    key: &AccessKey,
-    files: &[LdsFile],
-    options: ReadOptions,
-    authenticate: bool,
-    rng: &mut (impl CryptoRng + ?Sized),
-    on: &mut dyn FnMut(ReadEvent<'_>),
-) -> Result<AuthenticatedRead> {
-    read_observed(tx, key, files, options, authenticate, rng, on)
-        .map(|(read, proof)| AuthenticatedRead { read, proof })
-}
-
-fn read<T: CardTransaction>(
-    tx: T,
-    key: &AccessKey,
-    files: &[LdsFile],
-    options: ReadOptions,
-    authenticate: bool,
-    rng: &mut (impl CryptoRng + ?Sized),
-) -> Result<(DocumentRead, ChipProof)> {
-    read_observed(tx, key, files, options, authenticate, rng, &mut |_| {})
-}
-
-fn read_observed<T: CardTransaction>(
-    tx: T,
-    key: &AccessKey,
-    files: &[LdsFile],
-    options: ReadOptions,
-    authenticate: bool,
-    rng: &mut (impl CryptoRng + ?Sized),
-    on: &mut dyn FnMut(ReadEvent<'_>),
-) -> Result<(DocumentRead, ChipProof)> {
-    let mut counting = Counting::new(tx);
-    let meter = counting.meter();
-    let mut reader = FileReader::new(options);
-    let mut steps = Vec::new();
-    let mut mark = (Instant::now(), meter.get());
-    let mut step = |name: String, steps: &mut Vec<Step>| {
-        let now = (Instant::now(), meter.get());
-        steps.push(Step {
-            name,
-            duration: now.0 - mark.0,
-            transfer: now.1.since(&mark.1),
-        });
-        mark = now;
-    };
-
-    let card_access = match reader.read_file(&mut counting, LdsFile::CardAccess) {
-        Ok(bytes) => Some(bytes),
-        Err(Error::CardRefused { sw, .. })
-            if sw == StatusWord::FILE_NOT_FOUND
-                || sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
-        {
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    step("cardAccess".into(), &mut steps);
-    let (mut sm, protocol) =
-        establish_access_reporting(counting, card_access.as_deref(), key, rng)?;
-    step("access".into(), &mut steps);
-    on(ReadEvent::Opened(protocol));
-    let mut out: Vec<(LdsFile, Vec<u8>)> = Vec::with_capacity(files.len());
-    let mut recovered = false;
-    let mut proof = ChipProof::default();
-    let authenticate_after = files
-        .iter()
-        .rposition(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)))
-        .filter(|_| authenticate);
-    for (index, &file) in files.iter().enumerate() {
-        let data = match reader.read_file(&mut sm, file) {
-            Ok(d) => d,
-            // A lost session (bad MAC, 6987/6988) is recovered once by opening the chip again:
-            // the card has dropped its keys, but it still holds the same files.
-            Err(Error::SmSessionLost(why)) if !recovered => {
-                tracing::info!(file = file.name(), %why, "secure messaging lost; establishing access again");
-                recovered = true;
-                step(format!("{}-failed", file.short_name()), &mut steps);
-                let (again, _) =
-                    establish_access_reporting(sm.into_inner(), card_access.as_deref(), key, rng)?;
-                sm = again;
-                step("reaccess".into(), &mut steps);
-                reader.read_file(&mut sm, file)?
+impl<T: CardTransaction> Document<T> {
+    /// Reads EF.CardAccess (ICAO 9303-10 §3.11.2; by SFI, else by SELECT `011C`) and opens the
+    /// chip with `key` (ICAO 9303-11 §4.2: PACE when EF.CardAccess offers a supported
+    /// PACEInfo, else BAC with the MRZ). Steps `cardAccess` and `access`.
+    pub fn open(
+        tx: T,
+        key: &AccessKey,
+        options: ReadOptions,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<Self> {
+        let mut counting = Counting::new(tx);
+        let meter = counting.meter();
+        let mut reader = FileReader::new(options);
+        let mark = (Instant::now(), meter.get());
+        let card_access = match reader.read_file(&mut counting, LdsFile::CardAccess) {
+            Ok(bytes) => Some(bytes),
+            Err(Error::CardRefused { sw, .. })
+                if sw == StatusWord::FILE_NOT_FOUND
+                    || sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
+            {
+                None
             }
             Err(e) => return Err(e),
         };
-        step(file.short_name(), &mut steps);
-        on(ReadEvent::File(file, &data));
-        out.push((file, data));
-        if authenticate_after != Some(index) {
-            continue;
+        let mut doc = Self {
+            sm: None,
+            key: key.clone(),
+            card_access,
+            protocol: AccessProtocol::Bac,
+            reader,
+            files: Vec::new(),
+            steps: Vec::new(),
+            meter,
+            mark,
+            recovered: false,
+            reaccess_due: false,
+        };
+        doc.step("cardAccess".into());
+        let (sm, protocol) = establish_access(counting, doc.card_access.as_deref(), key, rng)?;
+        doc.sm = Some(sm);
+        doc.protocol = protocol;
+        doc.step("access".into());
+        Ok(doc)
+    }
+
+    /// The protocol that opened the chip.
+    pub fn protocol(&self) -> AccessProtocol {
+        self.protocol
+    }
+
+    /// EF.CardAccess as read, when the chip has one.
+    pub fn card_access(&self) -> Option<&[u8]> {
+        self.card_access.as_deref()
+    }
+
+    /// A file read earlier.
+    pub fn file(&self, f: LdsFile) -> Option<&[u8]> {
+        file_in(&self.files, f)
+    }
+
+    /// The files read so far, in order.
+    pub fn files(&self) -> &[(LdsFile, Vec<u8>)] {
+        &self.files
+    }
+
+    fn step(&mut self, name: String) {
+        let now = (Instant::now(), self.meter.get());
+        self.steps.push(Step {
+            name,
+            duration: now.0 - self.mark.0,
+            transfer: now.1.since(&self.mark.1),
+        });
+        self.mark = now;
+    }
+
+    fn session(&mut self) -> Result<&mut SecureMessaging<Counting<T>>> {
+        self.sm.as_mut().ok_or(CLOSED)
+    }
+
+    /// Opens the chip again (step `reaccess`): after a lost or replaced secure-messaging
+    /// session, the card has dropped its keys but still holds the same files.
+    fn reaccess(&mut self, rng: &mut (impl CryptoRng + ?Sized)) -> Result<()> {
+        let sm = self.sm.take().ok_or(CLOSED)?;
+        let (again, _) =
+            establish_access(sm.into_inner(), self.card_access.as_deref(), &self.key, rng)?;
+        self.sm = Some(again);
+        self.reaccess_due = false;
+        self.step("reaccess".into());
+        Ok(())
+    }
+
+    fn read_once(&mut self, file: LdsFile) -> Result<Vec<u8>> {
+        let Self { sm, reader, .. } = self;
+        reader.read_file(sm.as_mut().ok_or(CLOSED)?, file)
+    }
+
+    /// Reads a whole file with the [`FileReader`] strategy (step named after the file). If the
+    /// secure-messaging session is lost during the file (ICAO 9303-11 §9.8.4: bad MAC, 6987,
+    /// 6988), access is established once more and the file read again (steps
+    /// `<file>-failed` and `reaccess`); a second loss in the same read is an error.
+    pub fn read_file(
+        &mut self,
+        file: LdsFile,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<&[u8]> {
+        if self.reaccess_due {
+            self.reaccess(rng)?;
         }
-        let read_file = |n: u8| out.iter().find(|(f, _)| *f == LdsFile::Dg(n)).map(|f| &f.1);
-        let mut reopen = false;
-        if let Some(bytes) = read_file(14) {
-            let outcome = match DataGroup14::parse(bytes) {
+        let data = match self.read_once(file) {
+            Ok(d) => d,
+            // The card has dropped its keys, but it still holds the same files.
+            Err(Error::SmSessionLost(why)) if !self.recovered => {
+                tracing::info!(file = file.name(), %why, "secure messaging lost; establishing access again");
+                self.recovered = true;
+                self.step(format!("{}-failed", file.short_name()));
+                self.reaccess(rng)?;
+                self.read_once(file)?
+            }
+            Err(e) => return Err(e),
+        };
+        self.step(file.short_name());
+        self.files.push((file, data));
+        Ok(self
+            .files
+            .last()
+            .map(|f| f.1.as_slice())
+            .unwrap_or_default())
+    }
+
+    /// The clone check of ICAO 9303-11 §6 with the files read so far:
+    /// - Chip Authentication when DG14 has been read and offers it
+    ///   ([`perform_chip_authentication`]); when it passes, later files are read under the CA
+    ///   session keys. When it fails (clone suspected), access is established again before the
+    ///   next file (step `reaccess`), so the remaining files can still be read for the report;
+    /// - otherwise (DG14 not read, offering no CA, or a CA this implementation cannot run)
+    ///   Active Authentication when DG15 has been read ([`perform_active_authentication`]).
+    ///
+    /// So reading DG14 and DG15 first authenticates the chip before the personal data (which
+    /// then travels under the CA keys). Judging the outcome (with passive authentication of
+    /// DG14/DG15 and the AA signature) is the caller's. A transport or secure-messaging failure
+    /// during CA or AA is an error; a chip failing CA or AA is a [`CloneCheck`].
+    pub fn clone_check(&mut self, rng: &mut (impl CryptoRng + ?Sized)) -> Result<CloneCheck> {
+        let mut check = CloneCheck::default();
+        let dg14 = self.file(LdsFile::Dg(14)).map(DataGroup14::parse);
+        if let Some(parsed) = dg14 {
+            let outcome = match parsed {
                 Ok(dg14) => {
+                    let sm = self.sm.take().ok_or(CLOSED)?;
                     let (after, outcome) =
                         perform_chip_authentication(sm, &dg14.security_infos, rng)?;
-                    sm = after;
-                    step("chipAuthentication".into(), &mut steps);
+                    // After a refusal the old session is intact; after any other failure the
+                    // chip and the terminal hold different keys.
+                    self.reaccess_due = matches!(
+                        &outcome,
+                        ChipAuthOutcome::Failed { reason, .. }
+                            if !matches!(reason, ChipAuthFailure::Refused { .. })
+                    ) || after.session_lost().is_some();
+                    self.sm = Some(after);
+                    self.step("chipAuthentication".into());
                     outcome
                 }
                 Err(_) => ChipAuthOutcome::NotSupported("DG14 is malformed"),
             };
-            // After a refusal the old session is intact; after any other failure the chip and
-            // the terminal hold different keys.
-            reopen = matches!(
-                &outcome,
-                ChipAuthOutcome::Failed { reason, .. }
-                    if !matches!(reason, ChipAuthFailure::Refused { .. })
-            ) || sm.session_lost().is_some();
-            proof.chip_authentication = Some(outcome);
+            check.chip_authentication = Some(outcome);
         }
         let ca_ran = matches!(
-            proof.chip_authentication,
+            check.chip_authentication,
             Some(ChipAuthOutcome::Passed(_) | ChipAuthOutcome::Failed { .. })
         );
-        if !ca_ran && read_file(15).is_some() {
-            proof.active_authentication = Some(perform_active_authentication(&mut sm, rng)?);
-            step("activeAuthentication".into(), &mut steps);
+        if !ca_ran && self.file(LdsFile::Dg(15)).is_some() {
+            check.active_authentication =
+                Some(perform_active_authentication(self.session()?, rng)?);
+            self.step("activeAuthentication".into());
         }
-        on(ReadEvent::Authenticated(&proof));
-        if reopen && index + 1 < files.len() {
-            let (again, _) =
-                establish_access_reporting(sm.into_inner(), card_access.as_deref(), key, rng)?;
-            sm = again;
-            step("reaccess".into(), &mut steps);
+        Ok(check)
+    }
+
+    /// Ends the read: the files, the steps and what the reading strategy learned.
+    pub fn finish(self) -> DocumentRead {
+        DocumentRead {
+            protocol: self.protocol,
+            card_access: self.card_access,
+            files: self.files,
+            steps: self.steps,
+            extended_length: self.reader.extended_length(),
+            short_chunk: self.reader.short_chunk(),
+            records: self.meter.records(),
         }
     }
-    let read = DocumentRead {
-        protocol,
-        card_access,
-        files: out,
-        steps,
-        extended_length: reader.extended_length(),
-        short_chunk: reader.short_chunk(),
-        records: meter.records(),
-    };
-    Ok((read, proof))
 }
+
+/// The error of a method called after a failed step closed the session.
+const CLOSED: Error = Error::UnexpectedResponse("a step after the secure-messaging session closed");
 
 #[cfg(test)]
 mod tests {
@@ -491,17 +521,37 @@ mod tests {
         read.steps.iter().map(|s| s.name.as_str()).collect()
     }
 
+    /// What a read and its clone check gave.
+    struct Read {
+        read: DocumentRead,
+        proof: CloneCheck,
+    }
+
+    /// Reads `files` in order and, with `check`, runs the clone check right after the last of
+    /// DG14 and DG15 (the order a reader chooses to authenticate before the personal data).
+    fn read_files(chip: impl CardTransaction, files: &[LdsFile], check: bool) -> Read {
+        let mut rng = CounterRng(3);
+        let mut doc = Document::open(chip, &can(), ReadOptions::default(), &mut rng).unwrap();
+        let last = files
+            .iter()
+            .rposition(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)));
+        let mut proof = CloneCheck::default();
+        for (i, f) in files.iter().enumerate() {
+            doc.read_file(*f, &mut rng).unwrap();
+            if check && Some(i) == last {
+                proof = doc.clone_check(&mut rng).unwrap();
+            }
+        }
+        Read {
+            read: doc.finish(),
+            proof,
+        }
+    }
+
     #[test]
     fn chip_authentication_then_reading_under_the_ca_keys() {
         let files = [LdsFile::Dg(14), LdsFile::Dg(15), LdsFile::Dg(1)];
-        let r = read_document_authenticated(
-            Chip::new(5, Some(5)),
-            &can(),
-            &files,
-            ReadOptions::default(),
-            &mut CounterRng(3),
-        )
-        .unwrap();
+        let r = read_files(Chip::new(5, Some(5)), &files, true);
         assert!(
             r.proof
                 .chip_authentication
@@ -538,14 +588,7 @@ mod tests {
     #[test]
     fn a_clone_fails_and_the_read_goes_on() {
         let files = [LdsFile::Dg(14), LdsFile::Dg(1)];
-        let r = read_document_authenticated(
-            Chip::new(5, Some(6)),
-            &can(),
-            &files,
-            ReadOptions::default(),
-            &mut CounterRng(3),
-        )
-        .unwrap();
+        let r = read_files(Chip::new(5, Some(6)), &files, true);
         assert!(matches!(
             r.proof.chip_authentication,
             Some(ChipAuthOutcome::Failed {
@@ -570,14 +613,7 @@ mod tests {
     #[test]
     fn active_authentication_when_dg14_offers_no_ca() {
         let files = [LdsFile::Dg(1), LdsFile::Dg(14), LdsFile::Dg(15)];
-        let r = read_document_authenticated(
-            Chip::new(5, None),
-            &can(),
-            &files,
-            ReadOptions::default(),
-            &mut CounterRng(3),
-        )
-        .unwrap();
+        let r = read_files(Chip::new(5, None), &files, true);
         assert_eq!(
             r.proof.chip_authentication,
             Some(ChipAuthOutcome::NotOffered)
@@ -603,25 +639,11 @@ mod tests {
             .unwrap();
         let sig = bp256::r1::ecdsa::Signature::from_slice(signature).unwrap();
         assert!(key.verify_prehash(&hash.digest(challenge), &sig).is_ok());
-        // Without DG14/DG15 nothing runs, and read_document never authenticates.
-        let r = read_document_authenticated(
-            Chip::new(5, Some(5)),
-            &can(),
-            &[LdsFile::Dg(1)],
-            ReadOptions::default(),
-            &mut CounterRng(3),
-        )
-        .unwrap();
-        assert_eq!(r.proof, ChipProof::default());
+        // Without DG14/DG15 nothing runs, and nothing authenticates unless asked.
+        let r = read_files(Chip::new(5, Some(5)), &[LdsFile::Dg(1)], true);
+        assert_eq!(r.proof, CloneCheck::default());
         let mut chip = Chip::new(5, Some(5));
-        let d = read_document(
-            &mut chip,
-            &can(),
-            &files,
-            ReadOptions::default(),
-            &mut CounterRng(3),
-        )
-        .unwrap();
+        let d = read_files(&mut chip, &files, false).read;
         assert_eq!(names(&d), ["cardAccess", "access", "dg1", "dg14", "dg15"]);
         assert_eq!(chip.ca_commands, 0);
     }

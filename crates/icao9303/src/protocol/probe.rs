@@ -4,11 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use apdu::{ApduError, CardTransaction, ExchangeExt, LengthEncoding, StatusWord, TransportError};
+use apdu::{CardTransaction, ExchangeExt, LengthEncoding, StatusWord};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::protocol::access::select_emrtd_application;
-use crate::read::{LdsFile, read_binary_sfi};
+use crate::read::{FileReader, LdsFile, ReadOptions, read_binary_sfi};
 
 /// What [`probe_link`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +29,11 @@ pub struct LinkProbe {
 /// How many SELECTs time the round trip.
 const ROUND_TRIPS: usize = 5;
 
-/// Probes the pair with harmless plain commands: READ BINARY of EF.CardAccess by SFI with an
-/// extended Le, then with short Le values halving from 256 when needed, then SELECT of the
-/// eMRTD application (ICAO 9303-10 §3.6.1) a few times for the round-trip time.
+/// Probes the pair with harmless plain commands: EF.CardAccess read by the file reader (its
+/// first READ BINARY, by SFI with an extended Le, is the extended-length probe, as in every
+/// read), then, without extended length, READ BINARY by SFI with short Le values halving from
+/// 256 for the largest read, then SELECT of the eMRTD application (ICAO 9303-10 §3.6.1) a few
+/// times for the round-trip time.
 pub fn probe_link(tx: &mut (impl CardTransaction + ?Sized)) -> Result<LinkProbe> {
     let mut probe = LinkProbe {
         card_access: None,
@@ -40,27 +42,24 @@ pub fn probe_link(tx: &mut (impl CardTransaction + ?Sized)) -> Result<LinkProbe>
         emrtd_application: false,
         round_trips: Vec::new(),
     };
-    let sfi = LdsFile::CardAccess.sfi();
-    match tx.exchange(&read_binary_sfi(sfi, 65_536)) {
-        Ok(r) if r.sw.is_success() || r.sw == StatusWord::END_OF_FILE => {
-            probe.extended_length = Some(true);
-            probe.largest_read = Some(65_536);
-            probe.card_access = Some(r.data);
-        }
-        Ok(r) if r.sw == StatusWord::WRONG_LENGTH => probe.extended_length = Some(false),
-        Ok(_) => {}
-        Err(ApduError::Transport(TransportError::CommandTooLong(_))) => {
-            probe.extended_length = Some(false)
-        }
-        Err(e) => return Err(e.into()),
+    let mut reader = FileReader::new(ReadOptions::default());
+    match reader.read_file(tx, LdsFile::CardAccess) {
+        Ok(bytes) => probe.card_access = Some(bytes),
+        // No EF.CardAccess (a BAC-only chip), or one the chip will not give before access
+        // control: nothing to learn the sizes from.
+        Err(Error::CardRefused { .. } | Error::Malformed { .. }) => {}
+        Err(e) => return Err(e),
     }
-    if probe.extended_length == Some(false) {
+    probe.extended_length = reader.extended_length();
+    if probe.extended_length == Some(true) {
+        probe.largest_read = Some(65_536);
+    } else if probe.extended_length == Some(false) {
+        let sfi = LdsFile::CardAccess.sfi();
         let mut le = 256;
         while le >= 1 {
             let r = tx.exchange(&read_binary_sfi(sfi, le).with_encoding(LengthEncoding::Short))?;
             if r.sw.is_success() || r.sw == StatusWord::END_OF_FILE {
                 probe.largest_read = Some(le);
-                probe.card_access = Some(r.data);
                 break;
             }
             if r.sw != StatusWord::WRONG_LENGTH {

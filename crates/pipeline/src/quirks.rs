@@ -1,9 +1,11 @@
-//! Known reader quirks, from `firmware-notes/quirks.toml` (compiled in): what `cccd doctor`
-//! reports and what the read strategy avoids (for example extended APDUs on readers known to
-//! drop them). Each entry cites its source in that file.
+//! Known reader quirks, from `firmware-notes/quirks.toml` (compiled in), and the one rule that
+//! turns them into the read strategy's options ([`read_options_for`]): what `cccd doctor`
+//! reports and what every read avoids (for example extended APDUs on readers known to drop
+//! them). Each entry cites its source in that file.
 
 use std::sync::LazyLock;
 
+use icao9303::read::ReadOptions;
 use serde::Deserialize;
 
 /// One reader family's quirks.
@@ -64,9 +66,51 @@ pub fn quirks_for(reader_name: &str) -> Option<&'static ReaderQuirk> {
         .find(|q| name.contains(&q.name_contains.to_lowercase()))
 }
 
+/// The read strategy's options for the reader called `reader_name`, from the known quirks of
+/// its family: no extended APDUs where the reader drops them, and a smaller short read where the
+/// reader needs one. Every read of every command goes through this rule ([`crate::CardReader`]).
+pub fn read_options_for(reader_name: &str) -> ReadOptions {
+    let mut options = ReadOptions::default();
+    if let Some(q) = quirks_for(reader_name) {
+        if q.extended_apdu == Some(false) {
+            options.allow_extended = false;
+        }
+        if let Some(max) = q.max_short_response {
+            options.short_chunk = options.short_chunk.min(max.max(1));
+        }
+    }
+    options
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_quirk_entry_shapes_the_read_strategy() {
+        for q in all_quirks() {
+            let name = format!("{} PICC 00 00", q.name_contains);
+            let o = read_options_for(&name);
+            assert_eq!(o.allow_extended, q.extended_apdu != Some(false), "{name}");
+            if let Some(max) = q.max_short_response {
+                assert!(o.short_chunk <= max, "{name}");
+            }
+        }
+        assert!(read_options_for("Virtual PCD 00 00").allow_extended);
+        assert!(!read_options_for("ACS ACR122U PICC Interface 00 00").allow_extended);
+    }
+
+    #[test]
+    fn windows_reader_names_have_their_quirks() {
+        // Windows names readers "<vendor> <model> <interface> <n>": the table matches them too.
+        for name in [
+            "ACS ACR1252 1S CL Reader PICC 0",
+            "HID Global OMNIKEY 5022 Smart Card Reader 0",
+            "ACS ACR122U PICC Interface 0",
+        ] {
+            assert!(quirks_for(name).is_some(), "{name}");
+        }
+    }
 
     #[test]
     fn the_shipped_table_parses_and_cites_sources() {

@@ -1,36 +1,27 @@
 //! The event bus behind `GET /v1/events`: numbered events, a bounded ring buffer of recent ones
-//! for `Last-Event-ID` resume, and a broadcast channel for live subscribers.
+//! for `Last-Event-ID` resume, and a broadcast channel for live subscribers (the event stream,
+//! and any other output of the daemon's events).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
-/// Every event name the stream carries.
-pub const EVENT_NAMES: [&str; 10] = [
-    "reader.added",
-    "reader.removed",
-    "card.inserted",
-    "card.progress",
-    "card.read",
-    "card.verified",
-    "card.photo",
-    "eligibility.result",
-    "card.removed",
-    "error",
-];
+use super::kinds::DaemonEvent;
 
-/// One event. Its data may hold personal data (the citizen record of `card.read`), so it is
-/// kept as JSON text that is wiped when the last copy is dropped.
+/// One numbered event: the typed event, and its payload serialised once for the stream. The
+/// payload may hold personal data (the citizen record of `card.read`), so its text is wiped
+/// when the last copy is dropped.
 pub struct Event {
     /// Increasing from 1; the SSE `id`.
     pub id: u64,
-    /// One of [`EVENT_NAMES`].
+    /// The stream's event name ([`DaemonEvent::name`]).
     pub name: &'static str,
-    /// The JSON data.
+    /// The typed event.
+    pub event: DaemonEvent,
+    /// The payload JSON ([`DaemonEvent::data_json`]).
     pub data: Zeroizing<String>,
     /// When it was emitted (events older than the session lifetime are dropped from the ring).
     pub at: Instant,
@@ -91,9 +82,10 @@ impl EventBus {
         self.ring.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Emits `name` with `data` serialised as JSON; returns the event's id.
-    pub fn emit<T: Serialize>(&self, name: &'static str, data: &T) -> u64 {
-        let text = Zeroizing::new(serde_json::to_string(data).unwrap_or_else(|_| "{}".into()));
+    /// Emits `event`; returns its id.
+    pub fn emit(&self, event: DaemonEvent) -> u64 {
+        let text = Zeroizing::new(event.data_json());
+        let name = event.name();
         // The id is taken and the event sent under the lock, so subscribers see ids in order and
         // a subscription taken meanwhile neither misses nor repeats an event.
         let mut ring = self.lock();
@@ -102,6 +94,7 @@ impl EventBus {
         let ev = Arc::new(Event {
             id,
             name,
+            event,
             data: text,
             at: Instant::now(),
         });
@@ -157,12 +150,13 @@ impl EventBus {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::events::OnReader;
 
     #[test]
     fn resume_after_last_event_id() {
         let bus = EventBus::new(3);
         for i in 0..5 {
-            bus.emit("card.progress", &serde_json::json!({ "i": i }));
+            bus.emit(DaemonEvent::error(None, None, "test", format!("{i}")));
         }
         let s = bus.subscribe(Some(3));
         assert_eq!(
@@ -181,9 +175,13 @@ mod tests {
     async fn live_events_arrive_in_order() {
         let bus = EventBus::new(8);
         let mut s = bus.subscribe(None);
-        bus.emit("reader.added", &serde_json::json!({"reader":"A"}));
-        bus.emit("card.inserted", &serde_json::json!({"reader":"A"}));
-        assert_eq!(s.live.recv().await.unwrap().name, "reader.added");
-        assert_eq!(s.live.recv().await.unwrap().name, "card.inserted");
+        bus.emit(DaemonEvent::ReaderRemoved(OnReader { reader: "A".into() }));
+        bus.emit(DaemonEvent::CardRemoved(OnReader { reader: "A".into() }));
+        assert_eq!(s.live.recv().await.unwrap().name, "reader.removed");
+        let e = s.live.recv().await.unwrap();
+        assert_eq!(
+            (e.name, e.data.as_str()),
+            ("card.removed", r#"{"reader":"A"}"#)
+        );
     }
 }

@@ -1,0 +1,256 @@
+//! The one card reader object every command and the daemon read with.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use apdu::{ApduError, CardTransaction, Command, Response, TransportError};
+use citizen::CitizenRecord;
+use icao9303::read::{LdsFile, ReadOptions};
+use icao9303::{AccessKey, AccessProtocol, CloneCheck, Document, DocumentRead};
+use rand_core::{CryptoRng, OsRng, TryRngCore};
+use trust::{CardVerification, CscaStore};
+
+use crate::error::PipelineError;
+use crate::photo::Photo;
+use crate::quirks::read_options_for;
+use crate::verify::Progress;
+
+/// A stage of the read, reported as soon as it is done.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Stage<'a> {
+    /// Access control succeeded.
+    Opened(AccessProtocol),
+    /// DG1 and DG13 are read: the identity, not yet verified.
+    Identity(&'a CitizenRecord),
+    /// The verification of everything read so far (identity, security files, clone check).
+    Verified(&'a CardVerification),
+    /// The photo, read and checked against the SOD.
+    Photo(&'a Photo),
+}
+
+/// The files of a full read, in the order that lets reception see the identity first.
+pub const IDENTITY_FIRST: [LdsFile; 7] = [
+    LdsFile::Dg(1),
+    LdsFile::Dg(13),
+    LdsFile::Com,
+    LdsFile::Sod,
+    LdsFile::Dg(14),
+    LdsFile::Dg(15),
+    LdsFile::Dg(2),
+];
+
+/// The files of a full read in [`IDENTITY_FIRST`] order, without the photo (DG2) unless
+/// `photo`.
+pub fn files_of_a_read(photo: bool) -> Vec<LdsFile> {
+    IDENTITY_FIRST
+        .iter()
+        .copied()
+        .filter(|f| photo || *f != LdsFile::Dg(2))
+        .collect()
+}
+
+/// What to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadRequest {
+    /// The files, in the order to read them.
+    pub files: Vec<LdsFile>,
+    /// Run the clone check (chip authentication, else active authentication) right after the
+    /// last of DG14 and DG15 in `files`.
+    pub clone_check: bool,
+}
+
+impl ReadRequest {
+    /// A full read ([`files_of_a_read`]) with the clone check.
+    pub fn full(photo: bool) -> Self {
+        Self {
+            files: files_of_a_read(photo),
+            clone_check: true,
+        }
+    }
+}
+
+/// Everything a read produced.
+#[derive(Debug, Clone)]
+pub struct CardRead {
+    /// The protocol, the files as read, every step with its time and wire traffic, and what
+    /// the reading strategy learned.
+    pub document: DocumentRead,
+    /// What the clone check established (default when it was not run).
+    pub clone_check: CloneCheck,
+    /// The citizen record (None when DG13 could not be read).
+    pub citizen: Option<CitizenRecord>,
+    /// The final verification, the photo's hash included (None without EF.SOD).
+    pub verification: Option<CardVerification>,
+    /// The photo.
+    pub photo: Option<Photo>,
+}
+
+impl CardRead {
+    /// A file's bytes.
+    pub fn file(&self, f: LdsFile) -> Option<&[u8]> {
+        self.document.file(f)
+    }
+}
+
+/// The card reader: the read strategy's options (from the reader's known quirks), the trusted
+/// CSCAs, and the random source of the access and clone-check protocols. `cccd read`, `serve`,
+/// `demo`, `bench`, `doctor` and `counts` all read with it, and differ only in what they do
+/// with the stages and the result.
+pub struct CardReader {
+    options: ReadOptions,
+    trust: Option<Arc<CscaStore>>,
+    rng: Box<dyn CryptoRng + Send>,
+}
+
+impl std::fmt::Debug for CardReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardReader")
+            .field("options", &self.options)
+            .field("trusted", &self.trust.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CardReader {
+    /// A reader for the PC/SC reader called `reader_name`: its known quirks decide the read
+    /// strategy's options ([`read_options_for`]). No CSCA trusted (at best `unknown-issuer`),
+    /// the operating system's random source.
+    pub fn for_reader(reader_name: &str) -> Self {
+        Self::with_options(read_options_for(reader_name))
+    }
+
+    /// A reader with explicit options (the in-process virtual card of `cccd counts`).
+    pub fn with_options(options: ReadOptions) -> Self {
+        Self {
+            options,
+            trust: None,
+            rng: Box::new(OsRng.unwrap_err()),
+        }
+    }
+
+    /// Verifies against these CSCAs.
+    #[must_use]
+    pub fn trusting(mut self, store: Option<Arc<CscaStore>>) -> Self {
+        self.trust = store;
+        self
+    }
+
+    /// Draws the protocols' randomness from `rng` (tests replay fixed nonces).
+    #[must_use]
+    pub fn with_rng(mut self, rng: impl CryptoRng + Send + 'static) -> Self {
+        self.rng = Box::new(rng);
+        self
+    }
+
+    /// The read strategy's options.
+    pub fn options(&self) -> ReadOptions {
+        self.options
+    }
+
+    /// Reads and verifies a card. `keys` are tried in order (a CAN is skipped when the chip
+    /// offers no PACE, a derived MRZ key when the chip refuses it); each stage is reported to
+    /// `on` as soon as it is done.
+    pub fn read(
+        &mut self,
+        tx: &mut impl CardTransaction,
+        keys: &[AccessKey],
+        request: &ReadRequest,
+        on: &mut dyn FnMut(Stage<'_>),
+    ) -> Result<CardRead, PipelineError> {
+        let answered = Cell::new(false);
+        let mut watched = Watched {
+            inner: tx,
+            answered: &answered,
+        };
+        let mut last = None;
+        for (i, key) in keys.iter().enumerate() {
+            let store = self.trust.clone();
+            let mut progress = Progress::new(&request.files, request.clone_check, store.as_deref());
+            match self.read_with(&mut watched, key, request, &mut progress, on) {
+                Ok((document, clone_check)) => {
+                    let verification = progress.verify(&document.files, true);
+                    return Ok(CardRead {
+                        document,
+                        clone_check,
+                        citizen: progress.citizen.take(),
+                        verification,
+                        photo: progress.photo.take(),
+                    });
+                }
+                Err(e @ (icao9303::Error::NoPaceForCan | icao9303::Error::WrongAccessKey))
+                    if i + 1 < keys.len() =>
+                {
+                    tracing::info!(error = %e, "trying the next access key");
+                    last = Some(e);
+                }
+                Err(error) => {
+                    return Err(PipelineError::Chip {
+                        error,
+                        card_answered: answered.get(),
+                    });
+                }
+            }
+        }
+        Err(match last {
+            Some(error) => PipelineError::Chip {
+                error,
+                card_answered: answered.get(),
+            },
+            None => PipelineError::BadAccessData("no access key given".into()),
+        })
+    }
+
+    fn read_with(
+        &mut self,
+        tx: &mut impl CardTransaction,
+        key: &AccessKey,
+        request: &ReadRequest,
+        progress: &mut Progress<'_>,
+        on: &mut dyn FnMut(Stage<'_>),
+    ) -> Result<(DocumentRead, CloneCheck), icao9303::Error> {
+        let rng = &mut *self.rng;
+        let mut doc = Document::open(&mut *tx, key, self.options, rng)?;
+        on(Stage::Opened(doc.protocol()));
+        let check_after = request
+            .files
+            .iter()
+            .rposition(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)))
+            .filter(|_| request.clone_check);
+        let mut clone_check = CloneCheck::default();
+        for (index, file) in request.files.iter().enumerate() {
+            doc.read_file(*file, rng)?;
+            if check_after == Some(index) {
+                clone_check = doc.clone_check(rng)?;
+                progress.clone_checked(clone_check.clone());
+            }
+            progress.advance(doc.files(), on);
+        }
+        Ok((doc.finish(), clone_check))
+    }
+}
+
+/// The transaction, noting whether the card answered anything (a card that was never there
+/// is `no-card`, one that left is `card-removed`).
+struct Watched<'a, T> {
+    inner: T,
+    answered: &'a Cell<bool>,
+}
+
+impl<T: CardTransaction> CardTransaction for Watched<'_, T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(command);
+        if r.is_ok() {
+            self.answered.set(true);
+        }
+        r
+    }
+
+    fn transmit_command(&mut self, command: &Command) -> Result<Response, ApduError> {
+        let r = self.inner.transmit_command(command);
+        if r.is_ok() {
+            self.answered.set(true);
+        }
+        r
+    }
+}
