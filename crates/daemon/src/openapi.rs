@@ -13,7 +13,9 @@ use crate::api;
         api::delete_session, api::eligibility_check, api::events, api::events_ticket,
         api::openapi, api::demo_tap
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
+    components(schemas(
+        crate::error::ErrorBody, crate::error::ErrorDetail, crate::events::DaemonEvent
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -35,4 +37,23 @@ pub fn openapi_json() -> serde_json::Value {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     serde_json::to_value(&doc).unwrap_or_else(|_| serde_json::json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event of the stream is documented, by its name and with its payload.
+    #[test]
+    fn the_events_are_in_the_document() {
+        let doc = openapi_json();
+        let schemas = &doc["components"]["schemas"];
+        let text = schemas["DaemonEvent"].to_string();
+        for name in crate::events::EVENT_NAMES {
+            assert!(text.contains(&format!("\"{name}\"")), "{name} in {text}");
+        }
+        for payload in ["CardIdentity", "CardVerified", "CardPhoto", "ErrorEvent"] {
+            assert!(schemas.get(payload).is_some(), "{payload}");
+        }
+    }
 }
