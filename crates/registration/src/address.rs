@@ -494,8 +494,13 @@ pub fn match_address(text: &str) -> AddressMatch {
                 n.communes.iter().map(|h| t.communes[h.unit].code).collect();
             converted.sort_unstable();
             direct.sort_unstable();
+            let within = |a: &[&str], b: &[&str]| a.iter().all(|x| b.contains(x));
             if converted == direct {
                 from_new(n)
+            } else if within(&direct, &converted) || within(&converted, &direct) {
+                // One reading's communes include the other's: the old reading says no less
+                // (and gives the default of a split commune).
+                from_old(o)
             } else {
                 conflict(n, o)
             }

@@ -350,6 +350,14 @@ fn what_cannot_be_told_apart_is_not_guessed() {
     // With the prefixes there is no doubt.
     let m = match_address("Xã Hoằng Lộc, Huyện Hoằng Hóa, Tỉnh Thanh Hóa");
     assert_eq!(codes(&m), (Some("38"), Some("15961")));
+    // Both readings, one inside the other: "Hoàn Kiếm" as today's ward is one of the two wards
+    // the old Phường Tràng Tiền (Quận Hoàn Kiếm) was split between: the old reading stands.
+    let m = match_address("Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội");
+    assert_eq!(m.method, MatchMethod::ConvertedFromOld);
+    assert_eq!(candidates(&m), [("00070", false), ("00082", true)]);
+    // Both readings agree (old Phường Phố Huế went into today's Phường Hai Bà Trưng).
+    let m = match_address("so 5 ngo 12 pho hue, hai ba trung, ha noi");
+    assert_eq!(codes(&m), (Some("01"), Some("00256")));
 }
 
 #[test]
