@@ -7,10 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use icao9303::lds::DataGroup2;
 
 fn face(dg2: &str) -> (icao9303::lds::ImageType, Vec<u8>) {
-    let path = format!(
-        "{}/../../../shared/vectors/{dg2}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../fixtures/{dg2}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).expect(&path);
     let dg2 = DataGroup2::parse(&bytes).unwrap();
     let f = dg2.first_face().unwrap();

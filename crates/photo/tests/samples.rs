@@ -1,4 +1,4 @@
-//! The face images of the sample DG2s of `../shared/vectors` (gmrtd, JMRTD): JPEG passes through
+//! The face images of the sample DG2s of `fixtures/` (gmrtd, JMRTD): JPEG passes through
 //! byte for byte; every JPEG 2000 image converts to a JPEG of its own size whose pixels match an
 //! OpenJPEG reference decode; hostile input is a typed error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,10 +11,7 @@ use photo::{BrowserImage, MAX_DIMENSION, PhotoError, browser_image, face_browser
 use proptest::prelude::*;
 
 fn vector(path: &str) -> Vec<u8> {
-    let full = format!(
-        "{}/../../../shared/vectors/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let full = format!("{}/../../fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 

@@ -1,4 +1,4 @@
-//! Passive authentication against the real and reference EF.SODs in `shared/vectors`
+//! Passive authentication against the real and reference EF.SODs in `fixtures/`
 //! (gmrtd real passports with DS and CSCA certificates; pymrtd BSI/ETSI reference data; JMRTD
 //! specimens; the BER-encoded New Zealand SOD), and negative cases made by flipping bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,7 +10,7 @@ use trust::{Certificate, CheckState, CscaStore, DataGroupHash, EfSod, Report, Ve
 
 fn vector(path: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures")
         .join(path);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
