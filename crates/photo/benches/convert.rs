@@ -1,6 +1,6 @@
 //! Time of [`photo::browser_image`] on each sample face: the JPEG 2000 ones are decoded
 //! (`hayro-jpeg2000`) and re-encoded (`jpeg-encoder`); the JPEG one only has its frame header
-//! read. `cargo bench -p photo`; numbers in the README, "Photo: JPEG 2000 conversion".
+//! read. `cargo bench -p photo`; numbers in docs/photo.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
