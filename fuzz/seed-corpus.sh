@@ -1,9 +1,17 @@
 #!/bin/sh
-# Copies the sample files of ../../shared/vectors into corpus/<target>/ as fuzzing seeds.
+# Copies the sample files of ../fixtures (the repository's test fixtures) into corpus/<target>/ as fuzzing seeds.
 set -eu
 cd "$(dirname "$0")"
-v=../../shared/vectors
-seed() { mkdir -p "corpus/$1"; shift; for f in "$@"; do [ -f "$f" ] && cp "$f" "corpus/${target}/"; done; }
+v=../fixtures
+# Each seed is named after its path under fixtures/ (gmrtd_sod_AT_EF_SOD.bin...): several samples
+# share a file name. A missing sample is an error: the fixtures are part of the repository.
+seed() {
+  dir="corpus/$1"; shift; mkdir -p "$dir"
+  for f in "$@"; do
+    [ -f "$f" ] || { echo "seed-corpus.sh: missing sample $f" >&2; exit 1; }
+    cp "$f" "$dir/$(echo "${f#"$v"/}" | tr / _)"
+  done
+}
 target=ef_com;  seed ef_com  $v/jmrtd_bsi2008/EF_COM.bin $v/jmrtd_loes2006/ef011E.bin
 target=dg1;     seed dg1     $v/pymrtd/*DG1.bin $v/jmrtd_bsi2008/Datagroup1.bin $v/jmrtd_loes2006/ef0101.bin
 target=dg2;     seed dg2     $v/gmrtd/dg2_biometric/DG2_*.bin $v/jmrtd_bsi2008/Datagroup2.bin $v/jmrtd_loes2006/ef0102.bin

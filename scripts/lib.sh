@@ -35,6 +35,22 @@ ensure_rust() {
   command -v cargo >/dev/null 2>&1 || { echo "error: cargo not found: install Rust (https://rustup.rs) first" >&2; return 1; }
 }
 
+# Toolchain components (rustfmt, clippy) that a minimal rustup profile leaves out.
+ensure_rust_components() {
+  local c missing=()
+  for c in "$@"; do
+    case $c in
+      rustfmt) cargo fmt --version >/dev/null 2>&1 || missing+=("$c") ;;
+      *) cargo "$c" --version >/dev/null 2>&1 || missing+=("$c") ;;
+    esac
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v rustup >/dev/null 2>&1 \
+    || { echo "error: cargo ${missing[*]} missing and no rustup to add them" >&2; return 1; }
+  echo "==> rustup component add ${missing[*]}"
+  rustup component add "${missing[@]}"
+}
+
 vpcd_listening() {
   # pcscd's vpcd driver listens on 35963 (slot 0) once loaded.
   (exec 3<>/dev/tcp/127.0.0.1/35963) 2>/dev/null

@@ -1,5 +1,5 @@
 //! `cccd bench` through the real pcscd: its deterministic part (APDU counts, bytes, modeled
-//! link times) is what the README says.
+//! link times) is what docs/reading-speed.md says.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 #[test]
-fn bench_reports_counts_and_modeled_times_and_the_readme_is_current() {
+fn bench_reports_counts_and_modeled_times_and_the_documented_table_is_current() {
     let _slots = lock_slots();
     let sim = Sim::start(&[
         "--link-kbps",
@@ -40,14 +40,10 @@ fn bench_reports_counts_and_modeled_times_and_the_readme_is_current() {
     let o = cccd(&["bench", "--markdown", "--can", can, "--runs", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let table = stdout(&o);
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start =
-        readme.find("<!-- bench:start -->").expect("README marker") + "<!-- bench:start -->".len();
-    let end = readme.find("<!-- bench:end -->").expect("README marker");
     assert_eq!(
-        readme[start..end].trim(),
+        generated_block("bench"),
         table.trim(),
-        "update the README with `cccd bench --markdown --can <CAN> --runs 1` against `cccd sim`"
+        "update {GENERATED_TABLES_PAGE} with `cccd bench --markdown --can <CAN> --runs 1` against \
+         `cccd sim`"
     );
 }

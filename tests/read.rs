@@ -29,6 +29,21 @@ fn mrz_of(sim: &Sim) -> String {
 /// Every file read through pcscd equals the simulator's file: checked by reading twice, once
 /// with PACE and once with the MRZ, and comparing the dumps to each other and to their TLV
 /// lengths; the simulator's own bytes are checked in process by card-sim's tests.
+/// The files `cccd read --out` writes for a full read, in name order (as `dumps` gives them).
+const DUMP_NAMES: [&str; 7] = [
+    "EF_COM.bin",
+    "EF_DG1.bin",
+    "EF_DG13.bin",
+    "EF_DG14.bin",
+    "EF_DG15.bin",
+    "EF_DG2.bin",
+    "EF_SOD.bin",
+];
+
+fn dump_names(dumps: &[(String, Vec<u8>)]) -> Vec<&str> {
+    dumps.iter().map(|(n, _)| n.as_str()).collect()
+}
+
 fn dumps(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
@@ -71,21 +86,8 @@ fn both_mode_can_and_mrz_read_every_file() {
     let v = ok_json(&["--mrz", &mrz_of(&sim), "--out", d2.to_str().unwrap()]);
     assert_eq!(v["protocol"], "PACE", "PACE with the MRZ password");
     let (a, b) = (dumps(&d1), dumps(&d2));
-    assert_eq!(a.len(), 7);
     assert_eq!(a, b, "the same files with either key");
-    let names: Vec<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "EF_COM.bin",
-            "EF_DG1.bin",
-            "EF_DG13.bin",
-            "EF_DG14.bin",
-            "EF_DG15.bin",
-            "EF_DG2.bin",
-            "EF_SOD.bin"
-        ]
-    );
+    assert_eq!(dump_names(&a), DUMP_NAMES);
     // DG1 holds the MRZ the simulator printed.
     let dg1 = &a[1].1;
     assert!(String::from_utf8_lossy(dg1).contains(&mrz_of(&sim).replace('\n', "")));
@@ -201,8 +203,10 @@ fn quirky_cards_read_through_pcscd() {
         if quirk.contains(&"--dg2-size") {
             assert_eq!(v["files"]["dg2"]["bytes"], 40_000, "{quirk:?}");
         }
-        // Each dump is one complete TLV object.
-        for (name, data) in dumps(&dir) {
+        // Every file is dumped, each one complete TLV object.
+        let files = dumps(&dir);
+        assert_eq!(dump_names(&files), DUMP_NAMES, "{quirk:?}");
+        for (name, data) in files {
             let len = data.len();
             let (l, h) = match data[1] {
                 n if n < 0x80 => (n as usize, 2),
@@ -359,6 +363,7 @@ fn other_profiles_and_raw_dumps_replay() {
         .collect();
     let can = sim.info["can"].as_str().unwrap().to_owned();
     drop(sim);
+    assert_eq!(dump_names(&dumps(&d1)), DUMP_NAMES);
 
     // The dump, replayed as a profile, reads back byte-identical, with the CAN and with the MRZ.
     let profile = d1.with_extension("toml");

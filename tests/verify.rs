@@ -150,11 +150,11 @@ fn the_csca_store_commands() {
     // A master list needs its anchor.
     let ml = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/gmrtd/master_lists/NL_ML_2026-07-22.ml"
+        "/fixtures/gmrtd/master_lists/NL_ML_2026-07-22.ml"
     );
     let anchor = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/vectors/gmrtd/master_lists/NL_ROOT_CA.cer"
+        "/fixtures/gmrtd/master_lists/NL_ROOT_CA.cer"
     );
     let o = cccd_cfg(&["trust", "import", ml]);
     assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
@@ -171,7 +171,7 @@ fn the_csca_store_commands() {
         "--anchor",
         concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/gmrtd/master_lists/DE_ROOT_CA_CSCA07.cer"
+            "/fixtures/gmrtd/master_lists/DE_ROOT_CA_CSCA07.cer"
         ),
     ]);
     assert!(!o.status.success());

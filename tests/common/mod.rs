@@ -238,3 +238,25 @@ impl Drop for Streaming {
         let _ = self.child.wait();
     }
 }
+
+/// The page of the documentation that holds the tables the commands generate (`cccd counts
+/// --markdown`, `cccd bench --markdown`), between `<!-- NAME:start -->` and `<!-- NAME:end -->`.
+pub const GENERATED_TABLES_PAGE: &str = "docs/reading-speed.md";
+
+/// The generated block `name` of [`GENERATED_TABLES_PAGE`], trimmed.
+pub fn generated_block(name: &str) -> String {
+    let path = format!("{}/{GENERATED_TABLES_PAGE}", env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (start, end) = (
+        format!("<!-- {name}:start -->"),
+        format!("<!-- {name}:end -->"),
+    );
+    let from = page
+        .find(&start)
+        .unwrap_or_else(|| panic!("no {start} in {GENERATED_TABLES_PAGE}"))
+        + start.len();
+    let to = page
+        .find(&end)
+        .unwrap_or_else(|| panic!("no {end} in {GENERATED_TABLES_PAGE}"));
+    page[from..to].trim().to_owned()
+}

@@ -233,7 +233,7 @@ mod tests {
         let f = &vectors()["active_auth_icao_appF"];
         let gmrtd = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/gmrtd/lds_samples/AA_signature_nonce96302b0f3d7e7864_for_DG15_RSA1792_test.bin"
+            "/../../fixtures/gmrtd/lds_samples/AA_signature_nonce96302b0f3d7e7864_for_DG15_RSA1792_test.bin"
         ))
         .unwrap();
         for (challenge, signature) in [

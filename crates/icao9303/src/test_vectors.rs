@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-/// The worked-examples file, read from the shared vectors folder beside the repository.
+/// The worked-examples file, read from the repository's `fixtures/` folder.
 pub(crate) fn vectors() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/icao9303_p11_worked_examples.json"
+        "/../../fixtures/icao9303_p11_worked_examples.json"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     serde_json::from_str(&text).unwrap()

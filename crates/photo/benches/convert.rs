@@ -1,16 +1,13 @@
 //! Time of [`photo::browser_image`] on each sample face: the JPEG 2000 ones are decoded
 //! (`hayro-jpeg2000`) and re-encoded (`jpeg-encoder`); the JPEG one only has its frame header
-//! read. `cargo bench -p photo`; numbers in the README, "Photo: JPEG 2000 conversion".
+//! read. `cargo bench -p photo`; numbers in docs/photo.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use icao9303::lds::DataGroup2;
 
 fn face(dg2: &str) -> (icao9303::lds::ImageType, Vec<u8>) {
-    let path = format!(
-        "{}/../../../shared/vectors/{dg2}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../fixtures/{dg2}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).expect(&path);
     let dg2 = DataGroup2::parse(&bytes).unwrap();
     let f = dg2.first_face().unwrap();

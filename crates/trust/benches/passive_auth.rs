@@ -23,7 +23,7 @@
 //!   DG13, DG14, DG15).
 //! - `test-pki/brainpoolP256r1/6 DGs`: the same 6 data groups signed by the same PKI built on
 //!   brainpoolP256r1 (`TestPki::on_curve`).
-//! - `real/<country>/...`: the real EF.SODs of `shared/vectors/gmrtd/sod_*` with their DS and
+//! - `real/<country>/...`: the real EF.SODs of `fixtures/gmrtd/sod_*` with their DS and
 //!   CSCA certificates, named by the DS key and the CSCA key. The data groups of these passports
 //!   are not shipped, so these cases are SOD + chain only (steps 1 and 2); `dg-hashes/...` gives
 //!   the cost of step 3 for the virtual card's 6 data groups to add.
@@ -49,7 +49,7 @@ use trust::{Certificate, CscaStore, EfSod, Report, VerifyOptions};
 
 fn vector(path: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures")
         .join(path);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }

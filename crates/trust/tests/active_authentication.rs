@@ -10,7 +10,7 @@ use trust::verify_iso9796_2_scheme1;
 fn vector(p: &str) -> Vec<u8> {
     std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/vectors/gmrtd/lds_samples")
+            .join("../../fixtures/gmrtd/lds_samples")
             .join(p),
     )
     .unwrap()

@@ -1,4 +1,4 @@
-//! CSCA master lists (ICAO 9303-12 §9): the German and Dutch lists in `shared/vectors/gmrtd`
+//! CSCA master lists (ICAO 9303-12 §9): the German and Dutch lists in `fixtures/gmrtd`
 //! verify against their anchors, a flipped byte is refused, the sample passports' CSCAs and
 //! Vietnam's CSCA (explicit brainpoolP512r1, ECDSA-SHA512) are found in them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +12,7 @@ use trust::{Certificate, CscaStore, MasterList, TrustError};
 
 fn path(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors")
+        .join("../../fixtures")
         .join(p)
 }
 
@@ -212,7 +212,7 @@ fn the_built_in_vietnam_csca_is_the_one_in_the_german_list() {
     vn.verify_signed_by(vn.public_key().unwrap()).unwrap();
     let ml = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/gmrtd/master_lists/DE_ML_2026-05-28-08-28-45.ml"
+        "/../../fixtures/gmrtd/master_lists/DE_ML_2026-05-28-08-28-45.ml"
     ))
     .unwrap();
     let list = trust::MasterList::from_bytes(&ml).unwrap();

@@ -11,7 +11,7 @@ use trust::algorithms::{
 
 fn load(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/wycheproof")
+        .join("../../fixtures/wycheproof")
         .join(name);
     serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
 }

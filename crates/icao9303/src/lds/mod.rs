@@ -114,12 +114,9 @@ pub(crate) mod test_support {
         "jmrtd_bsi2008/Datagroup14.bin",
     ];
 
-    /// Reads a file of `shared/vectors`.
+    /// Reads a file of the repository's `fixtures/` (copies of the shared test vectors).
     pub fn vector(path: &str) -> Vec<u8> {
-        let full = format!(
-            "{}/../../../shared/vectors/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let full = format!("{}/../../fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
     }
 
