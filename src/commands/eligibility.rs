@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use citizen::{IdNumber, PartialDate, parse_user_date};
 use eligibility::{
-    Category, Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, OfflineCache,
-    Operator, Patient, Secret, SystemClock, Verdict, vietnam_date,
+    Category, Decision, Eligibility, EligibilitySettings, GatewayClient, GatewayConfig,
+    OfflineCache, Operator, Patient, Secret, SystemClock, vietnam_date,
 };
 
 use crate::config::{Config, EligibilityConfig};
@@ -160,7 +160,7 @@ fn dmy(d: jiff::civil::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 
-fn text(v: &Verdict) -> String {
+fn text(v: &Decision) -> String {
     let mut s = format!("{} / {}\n", category_vi(v.category), v.category.as_str());
     s += &format!("{}\n{}\n", v.message.vi, v.message.en);
     if let Some(card) = &v.card {
@@ -210,9 +210,9 @@ fn text(v: &Verdict) -> String {
 
 /// The verdict's JSON (issue 6), plus `history` with `--history`.
 #[derive(serde::Serialize)]
-struct VerdictJson<'a> {
+struct DecisionJson<'a> {
     #[serde(flatten)]
-    verdict: &'a Verdict,
+    verdict: &'a Decision,
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<&'a [eligibility::HistoryEntry]>,
 }
@@ -277,7 +277,7 @@ pub fn run(out: &Output, cfg: &Config, args: &EligibilityArgs) -> Result<(), Cli
         Ok::<_, CliError>((verdict, history))
     })?;
     let history = history.transpose()?;
-    let json = VerdictJson {
+    let json = DecisionJson {
         verdict: &verdict,
         history: history.as_ref().map(|h| h.entries.as_slice()),
     };

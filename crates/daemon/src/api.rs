@@ -185,7 +185,7 @@ async fn check_eligibility(
     session_id: Option<&str>,
     patient: &eligibility::Patient,
     operator: Option<&eligibility::Operator>,
-) -> Result<eligibility::Verdict, ApiError> {
+) -> Result<eligibility::Decision, ApiError> {
     let Some(service) = st.0.eligibility.clone() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -409,7 +409,7 @@ pub(crate) async fn eligibility_check(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<EligibilityRequest>,
-) -> Result<Json<eligibility::Verdict>, ApiError> {
+) -> Result<Json<eligibility::Decision>, ApiError> {
     let id = IdNumber::new(&req.id).map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
     let dob = parse_dob(&req.dob)
         .ok_or_else(|| ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy"))?;

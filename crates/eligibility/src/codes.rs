@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The verdict's category: what reception does next.
+/// The decision's category: what reception does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
@@ -22,7 +22,7 @@ pub enum Category {
     DataMismatch,
     /// The facility's account or operator is refused: an administrator must act.
     ConfigurationError,
-    /// The gateway failed or could not be reached: no verdict from it.
+    /// The gateway failed or could not be reached: no decision from it.
     GatewayError,
 }
 

@@ -1,5 +1,5 @@
-//! The decision: a result code and the card's dates, against the visit date, become a verdict
-//! for reception (`domain/bhxh-gateway.md`, "Result codes" and "Card number and rules").
+//! The eligibility decision: a result code and the card's dates, against the visit date, become
+//! the answer for reception (`domain/bhxh-gateway.md`, "Result codes" and "Card number and rules").
 
 use jiff::civil::Date;
 use serde::{Serialize, Serializer};
@@ -8,7 +8,7 @@ use crate::card::CardNumber;
 use crate::codes::{Category, Message, code_meaning};
 use crate::wire::CardFacts;
 
-/// The card the verdict is about.
+/// The card the decision is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardInfo {
@@ -23,12 +23,13 @@ pub struct CardInfo {
     pub new_card: bool,
 }
 
-/// The answer for reception. Serialises as the JSON of `cccd eligibility --json`: `category`,
+/// The insurance decision for reception (not to be confused with `trust::Verdict`, the card's
+/// authenticity). Serialises as the JSON of `cccd eligibility --json`: `category`,
 /// `message` {`vi`, `en`}, `resultCode`, `card`, `validFrom`, `validTo`, `atRegisteredFacility`,
 /// `fiveYearsFrom`, `cached`, `ageSeconds` (dates as `yyyy-mm-dd`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Verdict {
+pub struct Decision {
     /// What reception does next.
     pub category: Category,
     /// In plain words, Vietnamese and English.
@@ -73,8 +74,8 @@ pub fn parse_gateway_date(text: &str) -> Option<Date> {
     t.parse().ok()
 }
 
-impl Verdict {
-    /// A verdict with no card: failures of the gateway or of the account.
+impl Decision {
+    /// A decision with no card: failures of the gateway or of the account.
     pub fn without_card(category: Category, message: Message, result_code: Option<String>) -> Self {
         Self {
             category,
@@ -98,7 +99,7 @@ impl Verdict {
 /// expired, new card issued) is eligible on the new card when its `...Moi` dates cover the visit
 /// date; 004 (old card still valid, new card issued) uses the new card when its dates cover the
 /// visit date, else the old card when its dates do. Every other code has its fixed category.
-pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) -> Verdict {
+pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) -> Decision {
     let code = facts.result_code.as_str();
     let old = range(facts.valid_from.as_deref(), facts.valid_to.as_deref());
     let new = range(
@@ -182,7 +183,7 @@ pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) 
         (Some(f), Some(own)) if !own.trim().is_empty() => Some(f.trim() == own.trim()),
         _ => None,
     };
-    Verdict {
+    Decision {
         category,
         message,
         result_code: Some(facts.result_code.clone()),

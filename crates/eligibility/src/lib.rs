@@ -1,6 +1,6 @@
 //! Health-insurance (BHYT) eligibility at the Vietnam Social Security (BHXH) gateway: the real
 //! client ([`GatewayClient`]), the result-code table ([`code_meaning`]), the decision for
-//! reception ([`decide`], [`Verdict`]), the offline cache ([`OfflineCache`]), the service that
+//! reception ([`decide`], [`Decision`]), the offline cache ([`OfflineCache`]), the service that
 //! ties them ([`Eligibility`]) and a gateway simulator ([`sim`]) for demos and tests.
 //!
 //! Facts: `shared/domain/bhxh-gateway.md`, from BHXH's official appendix "Phụ lục 03 - Hàm API
@@ -29,7 +29,7 @@ pub use clock::{
     Clock, ManualClock, SystemClock, vietnam_date, vietnam_start_of, vietnam_time_zone,
 };
 pub use codes::{Category, KNOWN_CODES, Message, code_meaning};
-pub use decision::{CardInfo, Verdict, decide, parse_gateway_date};
+pub use decision::{CardInfo, Decision, decide, parse_gateway_date};
 pub use error::Error;
 pub use secret::Secret;
 pub use service::{Eligibility, EligibilitySettings, Patient, gateway_date_of_birth};

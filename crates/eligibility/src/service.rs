@@ -11,7 +11,7 @@ use crate::cache::{OfflineCache, cache_key};
 use crate::client::{CardQuery, GatewayClient, Operator};
 use crate::clock::{Clock, vietnam_date};
 use crate::codes::{Category, Message, code_meaning};
-use crate::decision::{Verdict, decide};
+use crate::decision::{Decision, decide};
 use crate::error::Error;
 use crate::wire::History;
 
@@ -125,7 +125,7 @@ impl Eligibility {
 
     /// Checks `patient` for `visit_date` (today in Vietnam when `None`).
     ///
-    /// Every answer of the gateway, and every failure to get one, is a [`Verdict`]; `Err` only
+    /// Every answer of the gateway, and every failure to get one, is a [`Decision`]; `Err` only
     /// for input that cannot be sent (no operator, an empty name). When the gateway fails
     /// (unreachable, timeout, 5xx, an unusable body, result codes 100/101/500), the last answer
     /// for the same person younger than the TTL comes back marked `cached` with its age,
@@ -135,7 +135,7 @@ impl Eligibility {
         patient: &Patient,
         operator: Option<&Operator>,
         visit_date: Option<Date>,
-    ) -> Result<Verdict, Error> {
+    ) -> Result<Decision, Error> {
         let query = self.query(patient, operator)?;
         let now = self.clock.now();
         let visit = visit_date.unwrap_or_else(|| vietnam_date(now));
@@ -143,26 +143,26 @@ impl Eligibility {
         let facility = self.settings.facility_code.as_deref();
         let failure = match self.client.check_card(&query).await {
             Ok(check) => {
-                let verdict = decide(&check.facts, visit, facility);
+                let decision = decide(&check.facts, visit, facility);
                 tracing::info!(
-                    category = verdict.category.as_str(),
+                    category = decision.category.as_str(),
                     result_code = %check.facts.result_code,
                     "eligibility checked"
                 );
-                if verdict.category.is_about_the_card() {
+                if decision.category.is_about_the_card() {
                     self.cache
                         .store(&key, &check.facts, now, self.settings.cache_ttl);
                 }
-                if verdict.category != Category::GatewayError {
-                    return Ok(verdict);
+                if decision.category != Category::GatewayError {
+                    return Ok(decision);
                 }
-                return Ok(self.cached_verdict(&key, visit).unwrap_or(verdict));
+                return Ok(self.cached_decision(&key, visit).unwrap_or(decision));
             }
             Err(e) => e,
         };
         tracing::warn!("eligibility check failed: {failure}");
-        let verdict = match failure {
-            Error::LoginRefused { account, .. } => Verdict::without_card(
+        let decision = match failure {
+            Error::LoginRefused { account, .. } => Decision::without_card(
                 Category::ConfigurationError,
                 Message {
                     vi: format!(
@@ -179,12 +179,12 @@ impl Eligibility {
                     Category::ConfigurationError,
                     Message::new("Cổng BHXH từ chối xác thực.", "The gateway refused the account."),
                 ));
-                Verdict::without_card(c, m, Some("401".into()))
+                Decision::without_card(c, m, Some("401".into()))
             }
             Error::Config(_) | Error::BadInput(_) => return Err(failure),
             Error::Timeout(_) | Error::Unreachable(_) => {
-                self.cached_verdict(&key, visit).unwrap_or_else(|| {
-                    Verdict::without_card(
+                self.cached_decision(&key, visit).unwrap_or_else(|| {
+                    Decision::without_card(
                         Category::GatewayError,
                         Message::new(
                             "Không kết nối được cổng BHXH (hoặc cổng không trả lời kịp) và chưa có kết quả đã lưu: thử lại sau, hoặc kiểm tra thẻ thủ công.",
@@ -194,8 +194,8 @@ impl Eligibility {
                     )
                 })
             }
-            _ => self.cached_verdict(&key, visit).unwrap_or_else(|| {
-                Verdict::without_card(
+            _ => self.cached_decision(&key, visit).unwrap_or_else(|| {
+                Decision::without_card(
                     Category::GatewayError,
                     Message::new(
                         "Cổng BHXH trả lời lỗi và chưa có kết quả đã lưu: thử lại sau, hoặc kiểm tra thẻ thủ công.",
@@ -205,11 +205,11 @@ impl Eligibility {
                 )
             }),
         };
-        Ok(verdict)
+        Ok(decision)
     }
 
     /// The cached answer for `key`, decided for `visit`, marked cached with its age.
-    fn cached_verdict(&self, key: &str, visit: Date) -> Option<Verdict> {
+    fn cached_decision(&self, key: &str, visit: Date) -> Option<Decision> {
         let (facts, age) = self
             .cache
             .load(key, self.clock.now(), self.settings.cache_ttl)?;

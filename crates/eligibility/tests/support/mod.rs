@@ -9,8 +9,8 @@ use std::time::Duration;
 use citizen::{IdNumber, PartialDate};
 use eligibility::sim::{self, RunningSim, SimOptions};
 use eligibility::{
-    Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, ManualClock, OfflineCache,
-    Operator, Patient, Secret, Verdict, vietnam_start_of,
+    Decision, Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, ManualClock,
+    OfflineCache, Operator, Patient, Secret, vietnam_start_of,
 };
 use jiff::civil::{Date, date};
 
@@ -113,7 +113,7 @@ impl Fixture {
         }
     }
 
-    pub async fn check(&self, id: &str, name: &str, dob: &str) -> Verdict {
+    pub async fn check(&self, id: &str, name: &str, dob: &str) -> Decision {
         self.service
             .check(&patient(id, name, dob), None, None)
             .await
