@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 use serde::{Serialize, Serializer};
 
-use crate::card::CardNumber;
+use crate::card::{CardId, CardNumber};
 use crate::codes::{Category, Message, code_meaning};
 use crate::wire::CardFacts;
 
@@ -26,7 +26,8 @@ pub struct CardInfo {
 /// The insurance decision for reception (not to be confused with `trust::Verdict`, the card's
 /// authenticity). Serialises as the JSON of `cccd eligibility --json`: `category`,
 /// `message` {`vi`, `en`}, `resultCode`, `card`, `validFrom`, `validTo`, `atRegisteredFacility`,
-/// `fiveYearsFrom`, `cached`, `ageSeconds` (dates as `yyyy-mm-dd`).
+/// `fiveYearsFrom`, `cached`, `ageSeconds` (dates as `yyyy-mm-dd`), and `gatewayMessage` when
+/// the gateway answered a code outside the notes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
@@ -54,6 +55,10 @@ pub struct Decision {
     pub cached: bool,
     /// Age of the cached result in seconds (`None` for a fresh answer).
     pub age_seconds: Option<u64>,
+    /// The gateway's own message (`ghiChu`) verbatim, for a result code outside the notes (a card
+    /// held or locked has no published code): staff read it as the gateway wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_message: Option<String>,
 }
 
 fn iso_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
@@ -88,7 +93,38 @@ impl Decision {
             five_years_from: None,
             cached: false,
             age_seconds: None,
+            gateway_message: None,
         }
+    }
+
+    /// The decision for a temporary newborn card (`domain/bhxh-gateway.md`, "2026": a `TE1`
+    /// number registered at a province code followed by `000` is not on the gateway, and checking
+    /// it gives a false 050): not sent, not an error.
+    pub fn temporary_card(
+        card: &CardId,
+        registered_facility: &str,
+        facility_code: Option<&str>,
+    ) -> Self {
+        let mut d = Self::without_card(
+            Category::TemporaryCard,
+            Message::new(
+                "Thẻ BHYT tạm của trẻ sơ sinh (mã TE1, nơi đăng ký KCB ban đầu là mã tỉnh + 000): cổng BHXH chưa có thông tin loại thẻ này nên không tra cứu. Đây không phải lỗi: tiếp nhận theo thẻ tạm và giấy tờ của trẻ.",
+                "A temporary newborn health-insurance card (TE1, registered at the province code + 000): the gateway does not know such cards, so it was not asked. This is not an error: admit on the temporary card and the child's papers.",
+            ),
+            None,
+        );
+        let registered = registered_facility.trim().to_owned();
+        d.at_registered_facility = facility_code
+            .map(str::trim)
+            .filter(|own| !own.is_empty())
+            .map(|own| own == registered);
+        d.card = Some(CardInfo {
+            number: CardNumber::decode(card.as_str()),
+            registered_facility: Some(registered),
+            registered_facility_name: None,
+            new_card: false,
+        });
+        d
     }
 }
 
@@ -202,6 +238,7 @@ pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) 
             .and_then(parse_gateway_date),
         cached: false,
         age_seconds: None,
+        gateway_message: None,
     }
 }
 

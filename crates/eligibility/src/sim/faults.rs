@@ -4,7 +4,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// A fault the simulator injects into card checks and history requests (and, for
-/// [`Fault::LoginRefused`], into logins).
+/// [`Fault::LoginRefused`], into logins; for [`Fault::SlowCopayment`] and
+/// [`Fault::CopaymentSystemError`], into co-payment lookups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     /// Answer after this delay (`slow` = 5 s, `slow:MS`).
@@ -22,6 +23,48 @@ pub enum Fault {
     Unauthorized,
     /// `token/take` answers `maKetQua` 401 (`login-refused`).
     LoginRefused,
+    /// The co-payment lookup answers after this delay (`slow-copayment` = 30 s,
+    /// `slow-copayment:MS`): the real one takes 5-60 s.
+    SlowCopayment(Duration),
+    /// The co-payment lookup answers HTTP 500 with `MaKetQua` 500 and `GhiChu` "Có lỗi hệ
+    /// thống..." (`copayment-500`), BHXH's system error (not the restricted list).
+    CopaymentSystemError,
+}
+
+/// Which requests a fault is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    /// `token/take`.
+    Login,
+    /// Card checks and history requests.
+    Card,
+    /// The co-payment lookup.
+    Copayment,
+}
+
+impl Fault {
+    /// The requests this fault is for.
+    pub(super) fn target(self) -> Target {
+        match self {
+            Self::LoginRefused => Target::Login,
+            Self::SlowCopayment(_) | Self::CopaymentSystemError => Target::Copayment,
+            _ => Target::Card,
+        }
+    }
+
+    /// The delay, for the slow faults.
+    pub(super) fn delay(self) -> Option<Duration> {
+        match self {
+            Self::Slow(d) | Self::SlowCopayment(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+fn millis(name: &str, ms: &str) -> Result<Duration, String> {
+    ms.parse()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("{name}:{ms}: not milliseconds"))
 }
 
 impl FromStr for Fault {
@@ -34,19 +77,19 @@ impl FromStr for Fault {
         };
         Ok(match (name, arg) {
             ("slow", None) => Self::Slow(Duration::from_secs(5)),
-            ("slow", Some(ms)) => Self::Slow(Duration::from_millis(
-                ms.parse()
-                    .map_err(|_| format!("slow:{ms}: not milliseconds"))?,
-            )),
+            ("slow", Some(ms)) => Self::Slow(millis(name, ms)?),
+            ("slow-copayment", None) => Self::SlowCopayment(Duration::from_secs(30)),
+            ("slow-copayment", Some(ms)) => Self::SlowCopayment(millis(name, ms)?),
             ("5xx", None) => Self::ServerError,
             ("html", None) => Self::HtmlPage,
             ("invalid-json", None) => Self::InvalidJson,
             ("token-expired", None) => Self::TokenExpired,
             ("http-401", None) => Self::Unauthorized,
             ("login-refused", None) => Self::LoginRefused,
+            ("copayment-500", None) => Self::CopaymentSystemError,
             _ => {
                 return Err(format!(
-                    "unknown fault {s:?} (slow[:MS], 5xx, html, invalid-json, token-expired, http-401, login-refused)"
+                    "unknown fault {s:?} (slow[:MS], 5xx, html, invalid-json, token-expired, http-401, login-refused, slow-copayment[:MS], copayment-500)"
                 ));
             }
         })

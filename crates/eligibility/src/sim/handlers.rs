@@ -1,49 +1,75 @@
 //! The simulator's HTTP handlers: the gateway's routes and its own control routes.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::Fault;
+use super::faults::Target;
 use super::form::body_fields;
-use super::state::SimState;
+use super::state::{Counters, Session, SimState};
 use crate::codes::code_meaning;
 use crate::wire::field;
 
-fn json_response(status: StatusCode, v: Value) -> Response {
+pub(super) fn json_response(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
+}
+
+impl SimState {
+    /// Counts a request in all and, when `username` is one of the accounts, for that account.
+    pub(super) fn count(&self, username: Option<&str>, which: fn(&Counters) -> &AtomicU64) {
+        which(&self.all).fetch_add(1, Ordering::SeqCst);
+        if let Some(c) = username
+            .and_then(|u| self.account_index(u))
+            .and_then(|i| self.per_account.get(i))
+        {
+            which(c).fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 pub(super) async fn token_take(
     State(s): State<Arc<SimState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    s.token_requests.fetch_add(1, Ordering::SeqCst);
-    let (_, fault) = s.take_faults(true);
     let f = body_fields(&headers, &body);
-    let user_ok = field(&f, "username").as_deref() == Some(s.username.as_str());
-    let pass_ok =
-        field(&f, "password").is_some_and(|p| p.eq_ignore_ascii_case(s.password_md5.expose()));
-    if fault == Some(Fault::LoginRefused) || !user_ok || !pass_ok {
+    let username = field(&f, "username");
+    s.count(username.as_deref(), |c| &c.token);
+    let (_, fault) = s.take_faults(Target::Login);
+    let account = username
+        .as_deref()
+        .and_then(|u| s.account_index(u))
+        .filter(|i| s.password_ok(*i, field(&f, "password").as_deref()));
+    let (Some(account), None) = (account, fault) else {
         tracing::debug!("gateway simulator: login refused");
         return json_response(
             StatusCode::OK,
             json!({"maKetQua": "401", "ghiChu": "Tài khoản hoặc mật khẩu không đúng"}),
         );
-    }
+    };
     let now = s.clock.now();
     let expires = now.checked_add(s.token_ttl).unwrap_or(now);
     let (access, id) = (s.new_token(), s.new_token());
-    if let Ok(mut t) = s.tokens.lock() {
-        t.insert(access.clone(), (id.clone(), expires));
+    if let Ok(mut t) = s.sessions.lock() {
+        t.insert(
+            access.clone(),
+            Session {
+                id_token: id.clone(),
+                expires,
+                account,
+                ip: peer.ip(),
+            },
+        );
     }
     if let Ok(mut i) = s.issued.lock() {
         i.extend([access.clone(), id.clone()]);
@@ -56,7 +82,7 @@ pub(super) async fn token_take(
                 "access_token": access,
                 "id_token": id,
                 "token_type": "bearer",
-                "username": s.username,
+                "username": s.accounts[account].username,
                 // Seven fractional digits, as the real gateway writes them (§1).
                 "expires_in": format!("{}", expires.strftime("%Y-%m-%dT%H:%M:%S.%7fZ")),
             }
@@ -64,9 +90,10 @@ pub(super) async fn token_take(
     )
 }
 
-/// Applies faults and the query-string check; `Err` is the response to send instead.
-async fn gate(s: &SimState, q: &HashMap<String, String>) -> Result<(), Response> {
-    let (delay, fault) = s.take_faults(false);
+/// Applies faults and the query-string check; `Ok` is the account asking, `Err` the response
+/// to send instead.
+async fn gate(s: &SimState, q: &HashMap<String, String>, ip: IpAddr) -> Result<usize, Response> {
+    let (delay, fault) = s.take_faults(Target::Card);
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
@@ -93,7 +120,7 @@ async fn gate(s: &SimState, q: &HashMap<String, String>) -> Result<(), Response>
         }
         Some(Fault::TokenExpired) => {
             if let Some(t) = q.get("token")
-                && let Ok(mut tokens) = s.tokens.lock()
+                && let Ok(mut tokens) = s.sessions.lock()
             {
                 tokens.remove(t);
             }
@@ -104,34 +131,39 @@ async fn gate(s: &SimState, q: &HashMap<String, String>) -> Result<(), Response>
         }
         _ => {}
     }
-    let now = s.clock.now();
-    let token_ok = match (q.get("token"), s.tokens.lock()) {
-        (Some(t), Ok(tokens)) => tokens
-            .get(t)
-            .is_some_and(|(id, exp)| Some(id) == q.get("id_token") && now < *exp),
-        _ => false,
-    };
-    let user_ok = q.get("username") == Some(&s.username);
-    let pass_ok = q
-        .get("password")
-        .is_some_and(|p| p.eq_ignore_ascii_case(s.password_md5.expose()));
-    if !(token_ok && user_ok && pass_ok) {
+    let account = s
+        .session(
+            q.get("token").map(String::as_str),
+            q.get("id_token").map(String::as_str),
+            ip,
+        )
+        .filter(|i| q.get("username") == Some(&s.accounts[*i].username))
+        .filter(|i| s.password_ok(*i, q.get("password").map(String::as_str)));
+    let Some(account) = account else {
         tracing::debug!("gateway simulator: request with a bad or expired token");
         return Err(json_response(StatusCode::OK, unauthorized));
+    };
+    if !s.accounts[account].may_query {
+        tracing::debug!("gateway simulator: account may not query");
+        return Err(json_response(
+            StatusCode::FORBIDDEN,
+            json!({"maKetQua": "403", "ghiChu": "Tài khoản không có quyền tra cứu thông tin thẻ BHYT"}),
+        ));
     }
-    Ok(())
+    Ok(account)
 }
 
-fn normalized_name(s: &str) -> String {
+pub(super) fn normalized_name(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
 }
 
-/// The record asked about, or the result code that refuses the request.
+/// The record asked about by `account`, or the result code that refuses the request.
 fn lookup<'a>(
     s: &'a SimState,
+    account: usize,
     f: &Map<String, Value>,
 ) -> Result<&'a Map<String, Value>, &'static str> {
     let ma_the = field(f, "mathe").unwrap_or_default();
@@ -143,8 +175,9 @@ fn lookup<'a>(
     }
     let op_name = field(f, "hotencb").unwrap_or_default();
     let op_id = field(f, "cccdcb").unwrap_or_default();
-    if !s.operators.is_empty() {
-        match s.operators.iter().find(|(_, id)| *id == op_id) {
+    let operators = &s.accounts[account].operators;
+    if !operators.is_empty() {
+        match operators.iter().find(|(_, id)| *id == op_id) {
             None => return Err("054"),
             Some((name, _)) if normalized_name(name) != normalized_name(&op_name) => {
                 return Err("055");
@@ -152,17 +185,28 @@ fn lookup<'a>(
             Some(_) => {}
         }
     }
+    find_person(s, &ma_the, &field(f, "hoten").unwrap_or_default(), &dob)
+}
+
+/// The record of card `ma_the` if `name` and `dob` (`dd/MM/yyyy`, `MM/yyyy` or `yyyy`) match
+/// it, else the card check's code: 050 no card, 060/061 wrong name, 070 wrong date of birth.
+pub(super) fn find_person<'a>(
+    s: &'a SimState,
+    ma_the: &str,
+    name: &str,
+    dob: &str,
+) -> Result<&'a Map<String, Value>, &'static str> {
     let record = s
         .records
         .iter()
         .find(|r| {
             ["cccd", "maThe", "maSoBHXH", "maTheMoi"]
                 .iter()
-                .any(|k| field(r, k).as_deref() == Some(ma_the.as_str()))
+                .any(|k| field(r, k).as_deref() == Some(ma_the))
         })
         .ok_or("050")?;
     let want = normalized_name(&field(record, "hoTen").unwrap_or_default());
-    let got = normalized_name(&field(f, "hoten").unwrap_or_default());
+    let got = normalized_name(name);
     if want != got {
         return Err(if want.chars().next() == got.chars().next() {
             "061"
@@ -171,8 +215,8 @@ fn lookup<'a>(
         });
     }
     let born = field(record, "ngaySinh").unwrap_or_default();
-    let dob_matches = if dob.len() == 4 {
-        born.ends_with(&dob)
+    let dob_matches = if dob.len() < 10 {
+        born.ends_with(dob)
     } else {
         born == dob
     };
@@ -189,21 +233,24 @@ fn refusal(code: &str) -> Value {
 
 pub(super) async fn card_check(
     State(s): State<Arc<SimState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    s.check_requests.fetch_add(1, Ordering::SeqCst);
-    if let Err(r) = gate(&s, &q).await {
-        return r;
-    }
+    s.count(q.get("username").map(String::as_str), |c| &c.check);
+    let account = match gate(&s, &q, peer.ip()).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
     let f = body_fields(&headers, &body);
-    let answer = match lookup(&s, &f) {
+    let answer = match lookup(&s, account, &f) {
         Err(code) => refusal(code),
         Ok(record) => {
             let mut m = record.clone();
-            m.remove("cccd");
-            m.remove("history");
+            for private in ["cccd", "history", "copayment"] {
+                m.remove(private);
+            }
             let code = field(&m, "maKetQua").unwrap_or_default();
             if !m.contains_key("ghiChu") {
                 let note = code_meaning(&code).map(|(_, m)| m.vi).unwrap_or_default();
@@ -214,7 +261,7 @@ pub(super) async fn card_check(
             m.insert("dsLichSuKCB2018".into(), Value::Null);
             m.insert(
                 "dsLichSuKT2018".into(),
-                json!([{"userKT": s.username, "thoiGianKT": "202401020304", "thongbao": "Tra cứu thành công", "maLoi": "000"}]),
+                json!([{"userKT": s.accounts[account].username, "thoiGianKT": "202401020304", "thongbao": "Tra cứu thành công", "maLoi": "000"}]),
             );
             Value::Object(m)
         }
@@ -230,16 +277,18 @@ pub(super) async fn card_check(
 
 pub(super) async fn history(
     State(s): State<Arc<SimState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    s.history_requests.fetch_add(1, Ordering::SeqCst);
-    if let Err(r) = gate(&s, &q).await {
-        return r;
-    }
+    s.count(q.get("username").map(String::as_str), |c| &c.history);
+    let account = match gate(&s, &q, peer.ip()).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
     let f = body_fields(&headers, &body);
-    let answer = match lookup(&s, &f) {
+    let answer = match lookup(&s, account, &f) {
         Err(code) => json!({"maKetQua": code, "ghiChu": "", "dsLichSuKCB2025": null}),
         Ok(record) => json!({
             "maKetQua": "000",
@@ -251,16 +300,24 @@ pub(super) async fn history(
 }
 
 pub(super) async fn stats(State(s): State<Arc<SimState>>) -> Response {
-    let st = s.stats();
-    json_response(
-        StatusCode::OK,
+    let counts = |st: super::SimStats| {
         json!({
             "tokenRequests": st.token_requests,
             "checkRequests": st.check_requests,
             "historyRequests": st.history_requests,
+            "copaymentRequests": st.copayment_requests,
             "total": st.total(),
-        }),
-    )
+        })
+    };
+    let mut all = counts(s.stats());
+    all["ipRefusals"] = json!(s.stats().ip_refusals);
+    let accounts: Map<String, Value> = s
+        .accounts
+        .iter()
+        .filter_map(|a| Some((a.username.clone(), counts(s.account_stats(&a.username)?))))
+        .collect();
+    all["accounts"] = Value::Object(accounts);
+    json_response(StatusCode::OK, all)
 }
 
 #[derive(Deserialize)]

@@ -1,19 +1,34 @@
 //! The gateway simulator (`cccd gateway-sim`): an HTTP server speaking the BHXH gateway protocol
-//! of `domain/bhxh-gateway.md` with seeded records and the gateway's real quirks, for demos and
-//! tests. Never used on a production path.
+//! of `domain/bhxh-gateway.md` with seeded accounts and records and the gateway's real quirks,
+//! for demos and tests. Never used on a production path.
 //!
-//! - `POST /api/token/take`: tokens with an absolute UTC `expires_in` (§1), JSON or form body.
+//! - `POST /api/token/take`: tokens with an absolute UTC `expires_in` (§1), JSON or form body,
+//!   for each of several facility accounts ([`seeded_accounts`]). A token (a session, 10 minutes
+//!   by default) is tied to the address that took it.
 //! - `POST /api/egw/KQNhanLichSuKCB2024`: the card check with the query-string credentials and
 //!   the five body fields (§2), JSON or form body; answers the seeded records, and 050 (unknown
-//!   card), 060/061 (wrong name), 070 (wrong date of birth), 054/055 (operator not registered /
-//!   wrong operator name), 205 (wrong parameter format), 401 in a 200 body (bad or expired token).
+//!   card, also a temporary newborn card and the probe's `0000000000`), 060/061 (wrong name),
+//!   070 (wrong date of birth), 054/055 (operator not registered by that account's facility /
+//!   wrong operator name), 205 (wrong parameter format), 401 in a 200 body (bad or expired
+//!   token, or a token taken from another address), HTTP 403 (an account that may not query).
 //! - `POST /api/egw/Lskcb2025`: the visit history (§3).
-//! - `GET /sim/stats`: request counters; `POST /sim/faults` `{"fault":"html","times":1}` adds a
-//!   fault, `DELETE /sim/faults` clears them.
+//! - `POST /api/TraCuuCCT/TraCuuTienMCCT`: the co-payment lookup ("2026"): credentials in the
+//!   headers `accessToken`, `tokenId`, `passwordHash`; HTTP 401 with an empty body for a bad,
+//!   expired or other-address token; `MaKetQua` 200 (data), 204 (none), 400 (bad input), 500
+//!   (the restricted list, or with the fault `copayment-500` a system error).
+//! - `GET /sim/stats`: request counters, in all and per account; `POST /sim/faults`
+//!   `{"fault":"html","times":1}` adds a fault, `DELETE /sim/faults` clears them.
+//!
+//! Held and locked cards ("tạm giữ / tạm khóa") have no published result code: the simulator
+//! answers `901` and `902`, codes of its own choosing, with a Vietnamese `ghiChu`, so that the
+//! client's handling of an unknown code is exercised.
 //!
 //! Faults ([`Fault`]): slow answers, HTTP 5xx, an HTML error page, invalid JSON, an expired
-//! token as HTTP 200 with `maKetQua` 401, HTTP 401, and a refused login.
+//! token as HTTP 200 with `maKetQua` 401, HTTP 401, a refused login, a slow co-payment lookup
+//! and its system error.
 
+mod accounts;
+mod copayment;
 mod faults;
 mod form;
 mod handlers;
@@ -24,36 +39,26 @@ mod tests;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
+use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SystemClock, vietnam_date};
-use crate::secret::Secret;
 
+pub use accounts::*;
 pub use faults::Fault;
-pub use records::seeded_records;
+pub use records::{HELD_CODE, LOCKED_CODE, seeded_records};
 use state::SimState;
 
-/// The simulator's account name (a facility `<maCSKCB>_BV` account, § Access).
-pub const DEFAULT_USERNAME: &str = "38001_BV";
-/// The simulator's account password (a demo value, documented in the README).
-pub const DEFAULT_PASSWORD: &str = "cccd-sim-demo";
-/// The facility code of the simulator's account: seeded cards registered here are "đúng tuyến".
-pub const DEFAULT_FACILITY: &str = "38001";
-/// The operator registered with the simulator (`hoTenCb`).
-pub const DEFAULT_OPERATOR_NAME: &str = "Trần Thị Bình";
-/// That operator's ID number (`cccdCb`).
-pub const DEFAULT_OPERATOR_ID: &str = "038190000001";
 /// The default virtual card's citizen (the card of `cccd sim`).
 pub const VIRTUAL_CARD_ID: &str = "038095012345";
+
 /// Request counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,27 +69,28 @@ pub struct SimStats {
     pub check_requests: u64,
     /// History requests.
     pub history_requests: u64,
+    /// Co-payment lookups.
+    pub copayment_requests: u64,
+    /// Requests refused because their token was taken from another address.
+    pub ip_refusals: u64,
 }
 
 impl SimStats {
     /// All gateway requests.
     pub fn total(&self) -> u64 {
-        self.token_requests + self.check_requests + self.history_requests
+        self.token_requests + self.check_requests + self.history_requests + self.copayment_requests
     }
 }
 
 /// How the simulator behaves.
 pub struct SimOptions {
     /// The records: gateway card-check answers (field names as in §2) with the citizen's ID
-    /// number in `cccd` and an optional `history` list (`dsLichSuKCB2025` entries).
+    /// number in `cccd`, an optional `history` list (`dsLichSuKCB2025` entries) and an optional
+    /// `copayment` list (`DataCCT` entries).
     pub records: Vec<Map<String, Value>>,
-    /// The account.
-    pub username: String,
-    /// Its password.
-    pub password: Secret,
-    /// Registered operators (name, ID number); empty accepts any.
-    pub operators: Vec<(String, String)>,
-    /// Token lifetime.
+    /// The facility accounts.
+    pub accounts: Vec<SimAccount>,
+    /// Session (token) lifetime.
     pub token_ttl: Duration,
     /// Faults active from the start, for every request.
     pub faults: Vec<Fault>,
@@ -96,21 +102,19 @@ impl fmt::Debug for SimOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimOptions")
             .field("records", &self.records.len())
-            .field("username", &self.username)
+            .field("accounts", &self.accounts)
             .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
 }
 
 impl SimOptions {
-    /// The seeded records (dates around `today`), the default account and operator, 10-minute
-    /// tokens (the session limit reported in §1), no faults, the system clock.
+    /// The seeded records (dates around `today`), the seeded accounts, 10-minute sessions (the
+    /// limit reported in §1), no faults, the system clock.
     pub fn seeded(today: Date) -> Self {
         Self {
             records: seeded_records(today),
-            username: DEFAULT_USERNAME.into(),
-            password: Secret::new(DEFAULT_PASSWORD),
-            operators: vec![(DEFAULT_OPERATOR_NAME.into(), DEFAULT_OPERATOR_ID.into())],
+            accounts: seeded_accounts(),
             token_ttl: Duration::from_secs(600),
             faults: Vec::new(),
             clock: Arc::new(SystemClock),
@@ -169,9 +173,14 @@ impl RunningSim {
         format!("http://{}", self.addr)
     }
 
-    /// The request counters.
+    /// The request counters, all accounts together.
     pub fn stats(&self) -> SimStats {
         self.state.stats()
+    }
+
+    /// The request counters of the account `username` (`None` for an unknown account).
+    pub fn account_stats(&self, username: &str) -> Option<SimStats> {
+        self.state.account_stats(username)
     }
 
     /// Adds a fault for the next `times` requests it applies to (`None`: all of them).
@@ -186,7 +195,7 @@ impl RunningSim {
 
     /// Forgets every token issued (as the gateway does when a session ends).
     pub fn expire_tokens(&self) {
-        if let Ok(mut t) = self.state.tokens.lock() {
+        if let Ok(mut t) = self.state.sessions.lock() {
             t.clear();
         }
     }
@@ -216,26 +225,18 @@ impl Drop for RunningSim {
 pub async fn start(listen: SocketAddr, options: SimOptions) -> std::io::Result<RunningSim> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(SimState {
-        records: options.records,
-        username: options.username,
-        password_md5: options.password.md5_hex(false),
-        operators: options.operators,
-        token_ttl: SignedDuration::try_from(options.token_ttl)
-            .unwrap_or(SignedDuration::from_mins(10)),
-        clock: options.clock,
-        tokens: Mutex::new(std::collections::HashMap::new()),
-        faults: Mutex::new(options.faults.into_iter().map(|f| (f, None)).collect()),
-        token_requests: AtomicU64::new(0),
-        check_requests: AtomicU64::new(0),
-        history_requests: AtomicU64::new(0),
-        serial: AtomicU64::new(0),
-        issued: Mutex::new(Vec::new()),
-    });
+    let state = Arc::new(SimState::new(
+        options.records,
+        options.accounts,
+        options.token_ttl,
+        options.faults,
+        options.clock,
+    ));
     let app = Router::new()
         .route("/api/token/take", post(handlers::token_take))
         .route("/api/egw/KQNhanLichSuKCB2024", post(handlers::card_check))
         .route("/api/egw/Lskcb2025", post(handlers::history))
+        .route("/api/TraCuuCCT/TraCuuTienMCCT", post(copayment::copayment))
         .route("/sim/stats", get(handlers::stats))
         .route(
             "/sim/faults",
@@ -243,7 +244,8 @@ pub async fn start(listen: SocketAddr, options: SimOptions) -> std::io::Result<R
         )
         .with_state(state.clone());
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
             tracing::warn!("gateway simulator stopped: {e}");
         }
     });

@@ -5,6 +5,12 @@ use serde_json::{Map, Value, json};
 
 use super::VIRTUAL_CARD_ID;
 
+/// The simulator's answer for a held card ("tạm giữ"): BHXH has published no code, so this one
+/// is the simulator's own choice, outside the official list on purpose.
+pub const HELD_CODE: &str = "901";
+/// The simulator's answer for a locked card ("tạm khóa"), likewise its own choice.
+pub const LOCKED_CODE: &str = "902";
+
 fn dmy(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
@@ -29,6 +35,19 @@ pub fn seeded_records(today: Date) -> Vec<Map<String, Value>> {
             "gioiTinh": "Nam", "diaChi": "Phường Hạc Thành, Thanh Hóa", "maDKBD": "38001",
             "cqBHXH": "BHXH tỉnh Thanh Hóa", "gtTheTu": jan1, "gtTheDen": dec31, "maKV": "",
             "ngayDu5Nam": day(y - 2, 1, 1), "maSoBHXH": "3895012345",
+            // The year's co-payment, newest discharge first: above six months' base salary.
+            "copayment": [
+                {"Id": "SIMCCT2", "ngayTraCuu": format!("{y}0301"), "maThe": "DN4383895012345",
+                 "maCskcb": "38001", "ngayVao": format!("{y}02100800"),
+                 "ngayRa": format!("{y}02151000"), "maDoiTuongKCB": "1.1",
+                 "tBNCCTMCCT": 1500000, "tBNCCTLuyKe": 15600000,
+                 "ngayNhanCong": format!("{y}0101"), "ngayNhan": format!("{y}0216")},
+                {"Id": "SIMCCT1", "ngayTraCuu": format!("{y}0301"), "maThe": "DN4383895012345",
+                 "maCskcb": "38001", "ngayVao": format!("{y}01050800"),
+                 "ngayRa": format!("{y}01201000"), "maDoiTuongKCB": "1.1",
+                 "tBNCCTMCCT": 14100000, "tBNCCTLuyKe": 14100000,
+                 "ngayNhanCong": format!("{y}0101"), "ngayNhan": format!("{y}0121")}
+            ],
             "history": [
                 {"maHoSo": "SIM0001", "maCSKCB": "38001", "ngayVao": format!("{}03100800", y - 1),
                  "ngayRa": format!("{}03101130", y - 1), "tenBenh": "Viêm họng cấp",
@@ -39,7 +58,27 @@ pub fn seeded_records(today: Date) -> Vec<Map<String, Value>> {
         rec(json!({
             "cccd": "001085000021", "maKetQua": "000", "maThe": "HT3010185000021",
             "hoTen": "Lê Văn Cường", "ngaySinh": "1985", "gioiTinh": "Nam",
-            "maDKBD": "01001", "gtTheTu": jan1, "gtTheDen": dec31, "maSoBHXH": "0185000021"
+            "maDKBD": "01001", "gtTheTu": jan1, "gtTheDen": dec31, "maSoBHXH": "0185000021",
+            // A co-payment below the threshold.
+            "copayment": [
+                {"Id": "SIMCCT3", "maThe": "HT3010185000021", "maCskcb": "01001",
+                 "ngayVao": format!("{y}02010800"), "ngayRa": format!("{y}02031000"),
+                 "tBNCCTMCCT": "3200000", "tBNCCTLuyKe": "3200000"}
+            ]
+        })),
+        // Valid, registered at the second facility (38002).
+        rec(json!({
+            "cccd": "038196000121", "maKetQua": "000", "maThe": "DN4383896000121",
+            "hoTen": "Trương Thị Ngọc", "ngaySinh": "06/06/1996", "gioiTinh": "Nữ",
+            "maDKBD": "38002", "gtTheTu": jan1, "gtTheDen": dec31, "maSoBHXH": "3896000121"
+        })),
+        // A child under 6 with a BHYT number only (its permanent TE1 card, registered at a
+        // real facility: on the gateway, unlike a temporary newborn card).
+        rec(json!({
+            "cccd": "038225000111", "maKetQua": "000", "maThe": "TE1383825000111",
+            "hoTen": "Nguyễn Minh Khôi", "ngaySinh": day(y - 1, 5, 20), "gioiTinh": "Nam",
+            "maDKBD": "38001", "gtTheTu": day(y - 1, 5, 20), "gtTheDen": day(y + 4, 5, 19),
+            "maSoBHXH": "3825000111"
         })),
         // Valid until yesterday, and the gateway has not caught up (the client checks dates).
         rec(json!({
@@ -86,6 +125,15 @@ pub fn seeded_records(today: Date) -> Vec<Map<String, Value>> {
         rec(json!({
             "cccd": "001195000081", "maKetQua": "110", "maThe": "DN4010195000081",
             "hoTen": "Đỗ Thị Lan", "ngaySinh": "25/12/1995"
+        })),
+        // Held and locked: no published code (the simulator's own, see HELD_CODE).
+        rec(json!({
+            "cccd": "001196000101", "maKetQua": HELD_CODE, "ghiChu": "Thẻ BHYT đang bị tạm giữ",
+            "maThe": "DN4010196000101", "hoTen": "Trịnh Thị Oanh", "ngaySinh": "02/02/1996"
+        })),
+        rec(json!({
+            "cccd": "001197000111", "maKetQua": LOCKED_CODE, "ghiChu": "Thẻ BHYT đang bị tạm khóa",
+            "maThe": "DN4010197000111", "hoTen": "Lý Văn Phúc", "ngaySinh": "03/03/1997"
         })),
         // 124: báo giảm, stopped participating.
         rec(json!({

@@ -130,11 +130,11 @@ impl Fixture {
 }
 
 pub fn patient(id: &str, name: &str, dob: &str) -> Patient {
-    Patient {
-        id: IdNumber::new(id).unwrap(),
-        full_name: name.into(),
-        date_of_birth: PartialDate::parse_vietnamese(dob).unwrap(),
-    }
+    Patient::new(
+        IdNumber::new(id).unwrap(),
+        name,
+        PartialDate::parse_vietnamese(dob).unwrap(),
+    )
 }
 
 /// The default virtual card's citizen.
