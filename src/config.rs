@@ -576,6 +576,104 @@ mod tests {
     }
 
     #[test]
+    fn several_facilities() {
+        let two = "[eligibility]\ngateway_url = \"http://127.0.0.1:8089\"\ncopayment_username = \"facility-code\"\nsource_address = \"127.0.0.2\"\n\
+            [[eligibility.facility]]\ncode = \"38001\"\nusername = \"38001_BV\"\npassword_file = \"/etc/a\"\noperator_name = \"Trần Thị Bình\"\noperator_id = \"038190000001\"\n\
+            [[eligibility.facility]]\ncode = \"38002\"\nusername = \"38002_BV\"\npassword_file = \"/etc/b\"\n";
+        let (c, _) = parse(two, &[]).unwrap();
+        let accounts = c.eligibility.accounts().unwrap();
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts[0].code.as_deref(), Some("38001"));
+        assert_eq!(
+            accounts[0].operator,
+            Some(("Trần Thị Bình".into(), "038190000001".into()))
+        );
+        assert_eq!(accounts[1].operator, None);
+        assert_eq!(
+            c.eligibility.copayment_username,
+            CopaymentUsername::FacilityCode
+        );
+        assert_eq!(c.eligibility.source_address, Some([127, 0, 0, 2].into()));
+        assert_eq!(
+            (
+                c.eligibility.base_salary,
+                c.eligibility.copayment_timeout_secs
+            ),
+            (2_340_000, 75)
+        );
+        // The masked view keeps the tables (and no password).
+        let shown = masked(&c).to_string();
+        assert!(
+            shown.contains("38002_BV") && shown.contains("/etc/b"),
+            "{shown}"
+        );
+        // The single-facility keys are the one facility, unchanged.
+        let (c, _) = parse(
+            "[eligibility]\ngateway_url = \"http://x\"\nusername = \"38001_BV\"\npassword_file = \"/p\"\nfacility_code = \"38001\"\noperator_name = \"A\"\n",
+            &[],
+        )
+        .unwrap();
+        let one = c.eligibility.accounts().unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (one[0].code.as_deref(), one[0].operator.as_ref()),
+            (Some("38001"), None)
+        );
+        // Mixing the forms is refused with what to change, also through the environment.
+        let e = parse(two, &vars(&[("CCCD_ELIGIBILITY__USERNAME", "38001_BV")])).unwrap_err();
+        assert!(
+            e.contains("username") && e.contains("move it into a [[eligibility.facility]]"),
+            "{e}"
+        );
+        let e = parse(
+            &two.replace(
+                "gateway_url = \"http://127.0.0.1:8089\"\n",
+                "facility_code = \"38001\"\noperator_id = \"1\"\n",
+            ),
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("facility_code, operator_id") && e.contains("move them"),
+            "{e}"
+        );
+        for (bad, want) in [
+            (
+                two.replace("code = \"38002\"", "code = \"38001\""),
+                "38001 is given twice",
+            ),
+            (
+                two.replace("code = \"38002\"", "code = \"3800\""),
+                "number 2: code must be the 5-digit",
+            ),
+            (
+                two.replace("gateway_url = \"http://127.0.0.1:8089\"\n", ""),
+                "need [eligibility] gateway_url",
+            ),
+            (
+                two.replace("operator_id = \"038190000001\"\n", ""),
+                "38001: operator_name and operator_id go together",
+            ),
+            (
+                two.replace("038190000001", "12345"),
+                "operator_id must be a 12-digit",
+            ),
+            (
+                two.replace("username = \"38002_BV\"", "username = \" \""),
+                "38002: username is empty",
+            ),
+            (two.replace("code = \"38002\"\n", ""), "code"),
+        ] {
+            let e = parse(&bad, &[]).unwrap_err();
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        let e = parse("[eligibility]\ncopayment_username = \"maybe\"\n", &[]).unwrap_err();
+        assert!(e.contains("maybe"), "{e}");
+        let e = Config::default().eligibility.accounts().unwrap_err();
+        assert!(e.contains("gateway_url"), "{e}");
+    }
+
+    #[test]
     fn secrets_are_masked() {
         let mut v: toml::Value = "[server]\napi_keys = [\"abc\"]\npassword_file = \"/etc/x\"\n[eligibility]\npassword = \"p\"\n".parse::<toml::Table>().map(toml::Value::Table).unwrap();
         mask(&mut v);

@@ -125,3 +125,19 @@ pub struct AskedBy {
     /// The staff member (card checks; the co-payment lookup names none).
     pub operator: Option<Operator>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_of_birth_per_lookup() {
+        let full = PartialDate::Full(jiff::civil::date(1995, 8, 17));
+        assert_eq!(gateway_date_of_birth(&full), "17/08/1995");
+        assert_eq!(copayment_date_of_birth(&full), "17/08/1995");
+        let month = PartialDate::YearMonth(1995, 8);
+        assert_eq!(gateway_date_of_birth(&month), "1995");
+        assert_eq!(copayment_date_of_birth(&month), "08/1995");
+        assert_eq!(copayment_date_of_birth(&PartialDate::Year(1995)), "1995");
+    }
+}

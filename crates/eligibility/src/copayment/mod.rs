@@ -271,19 +271,22 @@ impl Copayment {
                     ),
                 },
             ),
-            Error::Timeout(d) => (
-                GatewayError,
-                Message {
-                    vi: format!(
-                        "Cổng BHXH không trả lời trong {} giây: thử lại sau.",
-                        d.as_secs()
+            Error::Timeout(d) => {
+                let (vi, en) = match d.as_secs() {
+                    0 => (
+                        format!("{} ms", d.as_millis()),
+                        format!("{} ms", d.as_millis()),
                     ),
-                    en: format!(
-                        "The gateway did not answer within {} s: try again later.",
-                        d.as_secs()
-                    ),
-                },
-            ),
+                    s => (format!("{s} giây"), format!("{s} s")),
+                };
+                (
+                    GatewayError,
+                    Message {
+                        vi: format!("Cổng BHXH không trả lời trong {vi}: thử lại sau."),
+                        en: format!("The gateway did not answer within {en}: try again later."),
+                    },
+                )
+            }
             Error::Unreachable(_) => (
                 GatewayError,
                 Message::new(
