@@ -9,6 +9,7 @@
 //! `CCCD_READER__SHARE_MODE=exclusive`. The double underscore separates section and key, as
 //! keys themselves contain underscores.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -32,13 +33,18 @@ pub struct Config {
 /// `[eligibility]`: the BHXH gateway (`shared/domain/bhxh-gateway.md`). The password is never
 /// inline: only `password_file` names where it is (a `password` key is an unknown key, hence an
 /// error).
+///
+/// One facility: `username`, `password_file`, `facility_code`, `operator_name`, `operator_id`
+/// in the section itself (the form from before several facilities were possible). Several: one
+/// `[[eligibility.facility]]` table each, and none of those five keys in the section (mixing
+/// both is refused: which account would a request without a facility use?).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EligibilityConfig {
     /// Base URL: `https://egw.baohiemxahoi.gov.vn` (production), the training host, or
     /// `cccd gateway-sim`'s address.
     pub gateway_url: Option<String>,
-    /// The facility's account, `<maCSKCB>_BV`.
+    /// The facility's account, `<maCSKCB>_BV` (single-facility form).
     pub username: Option<String>,
     /// File holding the account's password (first line; owner-only on Unix).
     pub password_file: Option<PathBuf>,
@@ -64,6 +70,182 @@ pub struct EligibilityConfig {
     /// How long a cached result may stand in for an unreachable gateway, seconds; 0 disables
     /// the cache.
     pub cache_ttl_secs: u64,
+    /// `[[eligibility.facility]]`: the facility accounts, when there are several.
+    #[serde(rename = "facility", skip_serializing_if = "Vec::is_empty")]
+    pub facilities: Vec<FacilityConfig>,
+    /// The base salary (lương cơ sở) for the co-payment threshold (six months of it), đồng.
+    pub base_salary: u64,
+    /// How long the co-payment lookup may take, seconds (it takes 5-60 s).
+    pub copayment_timeout_secs: u64,
+    /// What the co-payment lookup's `username` is: `account` (`<maCSKCB>_BV`) or
+    /// `facility-code` (the appendix is unclear).
+    pub copayment_username: CopaymentUsername,
+    /// The local address requests go out from (the one registered with BHXH, on a machine with
+    /// several); default: the system's choice.
+    pub source_address: Option<IpAddr>,
+}
+
+/// `[[eligibility.facility]]`: one facility's account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityConfig {
+    /// The facility code (`maCSKCB`, 5 digits): what requests name.
+    pub code: String,
+    /// Its account, `<maCSKCB>_BV`.
+    pub username: String,
+    /// File holding the account's password (first line; owner-only on Unix).
+    pub password_file: PathBuf,
+    /// Default operator: full name.
+    pub operator_name: Option<String>,
+    /// Default operator: 12-digit ID number.
+    pub operator_id: Option<String>,
+}
+
+/// `copayment_username`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopaymentUsername {
+    /// The account (`<maCSKCB>_BV`).
+    #[default]
+    Account,
+    /// The facility code.
+    FacilityCode,
+}
+
+/// One facility account as the service needs it, from either form of `[eligibility]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountConfig {
+    /// The facility code (may be absent in the single-facility form).
+    pub code: Option<String>,
+    /// The account.
+    pub username: String,
+    /// Its password file.
+    pub password_file: PathBuf,
+    /// The default operator (name, ID number).
+    pub operator: Option<(String, String)>,
+}
+
+/// The single-facility keys, which `[[eligibility.facility]]` tables replace.
+const SINGLE_FACILITY_KEYS: [&str; 5] = [
+    "username",
+    "password_file",
+    "facility_code",
+    "operator_name",
+    "operator_id",
+];
+
+impl EligibilityConfig {
+    /// Whether an eligibility service is configured (a gateway URL, in either form).
+    pub fn is_configured(&self) -> bool {
+        self.gateway_url.is_some()
+    }
+
+    fn single_facility_keys_set(&self) -> Vec<&'static str> {
+        let set = [
+            self.username.is_some(),
+            self.password_file.is_some(),
+            self.facility_code.is_some(),
+            self.operator_name.is_some(),
+            self.operator_id.is_some(),
+        ];
+        SINGLE_FACILITY_KEYS
+            .iter()
+            .zip(set)
+            .filter_map(|(k, s)| s.then_some(*k))
+            .collect()
+    }
+
+    /// Problems that make the section ambiguous or unusable whatever the command: both forms
+    /// mixed, a facility table incomplete or given twice.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.facilities.is_empty() {
+            return Ok(());
+        }
+        let mixed = self.single_facility_keys_set();
+        if !mixed.is_empty() {
+            return Err(format!(
+                "[eligibility] has both {} and [[eligibility.facility]] tables: with several facilities, move {} into a [[eligibility.facility]] table (code, username, password_file, operator_name, operator_id), or remove the tables to keep the single-facility form",
+                mixed.join(", "),
+                if mixed.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        if self.gateway_url.is_none() {
+            return Err(
+                "[[eligibility.facility]] tables need [eligibility] gateway_url (the gateway's address, shared by every facility)".into(),
+            );
+        }
+        for (i, f) in self.facilities.iter().enumerate() {
+            let code = f.code.trim();
+            let n = i + 1;
+            if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "[[eligibility.facility]] number {n}: code must be the 5-digit facility code (maCSKCB)"
+                ));
+            }
+            if self.facilities[..i].iter().any(|o| o.code.trim() == code) {
+                return Err(format!(
+                    "[[eligibility.facility]] code {code} is given twice: one table per facility"
+                ));
+            }
+            if f.username.trim().is_empty() {
+                return Err(format!(
+                    "[[eligibility.facility]] {code}: username is empty (the account, {code}_BV)"
+                ));
+            }
+            match (&f.operator_name, &f.operator_id) {
+                (Some(_), None) | (None, Some(_)) => {
+                    return Err(format!(
+                        "[[eligibility.facility]] {code}: operator_name and operator_id go together"
+                    ));
+                }
+                (Some(_), Some(id)) if citizen::IdNumber::new(id).is_err() => {
+                    return Err(format!(
+                        "[[eligibility.facility]] {code}: operator_id must be a 12-digit ID number"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The facility accounts: the tables, or the one facility of the single-facility keys.
+    /// `Err` names the missing key.
+    pub fn accounts(&self) -> Result<Vec<AccountConfig>, String> {
+        self.validate()?;
+        if !self.facilities.is_empty() {
+            return Ok(self
+                .facilities
+                .iter()
+                .map(|f| AccountConfig {
+                    code: Some(f.code.trim().to_owned()),
+                    username: f.username.trim().to_owned(),
+                    password_file: f.password_file.clone(),
+                    operator: f.operator_name.clone().zip(f.operator_id.clone()),
+                })
+                .collect());
+        }
+        let missing = |key: &str| {
+            format!(
+                "[eligibility] {key} is not set (or CCCD_ELIGIBILITY__{})",
+                key.to_uppercase()
+            )
+        };
+        if self.gateway_url.is_none() {
+            return Err(missing("gateway_url"));
+        }
+        let username = self.username.clone().ok_or_else(|| missing("username"))?;
+        let password_file = self
+            .password_file
+            .clone()
+            .ok_or_else(|| missing("password_file"))?;
+        Ok(vec![AccountConfig {
+            code: self.facility_code.clone(),
+            username,
+            password_file,
+            operator: self.operator_name.clone().zip(self.operator_id.clone()),
+        }])
+    }
 }
 
 impl Default for EligibilityConfig {
@@ -82,6 +264,11 @@ impl Default for EligibilityConfig {
             timeout_secs: 60,
             cache_path: None,
             cache_ttl_secs: 24 * 3600,
+            facilities: Vec::new(),
+            base_salary: eligibility::BASE_SALARY_2024,
+            copayment_timeout_secs: 75,
+            copayment_username: CopaymentUsername::Account,
+            source_address: None,
         }
     }
 }
@@ -259,6 +446,7 @@ pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<Strin
     }
     let config =
         Config::deserialize(toml::Value::Table(table)).map_err(|e| e.message().to_owned())?;
+    config.eligibility.validate()?;
     Ok((config, applied))
 }
 
@@ -385,6 +573,104 @@ mod tests {
         assert_eq!(c.eligibility.cache_ttl_secs, 86400);
         let e = parse("[eligibility]\npassword = \"inline\"\n", &[]).unwrap_err();
         assert!(e.contains("password"), "{e}");
+    }
+
+    #[test]
+    fn several_facilities() {
+        let two = "[eligibility]\ngateway_url = \"http://127.0.0.1:8089\"\ncopayment_username = \"facility-code\"\nsource_address = \"127.0.0.2\"\n\
+            [[eligibility.facility]]\ncode = \"38001\"\nusername = \"38001_BV\"\npassword_file = \"/etc/a\"\noperator_name = \"Trần Thị Bình\"\noperator_id = \"038190000001\"\n\
+            [[eligibility.facility]]\ncode = \"38002\"\nusername = \"38002_BV\"\npassword_file = \"/etc/b\"\n";
+        let (c, _) = parse(two, &[]).unwrap();
+        let accounts = c.eligibility.accounts().unwrap();
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts[0].code.as_deref(), Some("38001"));
+        assert_eq!(
+            accounts[0].operator,
+            Some(("Trần Thị Bình".into(), "038190000001".into()))
+        );
+        assert_eq!(accounts[1].operator, None);
+        assert_eq!(
+            c.eligibility.copayment_username,
+            CopaymentUsername::FacilityCode
+        );
+        assert_eq!(c.eligibility.source_address, Some([127, 0, 0, 2].into()));
+        assert_eq!(
+            (
+                c.eligibility.base_salary,
+                c.eligibility.copayment_timeout_secs
+            ),
+            (2_340_000, 75)
+        );
+        // The masked view keeps the tables (and no password).
+        let shown = masked(&c).to_string();
+        assert!(
+            shown.contains("38002_BV") && shown.contains("/etc/b"),
+            "{shown}"
+        );
+        // The single-facility keys are the one facility, unchanged.
+        let (c, _) = parse(
+            "[eligibility]\ngateway_url = \"http://x\"\nusername = \"38001_BV\"\npassword_file = \"/p\"\nfacility_code = \"38001\"\noperator_name = \"A\"\n",
+            &[],
+        )
+        .unwrap();
+        let one = c.eligibility.accounts().unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(
+            (one[0].code.as_deref(), one[0].operator.as_ref()),
+            (Some("38001"), None)
+        );
+        // Mixing the forms is refused with what to change, also through the environment.
+        let e = parse(two, &vars(&[("CCCD_ELIGIBILITY__USERNAME", "38001_BV")])).unwrap_err();
+        assert!(
+            e.contains("username") && e.contains("move it into a [[eligibility.facility]]"),
+            "{e}"
+        );
+        let e = parse(
+            &two.replace(
+                "gateway_url = \"http://127.0.0.1:8089\"\n",
+                "facility_code = \"38001\"\noperator_id = \"1\"\n",
+            ),
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("facility_code, operator_id") && e.contains("move them"),
+            "{e}"
+        );
+        for (bad, want) in [
+            (
+                two.replace("code = \"38002\"", "code = \"38001\""),
+                "38001 is given twice",
+            ),
+            (
+                two.replace("code = \"38002\"", "code = \"3800\""),
+                "number 2: code must be the 5-digit",
+            ),
+            (
+                two.replace("gateway_url = \"http://127.0.0.1:8089\"\n", ""),
+                "need [eligibility] gateway_url",
+            ),
+            (
+                two.replace("operator_id = \"038190000001\"\n", ""),
+                "38001: operator_name and operator_id go together",
+            ),
+            (
+                two.replace("038190000001", "12345"),
+                "operator_id must be a 12-digit",
+            ),
+            (
+                two.replace("username = \"38002_BV\"", "username = \" \""),
+                "38002: username is empty",
+            ),
+            (two.replace("code = \"38002\"\n", ""), "code"),
+        ] {
+            let e = parse(&bad, &[]).unwrap_err();
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        let e = parse("[eligibility]\ncopayment_username = \"maybe\"\n", &[]).unwrap_err();
+        assert!(e.contains("maybe"), "{e}");
+        let e = Config::default().eligibility.accounts().unwrap_err();
+        assert!(e.contains("gateway_url"), "{e}");
     }
 
     #[test]

@@ -15,6 +15,9 @@ use crate::config::Config;
 use crate::error::CliError;
 use crate::output::{Output, hex_upper};
 
+#[path = "doctor_gateway.rs"]
+mod gateway;
+
 /// One line of the checklist.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,6 +139,7 @@ pub fn run(
     }
     list.0
         .sort_by_key(|c| CHECK_IDS.iter().position(|id| *id == c.id));
+    list.0.extend(gateway::account_checks(cfg));
     let ok = list.0.iter().all(|c| c.status != Status::Fail);
     let report = Report {
         ok,

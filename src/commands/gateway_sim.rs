@@ -1,4 +1,4 @@
-//! `cccd gateway-sim`: the BHXH gateway simulator (protocol in `crates/eligibility/src/sim.rs`).
+//! `cccd gateway-sim`: the BHXH gateway simulator (protocol in `crates/eligibility/src/sim/`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,12 +20,29 @@ pub struct GatewaySimArgs {
     #[arg(long, value_name = "FILE")]
     records: Option<PathBuf>,
     /// Fault on every card check: slow[:MS], 5xx, html, invalid-json, token-expired,
-    /// http-401, login-refused (repeatable).
+    /// http-401, login-refused; on every co-payment lookup: slow-copayment[:MS],
+    /// copayment-500 (repeatable).
     #[arg(long = "fault", value_name = "FAULT")]
     faults: Vec<Fault>,
-    /// Token lifetime in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    /// Session (token) lifetime in seconds.
+    #[arg(
+        long,
+        visible_alias = "session-ttl",
+        value_name = "SECONDS",
+        default_value_t = 600
+    )]
     token_ttl: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountJson {
+    username: String,
+    facility_code: String,
+    operator_name: Option<String>,
+    operator_id: Option<String>,
+    may_query: bool,
+    restricted: bool,
 }
 
 #[derive(Serialize)]
@@ -39,6 +56,7 @@ struct StartJson {
     operator_id: &'static str,
     records: usize,
     faults: Vec<String>,
+    accounts: Vec<AccountJson>,
 }
 
 /// Runs the simulator until Ctrl-C.
@@ -53,6 +71,18 @@ pub fn run(out: &Output, args: &GatewaySimArgs) -> Result<(), CliError> {
     options.faults = args.faults.clone();
     options.token_ttl = std::time::Duration::from_secs(args.token_ttl.max(1));
     let records = options.records.len();
+    let accounts: Vec<AccountJson> = options
+        .accounts
+        .iter()
+        .map(|a| AccountJson {
+            username: a.username.clone(),
+            facility_code: a.facility_code.clone(),
+            operator_name: a.operators.first().map(|o| o.0.clone()),
+            operator_id: a.operators.first().map(|o| o.1.clone()),
+            may_query: a.may_query,
+            restricted: a.restricted,
+        })
+        .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -69,20 +99,32 @@ pub fn run(out: &Output, args: &GatewaySimArgs) -> Result<(), CliError> {
             operator_id: sim::DEFAULT_OPERATOR_ID,
             records,
             faults: args.faults.iter().map(|f| format!("{f:?}")).collect(),
+            accounts,
         };
         out.line(&start, || {
-            format!(
-                "Trình mô phỏng cổng BHXH / BHXH gateway simulator: {}\n\
-                 account {} (password: see the README), facility {}, operator {} {}\n\
-                 {} records; stats at {}/sim/stats; Ctrl-C to stop",
-                start.url,
-                start.username,
-                start.facility_code,
-                start.operator_name,
-                start.operator_id,
-                start.records,
+            let mut s = format!(
+                "Trình mô phỏng cổng BHXH / BHXH gateway simulator: {}\n",
                 start.url
-            )
+            );
+            for a in &start.accounts {
+                s += &format!(
+                    "account {} (password: see the README), facility {}, operator {} {}{}\n",
+                    a.username,
+                    a.facility_code,
+                    a.operator_name.as_deref().unwrap_or("-"),
+                    a.operator_id.as_deref().unwrap_or("-"),
+                    match (a.may_query, a.restricted) {
+                        (false, _) => " (logs in, may not query)",
+                        (_, true) => " (restricted-lookup list)",
+                        _ => "",
+                    }
+                );
+            }
+            s += &format!(
+                "{} records; stats at {}/sim/stats; Ctrl-C to stop",
+                start.records, start.url
+            );
+            s
         });
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}

@@ -180,7 +180,7 @@ async fn check_eligibility(
     session_id: Option<&str>,
     patient: &eligibility::Patient,
     operator: Option<&eligibility::Operator>,
-) -> Result<eligibility::Verdict, ApiError> {
+) -> Result<eligibility::Decision, ApiError> {
     let Some(service) = st.0.eligibility.clone() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -313,11 +313,11 @@ async fn read_card_inner(
 }
 
 fn citizen_patient(c: &citizen::CitizenRecord) -> Option<eligibility::Patient> {
-    Some(eligibility::Patient {
-        id: IdNumber::new(c.id_number.as_deref()?).ok()?,
-        full_name: c.full_name.clone()?,
-        date_of_birth: parse_dob(c.date_of_birth.as_deref()?)?,
-    })
+    Some(eligibility::Patient::new(
+        IdNumber::new(c.id_number.as_deref()?).ok()?,
+        c.full_name.clone()?,
+        parse_dob(c.date_of_birth.as_deref()?)?,
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
@@ -408,15 +408,11 @@ pub(crate) async fn eligibility_check(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<EligibilityRequest>,
-) -> Result<Json<eligibility::Verdict>, ApiError> {
+) -> Result<Json<eligibility::Decision>, ApiError> {
     let id = IdNumber::new(&req.id).map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
     let dob = parse_dob(&req.dob)
         .ok_or_else(|| ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy"))?;
-    let patient = eligibility::Patient {
-        id,
-        full_name: req.name.clone(),
-        date_of_birth: dob,
-    };
+    let patient = eligibility::Patient::new(id, req.name.clone(), dob);
     let op = req.operator.as_ref().map(OperatorJson::to_operator);
     let result = check_eligibility(&st, None, &patient, op.as_ref()).await;
     audit(

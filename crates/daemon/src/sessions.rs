@@ -99,7 +99,7 @@ pub struct Session {
     /// The photo.
     pub photo: Option<SessionPhoto>,
     /// The eligibility verdict.
-    pub eligibility: Option<eligibility::Verdict>,
+    pub eligibility: Option<eligibility::Decision>,
     /// Milliseconds per step of the read.
     pub timings: BTreeMap<String, f64>,
     /// When its card was taken off the reader.
@@ -173,7 +173,7 @@ pub struct SessionView {
     /// The eligibility verdict (category, message {vi,en}, card, validFrom, validTo,
     /// atRegisteredFacility, fiveYearsFrom, cached, ageSeconds), when checked.
     #[schema(value_type = Option<Object>)]
-    pub eligibility: Option<eligibility::Verdict>,
+    pub eligibility: Option<eligibility::Decision>,
     /// Milliseconds per step of the read.
     pub timings: BTreeMap<String, f64>,
     /// Whether the card has been taken off the reader (the session then expires).

@@ -14,22 +14,42 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::private_file::{create_private_dir, create_private_file};
 use crate::wire::CardFacts;
 
 /// How long SQLite waits for a lock held by another process before giving up: short, since the
 /// desk is waiting (a locked cache is skipped, not waited for).
 const BUSY_TIMEOUT: Duration = Duration::from_millis(200);
 
-/// The cache key of a lookup: SHA-256 over the ID number, the name (trimmed, whitespace
+/// The cache key of a lookup: SHA-256 over the card number, the name (trimmed, whitespace
 /// collapsed, upper-cased) and the date of birth as sent.
 pub fn cache_key(id: &str, full_name: &str, date_of_birth: &str) -> String {
+    key_of(&[], id, full_name, date_of_birth)
+}
+
+/// The cache key of a lookup by one of several facilities: as [`cache_key`], with the
+/// facility's code in the hash, so that no facility is answered from another's lookups.
+pub fn facility_cache_key(
+    facility: &str,
+    id: &str,
+    full_name: &str,
+    date_of_birth: &str,
+) -> String {
+    key_of(&["facility", facility.trim()], id, full_name, date_of_birth)
+}
+
+fn key_of(scope: &[&str], id: &str, full_name: &str, date_of_birth: &str) -> String {
     let name = full_name
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_uppercase();
     let mut h = Sha256::new();
-    for part in [id.trim(), &name, date_of_birth.trim()] {
+    for part in scope
+        .iter()
+        .copied()
+        .chain([id.trim(), &name, date_of_birth.trim()])
+    {
         h.update(part.as_bytes());
         h.update([0x1f]);
     }
@@ -142,7 +162,9 @@ fn open_db(path: &Path) -> Result<Connection, String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    create_private_file(path).map_err(|e| format!("cannot create the file: {e}"))?;
+    if create_private_file(path).map_err(|e| format!("cannot create the file: {e}"))? {
+        tracing::warn!(path = %path.display(), "the offline cache was readable by other users: made owner-only");
+    }
     let conn = Connection::open(path).map_err(|e| e.to_string())?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
     conn.execute_batch(
@@ -154,48 +176,4 @@ fn open_db(path: &Path) -> Result<Connection, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(conn)
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    // Under the user's profile (the default path), Windows ACLs already keep others out.
-    std::fs::create_dir_all(dir)
-}
-
-/// Creates the file owner-only before SQLite opens it (SQLite would create it with the umask's
-/// permissions), and takes group and other permissions off an existing one.
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)?;
-    let mode = f.metadata()?.permissions().mode();
-    if mode & 0o077 != 0 {
-        f.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(drop)
 }

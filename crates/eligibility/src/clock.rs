@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
+use serde::Serializer;
 
 /// Where the time comes from.
 pub trait Clock: Send + Sync + 'static {
@@ -71,6 +72,22 @@ pub fn vietnam_start_of(date: Date) -> Timestamp {
     date.to_zoned(vietnam_time_zone())
         .map(|z| z.timestamp())
         .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Serialises a time as RFC 3339 UTC text (`2026-03-10T02:00:00Z`).
+pub(crate) fn serialize_timestamp<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_string())
+}
+
+/// [`serialize_timestamp`] for an optional time (`null` when absent).
+pub(crate) fn serialize_opt_timestamp<S: Serializer>(
+    t: &Option<Timestamp>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => serialize_timestamp(t, s),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

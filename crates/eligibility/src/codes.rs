@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The verdict's category: what reception does next.
+/// The decision's category: what reception does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
@@ -20,9 +20,12 @@ pub enum Category {
     NotEligible,
     /// The name or date of birth does not match the insurance record.
     DataMismatch,
+    /// A temporary newborn card the gateway cannot know: not sent, and not an error (admit on
+    /// the temporary card and the child's papers).
+    TemporaryCard,
     /// The facility's account or operator is refused: an administrator must act.
     ConfigurationError,
-    /// The gateway failed or could not be reached: no verdict from it.
+    /// The gateway failed or could not be reached: no decision from it.
     GatewayError,
 }
 
@@ -35,15 +38,20 @@ impl Category {
             Self::ManualCheck => "manual-check",
             Self::NotEligible => "not-eligible",
             Self::DataMismatch => "data-mismatch",
+            Self::TemporaryCard => "temporary-card",
             Self::ConfigurationError => "configuration-error",
             Self::GatewayError => "gateway-error",
         }
     }
 
-    /// Whether this is an answer about the patient's card (worth keeping in the offline cache),
-    /// rather than a failure of the gateway or of our own account.
+    /// Whether this is the gateway's answer about the patient's card (worth keeping in the
+    /// offline cache), rather than a failure of the gateway or of our own account, or a card
+    /// that was not sent.
     pub fn is_about_the_card(self) -> bool {
-        !matches!(self, Self::ConfigurationError | Self::GatewayError)
+        !matches!(
+            self,
+            Self::ConfigurationError | Self::GatewayError | Self::TemporaryCard
+        )
     }
 }
 
@@ -61,6 +69,31 @@ impl Message {
         Self {
             vi: vi.to_owned(),
             en: en.to_owned(),
+        }
+    }
+
+    /// The gateway refused the login of `account` (not a secret: what the administrator needs).
+    pub(crate) fn login_refused(account: &str) -> Self {
+        Self {
+            vi: format!(
+                "Cổng BHXH từ chối đăng nhập tài khoản {account}: báo quản trị hệ thống kiểm tra tài khoản, mật khẩu và địa chỉ IP đã đăng ký."
+            ),
+            en: format!(
+                "The gateway refused the login of account {account}: the administrator should check the account, its password and the registered IP address."
+            ),
+        }
+    }
+
+    /// The message followed by the gateway's own words (`ghiChu`) verbatim, when it gave some:
+    /// for codes outside the notes, staff read what the gateway meant (a card held or locked has
+    /// no published code).
+    pub(crate) fn with_gateway_note(self, note: Option<&str>) -> Self {
+        match note.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Self {
+                vi: format!("{} Cổng BHXH báo: «{n}».", self.vi),
+                en: format!("{} The gateway says: «{n}».", self.en),
+            },
+            None => self,
         }
     }
 }

@@ -1,14 +1,14 @@
-//! The decision: a result code and the card's dates, against the visit date, become a verdict
-//! for reception (`domain/bhxh-gateway.md`, "Result codes" and "Card number and rules").
+//! The eligibility decision: a result code and the card's dates, against the visit date, become
+//! the answer for reception (`domain/bhxh-gateway.md`, "Result codes" and "Card number and rules").
 
 use jiff::civil::Date;
 use serde::{Serialize, Serializer};
 
-use crate::card::CardNumber;
+use crate::card::{CardId, CardNumber};
 use crate::codes::{Category, Message, code_meaning};
 use crate::wire::CardFacts;
 
-/// The card the verdict is about.
+/// The card the decision is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CardInfo {
@@ -23,12 +23,14 @@ pub struct CardInfo {
     pub new_card: bool,
 }
 
-/// The answer for reception. Serialises as the JSON of `cccd eligibility --json`: `category`,
+/// The insurance decision for reception (not to be confused with `trust::Verdict`, the card's
+/// authenticity). Serialises as the JSON of `cccd eligibility --json`: `category`,
 /// `message` {`vi`, `en`}, `resultCode`, `card`, `validFrom`, `validTo`, `atRegisteredFacility`,
-/// `fiveYearsFrom`, `cached`, `ageSeconds` (dates as `yyyy-mm-dd`).
+/// `fiveYearsFrom`, `cached`, `ageSeconds` (dates as `yyyy-mm-dd`), and `gatewayMessage` when
+/// the gateway answered a code outside the notes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Verdict {
+pub struct Decision {
     /// What reception does next.
     pub category: Category,
     /// In plain words, Vietnamese and English.
@@ -53,6 +55,10 @@ pub struct Verdict {
     pub cached: bool,
     /// Age of the cached result in seconds (`None` for a fresh answer).
     pub age_seconds: Option<u64>,
+    /// The gateway's own message (`ghiChu`) verbatim, for a result code outside the notes (a card
+    /// held or locked has no published code): staff read it as the gateway wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_message: Option<String>,
 }
 
 fn iso_date<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
@@ -73,8 +79,8 @@ pub fn parse_gateway_date(text: &str) -> Option<Date> {
     t.parse().ok()
 }
 
-impl Verdict {
-    /// A verdict with no card: failures of the gateway or of the account.
+impl Decision {
+    /// A decision with no card: failures of the gateway or of the account.
     pub fn without_card(category: Category, message: Message, result_code: Option<String>) -> Self {
         Self {
             category,
@@ -87,7 +93,38 @@ impl Verdict {
             five_years_from: None,
             cached: false,
             age_seconds: None,
+            gateway_message: None,
         }
+    }
+
+    /// The decision for a temporary newborn card (`domain/bhxh-gateway.md`, "2026": a `TE1`
+    /// number registered at a province code followed by `000` is not on the gateway, and checking
+    /// it gives a false 050): not sent, not an error.
+    pub fn temporary_card(
+        card: &CardId,
+        registered_facility: &str,
+        facility_code: Option<&str>,
+    ) -> Self {
+        let mut d = Self::without_card(
+            Category::TemporaryCard,
+            Message::new(
+                "Thẻ BHYT tạm của trẻ sơ sinh (mã TE1, nơi đăng ký KCB ban đầu là mã tỉnh + 000): cổng BHXH chưa có thông tin loại thẻ này nên không tra cứu. Đây không phải lỗi: tiếp nhận theo thẻ tạm và giấy tờ của trẻ.",
+                "A temporary newborn health-insurance card (TE1, registered at the province code + 000): the gateway does not know such cards, so it was not asked. This is not an error: admit on the temporary card and the child's papers.",
+            ),
+            None,
+        );
+        let registered = registered_facility.trim().to_owned();
+        d.at_registered_facility = facility_code
+            .map(str::trim)
+            .filter(|own| !own.is_empty())
+            .map(|own| own == registered);
+        d.card = Some(CardInfo {
+            number: CardNumber::decode(card.as_str()),
+            registered_facility: Some(registered),
+            registered_facility_name: None,
+            new_card: false,
+        });
+        d
     }
 }
 
@@ -98,7 +135,7 @@ impl Verdict {
 /// expired, new card issued) is eligible on the new card when its `...Moi` dates cover the visit
 /// date; 004 (old card still valid, new card issued) uses the new card when its dates cover the
 /// visit date, else the old card when its dates do. Every other code has its fixed category.
-pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) -> Verdict {
+pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) -> Decision {
     let code = facts.result_code.as_str();
     let old = range(facts.valid_from.as_deref(), facts.valid_to.as_deref());
     let new = range(
@@ -182,7 +219,7 @@ pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) 
         (Some(f), Some(own)) if !own.trim().is_empty() => Some(f.trim() == own.trim()),
         _ => None,
     };
-    Verdict {
+    Decision {
         category,
         message,
         result_code: Some(facts.result_code.clone()),
@@ -201,6 +238,7 @@ pub fn decide(facts: &CardFacts, visit_date: Date, facility_code: Option<&str>) 
             .and_then(parse_gateway_date),
         cached: false,
         age_seconds: None,
+        gateway_message: None,
     }
 }
 

@@ -32,6 +32,13 @@ pub enum Error {
         /// The gateway's `maKetQua`, or the HTTP status.
         code: String,
     },
+    /// HTTP 403: the account logged in but lacks the right to this request (some accounts may
+    /// log in but not query, `domain/bhxh-gateway.md` "2026").
+    #[error("the BHXH gateway refused account {account} the right to this lookup (HTTP 403)")]
+    Forbidden {
+        /// The account name.
+        account: String,
+    },
     /// The gateway refused a fresh token too (second 401 in a row).
     #[error("the BHXH gateway refused the access token twice (result code 401)")]
     Unauthorized,
@@ -41,4 +48,8 @@ pub enum Error {
     /// Configuration that cannot be used (base URL, empty account...).
     #[error("configuration: {0}")]
     Config(String),
+    /// The re-check queue's database cannot be used (its file, a lock held too long, a
+    /// corrupted file): nothing is queued or taken until it is fixed.
+    #[error("re-check queue: {0}")]
+    Storage(String),
 }

@@ -6,25 +6,12 @@
 mod support;
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use eligibility::sim::{self, Fault};
 use eligibility::{GatewayClient, GatewayConfig, ManualClock, Secret};
 use support::*;
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_a_log_an_error_or_a_panic() {
@@ -81,6 +68,22 @@ async fn no_secret_reaches_a_log_an_error_or_a_panic() {
             .await
             .unwrap();
         texts.push(format!("{h:?}"));
+        // The co-payment lookup carries the credentials in headers: none may reach a log.
+        for fault in [None, Some(Fault::CopaymentSystemError)] {
+            f.sim.clear_faults();
+            if let Some(fault) = fault {
+                f.sim.add_fault(fault, None);
+            }
+            f.sim.expire_tokens();
+            let mut r = eligibility::CopaymentRequest::new(patient(AN.0, AN.1, AN.2));
+            r.refresh = true;
+            let c = f.service.copayment(&r).await.unwrap();
+            texts.push(format!("{c:?}"));
+        }
+        f.sim.clear_faults();
+        for p in f.service.probe_accounts().await {
+            texts.push(serde_json::to_string(&p).unwrap());
+        }
         texts.push(format!("{:?}", f.service));
         texts.extend(
             f.sim

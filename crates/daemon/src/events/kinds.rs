@@ -119,7 +119,7 @@ pub struct EligibilityResult {
     pub session_id: Option<String>,
     /// The decision (as `POST /v1/eligibility/check` returns it).
     #[schema(value_type = Object)]
-    pub eligibility: eligibility::Verdict,
+    pub eligibility: eligibility::Decision,
 }
 
 /// `error`: something failed, with a stable code and a sentence (never personal data).

@@ -1,16 +1,18 @@
 //! Shared fixtures: the simulator in-process on 127.0.0.1:0 and a service pointed at it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use citizen::{IdNumber, PartialDate};
 use eligibility::sim::{self, RunningSim, SimOptions};
 use eligibility::{
-    Eligibility, EligibilitySettings, GatewayClient, GatewayConfig, ManualClock, OfflineCache,
-    Operator, Patient, Secret, Verdict, vietnam_start_of,
+    CardId, CopaymentSettings, Decision, Eligibility, EligibilitySettings, Facility, GatewayClient,
+    GatewayConfig, ManualClock, OfflineCache, Operator, Patient, Secret, ServiceOptions,
+    vietnam_start_of,
 };
 use jiff::civil::{Date, date};
 
@@ -113,7 +115,7 @@ impl Fixture {
         }
     }
 
-    pub async fn check(&self, id: &str, name: &str, dob: &str) -> Verdict {
+    pub async fn check(&self, id: &str, name: &str, dob: &str) -> Decision {
         self.service
             .check(&patient(id, name, dob), None, None)
             .await
@@ -130,12 +132,133 @@ impl Fixture {
 }
 
 pub fn patient(id: &str, name: &str, dob: &str) -> Patient {
-    Patient {
-        id: IdNumber::new(id).unwrap(),
-        full_name: name.into(),
-        date_of_birth: PartialDate::parse_vietnamese(dob).unwrap(),
-    }
+    Patient::new(
+        IdNumber::new(id).unwrap(),
+        name,
+        PartialDate::parse_vietnamese(dob).unwrap(),
+    )
 }
 
 /// The default virtual card's citizen.
 pub const AN: (&str, &str, &str) = ("038095012345", "Nguyễn Văn An", "17/08/1995");
+
+/// A clock at 09:00 in Vietnam on TODAY.
+pub fn morning_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        vietnam_start_of(TODAY)
+            .checked_add(jiff::SignedDuration::from_hours(9))
+            .unwrap(),
+    ))
+}
+
+/// The seeded simulator on 127.0.0.1:0 with `clock`.
+pub async fn start_sim(clock: Arc<ManualClock>) -> RunningSim {
+    let mut options = SimOptions::seeded(TODAY);
+    options.clock = clock;
+    sim::start("127.0.0.1:0".parse().unwrap(), options)
+        .await
+        .unwrap()
+}
+
+/// A client of `url` for `username`/`password` with short timeouts.
+pub fn client(url: &str, username: &str, password: &str, clock: Arc<ManualClock>) -> GatewayClient {
+    let mut config = GatewayConfig::new(url, username, Secret::new(password));
+    config.connect_timeout = Duration::from_millis(800);
+    config.timeout = Duration::from_millis(800);
+    config.copayment_timeout = Duration::from_secs(5);
+    GatewayClient::new(&config, clock).unwrap()
+}
+
+/// A facility of the simulator: its account, code and registered operator.
+pub fn facility(
+    sim: &RunningSim,
+    (username, password, code): (&str, &str, &str),
+    operator: Option<(&str, &str)>,
+    clock: Arc<ManualClock>,
+) -> Facility {
+    Facility {
+        code: Some(code.into()),
+        client: client(&sim.url(), username, password, clock),
+        default_operator: operator.map(|(name, id)| Operator {
+            name: name.into(),
+            id_number: id.into(),
+        }),
+    }
+}
+
+/// The seeded simulator's first facility (38001).
+pub const FIRST: (&str, &str, &str) = (
+    sim::DEFAULT_USERNAME,
+    sim::DEFAULT_PASSWORD,
+    sim::DEFAULT_FACILITY,
+);
+/// Its second facility (38002).
+pub const SECOND: (&str, &str, &str) = (
+    sim::SECOND_USERNAME,
+    sim::SECOND_PASSWORD,
+    sim::SECOND_FACILITY,
+);
+/// The first facility's operator.
+pub const FIRST_OPERATOR: (&str, &str) = (sim::DEFAULT_OPERATOR_NAME, sim::DEFAULT_OPERATOR_ID);
+/// The second facility's operator.
+pub const SECOND_OPERATOR: (&str, &str) = (sim::SECOND_OPERATOR_NAME, sim::SECOND_OPERATOR_ID);
+
+/// A service over `facilities` with `cache`.
+pub fn service_of(
+    facilities: Vec<Facility>,
+    cache: OfflineCache,
+    clock: Arc<ManualClock>,
+) -> Eligibility {
+    Eligibility::with_facilities(
+        facilities,
+        cache,
+        clock,
+        ServiceOptions {
+            cache_ttl: Duration::from_secs(24 * 3600),
+            copayment: CopaymentSettings::default(),
+        },
+    )
+    .unwrap()
+}
+
+/// A patient by any card number.
+pub fn patient_by_card(card: &str, name: &str, dob: &str) -> Patient {
+    Patient::new(
+        CardId::parse(card).unwrap(),
+        name,
+        PartialDate::parse_vietnamese(dob).unwrap(),
+    )
+}
+
+/// A log writer into a shared buffer.
+#[derive(Clone, Default)]
+pub struct Buffer(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Runs `f` with WARN and above captured.
+pub fn capture_warnings<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let buf = Buffer::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    (out, buf.text())
+}

@@ -1,6 +1,14 @@
-//! The real gateway client (`domain/bhxh-gateway.md` §1-3, "How good clients behave").
+//! The real gateway client (`domain/bhxh-gateway.md` §1-3, "How good clients behave", and the
+//! co-payment lookup of "2026").
+
+mod copayment;
+mod probe;
+
+pub use copayment::CopaymentQuery;
+pub(crate) use probe::ProbeAnswer;
 
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,11 +64,21 @@ pub struct GatewayConfig {
     pub timeout: Duration,
     /// A token is renewed this long before its `expires_in`.
     pub token_margin: Duration,
+    /// The local address requests go out from (`None`: the system's choice). The gateway only
+    /// accepts registered source IPs and ties a token to the IP that took it (§ Access, §1): on
+    /// a machine with several addresses, the registered one.
+    pub local_address: Option<IpAddr>,
+    /// Whole-request timeout of the co-payment lookup, which takes 5-60 s ("2026": callers wait
+    /// at least 70 s).
+    pub copayment_timeout: Duration,
+    /// The `username` of the co-payment lookup's body (`None`: the account). Whether the
+    /// appendix means the account or the facility code is unclear ("2026"): configuration.
+    pub copayment_username: Option<String>,
 }
 
 impl GatewayConfig {
-    /// A configuration with the timeouts used in practice (15 s connect, 60 s total), JSON
-    /// bodies, a lower-case MD5 and a one-minute token margin.
+    /// A configuration with the timeouts used in practice (15 s connect, 60 s total, 75 s for
+    /// the co-payment lookup), JSON bodies, a lower-case MD5 and a one-minute token margin.
     pub fn new(base_url: impl Into<String>, username: impl Into<String>, password: Secret) -> Self {
         Self {
             base_url: base_url.into(),
@@ -72,17 +90,22 @@ impl GatewayConfig {
             connect_timeout: Duration::from_secs(15),
             timeout: Duration::from_secs(60),
             token_margin: Duration::from_secs(60),
+            local_address: None,
+            copayment_timeout: Duration::from_secs(75),
+            copayment_username: None,
         }
     }
 }
 
 /// The staff member doing the lookup (`hoTenCb`, `cccdCb`): must be a user registered by the
-/// facility (result codes 054/055 otherwise).
-#[derive(Clone, PartialEq, Eq)]
+/// facility (result codes 054/055 otherwise). Serialises as `{name, id}` (for the audit log and
+/// the re-check queue's evidence); `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Operator {
     /// Full name.
     pub name: String,
     /// 12-digit ID number.
+    #[serde(rename = "id")]
     pub id_number: String,
 }
 
@@ -139,6 +162,24 @@ enum Answer {
     Unauthorized,
 }
 
+/// Where the credentials of an authorized request go.
+#[derive(Clone, Copy)]
+enum Auth {
+    /// The query string: `token`, `id_token`, `username`, `password` (§2).
+    Query,
+    /// The headers `accessToken`, `tokenId`, `passwordHash` (the co-payment lookup, "2026").
+    Headers,
+}
+
+/// One authorized request: where, what, how.
+struct Request<'a> {
+    path: &'static str,
+    fields: &'a [(&'a str, &'a str)],
+    encoding: BodyEncoding,
+    auth: Auth,
+    timeout: Duration,
+}
+
 /// The BHXH gateway client: one per facility account. Cheap to share behind an `Arc`.
 pub struct GatewayClient {
     http: reqwest::Client,
@@ -148,6 +189,8 @@ pub struct GatewayClient {
     login_encoding: BodyEncoding,
     body_encoding: BodyEncoding,
     timeout: Duration,
+    copayment_timeout: Duration,
+    copayment_username: String,
     token_margin: SignedDuration,
     clock: Arc<dyn Clock>,
     // A tokio mutex: concurrent checks wait for one login instead of each logging in.
@@ -192,6 +235,7 @@ impl GatewayClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            .local_address(config.local_address)
             // A redirect would carry the credentials of the query string to another place.
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -204,6 +248,14 @@ impl GatewayClient {
             login_encoding: config.login_encoding,
             body_encoding: config.body_encoding,
             timeout: config.timeout,
+            copayment_timeout: config.copayment_timeout,
+            copayment_username: config
+                .copayment_username
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .unwrap_or(config.username.trim())
+                .to_owned(),
             token_margin: SignedDuration::try_from(config.token_margin)
                 .unwrap_or(SignedDuration::from_secs(60)),
             clock,
@@ -220,14 +272,14 @@ impl GatewayClient {
     /// 401 in any body) is renewed and the request sent once more; nothing else is retried
     /// (BHXH can restrict accounts that retry blindly).
     pub async fn check_card(&self, query: &CardQuery) -> Result<CardCheck, Error> {
-        let m = self.authorized_post(CHECK_PATH, query).await?;
+        let m = self.card_post(CHECK_PATH, query).await?;
         CardCheck::from_lowercased(&m)
             .ok_or_else(|| Error::BadResponse("no result code (maKetQua)".into()))
     }
 
     /// `Lskcb2025`: the visit history (§3), with the same authentication and retry rule.
     pub async fn history(&self, query: &CardQuery) -> Result<History, Error> {
-        let m = self.authorized_post(HISTORY_PATH, query).await?;
+        let m = self.card_post(HISTORY_PATH, query).await?;
         History::from_lowercased(&m)
             .ok_or_else(|| Error::BadResponse("no result code (maKetQua)".into()))
     }
@@ -237,21 +289,36 @@ impl GatewayClient {
         *self.token.lock().await = None;
     }
 
-    async fn authorized_post(
+    /// A card check or history request: the five body fields, credentials in the query string.
+    async fn card_post(
         &self,
         path: &'static str,
         query: &CardQuery,
     ) -> Result<Map<String, Value>, Error> {
+        let fields = query.fields();
+        self.authorized_post(&Request {
+            path,
+            fields: &fields,
+            encoding: self.body_encoding,
+            auth: Auth::Query,
+            timeout: self.timeout,
+        })
+        .await
+    }
+
+    /// Sends `request` with the cached token; a refused token is renewed and the request sent
+    /// once more, never more.
+    async fn authorized_post(&self, request: &Request<'_>) -> Result<Map<String, Value>, Error> {
         for attempt in 1..=2 {
             let token = self.token().await?;
-            let url = self.credential_url(path, &token)?;
-            match self
-                .post(path, url, &query.fields(), self.body_encoding)
-                .await?
-            {
+            match self.post_with(request, &token).await? {
                 Answer::Json(m) => return Ok(m),
                 Answer::Unauthorized => {
-                    tracing::info!(path, attempt, "BHXH gateway refused the token (401)");
+                    tracing::info!(
+                        path = request.path,
+                        attempt,
+                        "BHXH gateway refused the token (401)"
+                    );
                     let mut slot = self.token.lock().await;
                     if slot.as_ref().is_some_and(|t| t.access == token.access) {
                         *slot = None;
@@ -262,12 +329,37 @@ impl GatewayClient {
         Err(Error::Unauthorized)
     }
 
+    /// One authorized POST with `token`.
+    async fn post_with(&self, request: &Request<'_>, token: &Token) -> Result<Answer, Error> {
+        let builder = match request.auth {
+            Auth::Query => self.http.post(self.credential_url(request.path, token)?),
+            Auth::Headers => self
+                .http
+                .post(self.url(request.path)?)
+                .header("accessToken", token.access.expose())
+                .header("tokenId", token.id.expose())
+                .header("passwordHash", self.password_md5.expose()),
+        };
+        self.post(
+            request.path,
+            builder.timeout(request.timeout),
+            request.fields,
+            request.encoding,
+            request.timeout,
+        )
+        .await
+    }
+
+    /// `base` joined with `path`.
+    fn url(&self, path: &str) -> Result<Url, Error> {
+        self.base
+            .join(path)
+            .map_err(|e| Error::Config(format!("gateway URL: {e}")))
+    }
+
     /// The URL with the query-string credentials (§2). Never logged, never in an error.
     fn credential_url(&self, path: &str, token: &Token) -> Result<Url, Error> {
-        let mut url = self
-            .base
-            .join(path)
-            .map_err(|e| Error::Config(format!("gateway URL: {e}")))?;
+        let mut url = self.url(path)?;
         url.query_pairs_mut()
             .append_pair("token", token.access.expose())
             .append_pair("id_token", token.id.expose())
@@ -293,10 +385,7 @@ impl GatewayClient {
 
     async fn login(&self) -> Result<Token, Error> {
         tracing::debug!(account = %self.username, "BHXH gateway: taking a token");
-        let url = self
-            .base
-            .join(TOKEN_PATH)
-            .map_err(|e| Error::Config(format!("gateway URL: {e}")))?;
+        let url = self.url(TOKEN_PATH)?;
         let fields = [
             ("username", self.username.as_str()),
             ("password", self.password_md5.expose()),
@@ -306,12 +395,18 @@ impl GatewayClient {
             code,
         };
         let m = match self
-            .post(TOKEN_PATH, url, &fields, self.login_encoding)
+            .post(
+                TOKEN_PATH,
+                self.http.post(url),
+                &fields,
+                self.login_encoding,
+                self.timeout,
+            )
             .await
         {
             Ok(Answer::Json(m)) => m,
             Ok(Answer::Unauthorized) => return Err(refused("401".into())),
-            Err(Error::HttpStatus(s)) if s == 403 => return Err(refused(format!("HTTP {s}"))),
+            Err(Error::Forbidden { .. }) => return Err(refused("HTTP 403".into())),
             Err(e) => return Err(e),
         };
         let code = result_code(&m).unwrap_or_default();
@@ -343,15 +438,20 @@ impl GatewayClient {
     }
 
     /// One POST. The URL is used only to send: logs and errors name `path`.
+    ///
+    /// A JSON object with a result code is the gateway's answer whatever the HTTP status (4xx
+    /// and 5xx bodies carry `maKetQua` too, §2); HTTP 401 or `maKetQua` 401 is a refused token;
+    /// HTTP 403 a refused right. A 5xx without the gateway's JSON (`HttpStatus`) is what a proxy
+    /// in front of the gateway sends.
     async fn post(
         &self,
         path: &'static str,
-        url: Url,
+        request: reqwest::RequestBuilder,
         fields: &[(&str, &str)],
         encoding: BodyEncoding,
+        timeout: Duration,
     ) -> Result<Answer, Error> {
         let started = Instant::now();
-        let request = self.http.post(url);
         let request = match encoding {
             BodyEncoding::Json => {
                 let body: Map<String, Value> = fields
@@ -362,7 +462,10 @@ impl GatewayClient {
             }
             BodyEncoding::Form => request.form(fields),
         };
-        let response = request.send().await.map_err(|e| self.transport(e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport(e, timeout))?;
         let status = response.status();
         let content_type = response
             .headers()
@@ -370,7 +473,10 @@ impl GatewayClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let body = response.bytes().await.map_err(|e| self.transport(e))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport(e, timeout))?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let parsed = serde_json::from_slice::<Value>(&body).map(lowercase_keys);
         let object = match &parsed {
@@ -389,8 +495,10 @@ impl GatewayClient {
         if status == StatusCode::UNAUTHORIZED || code.as_deref() == Some("401") {
             return Ok(Answer::Unauthorized);
         }
-        if status.is_server_error() {
-            return Err(Error::HttpStatus(status.as_u16()));
+        if status == StatusCode::FORBIDDEN {
+            return Err(Error::Forbidden {
+                account: self.username.clone(),
+            });
         }
         match (parsed, code) {
             (Ok(Value::Object(m)), Some(_)) => Ok(Answer::Json(m)),
@@ -406,9 +514,9 @@ impl GatewayClient {
     }
 
     /// A reqwest error without its URL (which holds the credentials), with its causes.
-    fn transport(&self, e: reqwest::Error) -> Error {
+    fn transport(&self, e: reqwest::Error, timeout: Duration) -> Error {
         if e.is_timeout() {
-            return Error::Timeout(self.timeout);
+            return Error::Timeout(timeout);
         }
         let e = e.without_url();
         let mut text = e.to_string();
