@@ -343,10 +343,16 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
 
 /// The record as a two-column table, Vietnamese labels with English.
 fn citizen_table(c: &CitizenRecord) -> String {
+    let iso = |d: Option<citizen::PartialDate>| d.map(|d| d.to_iso());
+    let (birth, issue, expiry) = (
+        iso(c.date_of_birth),
+        iso(c.date_of_issue),
+        iso(c.date_of_expiry),
+    );
     let rows: [(&str, &Option<String>); 16] = [
         ("Số định danh / ID number", &c.id_number),
         ("Họ và tên / Full name", &c.full_name),
-        ("Ngày sinh / Date of birth", &c.date_of_birth),
+        ("Ngày sinh / Date of birth", &birth),
         ("Giới tính / Sex", &c.sex),
         ("Quốc tịch / Nationality", &c.nationality),
         ("Dân tộc / Ethnicity", &c.ethnicity),
@@ -354,8 +360,8 @@ fn citizen_table(c: &CitizenRecord) -> String {
         ("Quê quán / Place of origin", &c.place_of_origin),
         ("Nơi thường trú / Residence", &c.place_of_residence),
         ("Đặc điểm nhận dạng / Marks", &c.identifying_marks),
-        ("Ngày cấp / Date of issue", &c.date_of_issue),
-        ("Có giá trị đến / Valid until", &c.date_of_expiry),
+        ("Ngày cấp / Date of issue", &issue),
+        ("Có giá trị đến / Valid until", &expiry),
         ("Họ tên cha / Father", &c.father_name),
         ("Họ tên mẹ / Mother", &c.mother_name),
         ("Vợ/chồng / Spouse", &c.spouse_name),

@@ -782,7 +782,10 @@ mod tests {
         assert_eq!(&mrz[1][8..14], "991231");
         let dg13 = &p.files.iter().find(|f| f.0 == 0x010D).unwrap().2;
         let record = citizen::CitizenRecord::from_files(dg13, None).unwrap();
-        assert_eq!(record.date_of_birth.as_deref(), Some("1950"));
+        assert_eq!(
+            record.date_of_birth.map(|d| d.to_iso()).as_deref(),
+            Some("1950")
+        );
         assert_eq!(record.date_of_expiry, None);
         assert_eq!(record.spouse_name, None);
         assert!(

@@ -3,7 +3,8 @@ use jiff::civil::Date;
 use crate::Error;
 
 /// A date that may be known only in part, as on the cards of older citizens (year only, or
-/// `00/00/yyyy`).
+/// `00/00/yyyy`). In JSON it is its ISO 8601 text, as precise as it is (`1950`, `1950-03`,
+/// `1950-03-02`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartialDate {
     /// Day, month and year.
@@ -41,11 +42,41 @@ impl PartialDate {
         }
     }
 
+    /// Parses the ISO 8601 forms [`PartialDate::to_iso`] writes: `yyyy`, `yyyy-mm`,
+    /// `yyyy-mm-dd`.
+    pub fn parse_iso(text: &str) -> Result<Self, Error> {
+        let t = text.trim();
+        let bad = || Error::BadDate;
+        let parts: Vec<&str> = t.split('-').collect();
+        let number = |s: &str, len: usize| -> Result<i16, Error> {
+            if s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) {
+                s.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        match parts.as_slice() {
+            [y] => match number(y, 4)? {
+                0 => Err(bad()),
+                y => Ok(Self::Year(y)),
+            },
+            [y, m] => {
+                let (y, m) = (number(y, 4)?, number(m, 2)?);
+                match i8::try_from(m) {
+                    Ok(m @ 1..=12) if y > 0 => Ok(Self::YearMonth(y, m)),
+                    _ => Err(bad()),
+                }
+            }
+            [_, _, _] if t.len() == 10 => t.parse::<Date>().map(Self::Full).map_err(|_| bad()),
+            _ => Err(bad()),
+        }
+    }
+
     /// Parses Vietnamese `dd/mm/yyyy` (or `ddmmyyyy` as in the QR code), with `00` for unknown
     /// day or month, and a bare `yyyy`.
     pub fn parse_vietnamese(text: &str) -> Result<Self, Error> {
         let t = text.trim();
-        let bad = || Error::BadDate(t.to_owned());
+        let bad = || Error::BadDate;
         let digits: String = t
             .chars()
             .filter(|c| *c != '/' && *c != '-' && *c != '.')
@@ -73,12 +104,31 @@ impl PartialDate {
     }
 }
 
+impl serde::Serialize for PartialDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_iso())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PartialDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse_iso(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl zeroize::Zeroize for PartialDate {
+    fn zeroize(&mut self) {
+        *self = Self::Year(0);
+    }
+}
+
 /// A date typed on the command line or sent by an HIS: `dd/mm/yyyy`, `yyyy-mm-dd`, or the MRZ's
 /// `yymmdd` (whose century is taken as the one that puts the date at most 20 years ahead of
 /// `today`, the MRZ convention for dates of birth and expiry alike).
 pub fn parse_user_date(text: &str, today: Date) -> Result<Date, Error> {
     let t = text.trim();
-    let bad = || Error::BadDate(t.to_owned());
+    let bad = || Error::BadDate;
     if t.len() == 10 && t.as_bytes()[4] == b'-' {
         return t.parse::<Date>().map_err(|_| bad());
     }
@@ -139,6 +189,34 @@ mod tests {
         assert_eq!(PartialDate::YearMonth(1950, 3).to_iso(), "1950-03");
         assert_eq!(PartialDate::Full(date(1950, 3, 2)).to_iso(), "1950-03-02");
         assert_eq!(PartialDate::Full(date(1989, 7, 5)).to_mrz(), "890705");
+        for d in [
+            PartialDate::Year(1950),
+            PartialDate::YearMonth(1950, 3),
+            PartialDate::Full(date(1950, 3, 2)),
+        ] {
+            assert_eq!(PartialDate::parse_iso(&d.to_iso()), Ok(d));
+            let json = serde_json::to_string(&d).unwrap();
+            assert_eq!(json, format!("\"{}\"", d.to_iso()));
+            assert_eq!(serde_json::from_str::<PartialDate>(&json).unwrap(), d);
+        }
+        for bad in [
+            "0000",
+            "1950-13",
+            "1950-3",
+            "50",
+            "1950-02-30",
+            "02/03/1950",
+            "",
+        ] {
+            assert!(PartialDate::parse_iso(bad).is_err(), "{bad}");
+        }
+        // The error never repeats the date (it may be a date of birth).
+        assert!(
+            !PartialDate::parse_iso("31/12/1989")
+                .unwrap_err()
+                .to_string()
+                .contains("1989")
+        );
         assert_eq!(PartialDate::Year(1950).to_mrz(), "50<<<<");
     }
 

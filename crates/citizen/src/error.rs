@@ -10,9 +10,10 @@ pub enum Error {
     /// The ID number's province code is not one of 001-096.
     #[error("the ID number's first 3 digits are not a province code (001-096)")]
     IdProvince,
-    /// A date is not in a format we accept.
-    #[error("\"{0}\" is not a date: use dd/mm/yyyy, yyyy-mm-dd or the MRZ's yymmdd")]
-    BadDate(String),
+    /// A date is not in a format we accept (the text is not repeated: it may be a date of
+    /// birth).
+    #[error("a date given is not a date: use dd/mm/yyyy, yyyy-mm-dd or the MRZ's yymmdd")]
+    BadDate,
     /// The QR text does not have the CCCD layout.
     #[error("this is not a CCCD QR code: {0}")]
     BadQr(&'static str),

@@ -106,8 +106,8 @@ pub struct CitizenRecord {
     pub id_number: Option<String>,
     /// Field 2.
     pub full_name: Option<String>,
-    /// Field 3, ISO 8601 (partial when the card is).
-    pub date_of_birth: Option<String>,
+    /// Field 3 (partial when the card is; ISO 8601 in JSON).
+    pub date_of_birth: Option<PartialDate>,
     /// Field 4, as written ("Nam"/"Nữ").
     pub sex: Option<String>,
     /// Field 5.
@@ -122,10 +122,10 @@ pub struct CitizenRecord {
     pub place_of_residence: Option<String>,
     /// Field 10.
     pub identifying_marks: Option<String>,
-    /// Field 11, ISO 8601.
-    pub date_of_issue: Option<String>,
-    /// Field 12, ISO 8601; `None` also for "Không thời hạn".
-    pub date_of_expiry: Option<String>,
+    /// Field 11 (ISO 8601 in JSON).
+    pub date_of_issue: Option<PartialDate>,
+    /// Field 12 (ISO 8601 in JSON); `None` also for "Không thời hạn".
+    pub date_of_expiry: Option<PartialDate>,
     /// Field 13, first name.
     pub father_name: Option<String>,
     /// Field 13, second name.
@@ -156,7 +156,6 @@ impl Drop for CitizenRecord {
         for s in [
             &mut self.id_number,
             &mut self.full_name,
-            &mut self.date_of_birth,
             &mut self.sex,
             &mut self.nationality,
             &mut self.ethnicity,
@@ -164,14 +163,19 @@ impl Drop for CitizenRecord {
             &mut self.place_of_origin,
             &mut self.place_of_residence,
             &mut self.identifying_marks,
-            &mut self.date_of_issue,
-            &mut self.date_of_expiry,
             &mut self.father_name,
             &mut self.mother_name,
             &mut self.spouse_name,
             &mut self.old_id_number,
         ] {
             s.zeroize();
+        }
+        for d in [
+            &mut self.date_of_birth,
+            &mut self.date_of_issue,
+            &mut self.date_of_expiry,
+        ] {
+            d.zeroize();
         }
         self.other_fields.values_mut().for_each(Zeroize::zeroize);
     }
@@ -319,10 +323,10 @@ impl CitizenRecord {
         out
     }
 
-    fn date_of(&mut self, n: u32, values: &[Asn1Value], what: &str) -> Option<String> {
+    fn date_of(&mut self, n: u32, values: &[Asn1Value], what: &str) -> Option<PartialDate> {
         let text = self.text_of(n, values)?;
         match PartialDate::parse_vietnamese(&text) {
-            Ok(d) => Some(d.to_iso()),
+            Ok(d) => Some(d),
             Err(_) => {
                 self.warnings.push(format!(
                     "the {what} (DG13 field {n}) is not a date; it is kept in otherFields"
@@ -395,11 +399,7 @@ impl CitizenRecord {
             }
             Some(Ok(id)) => Some(id),
         };
-        let dob = self
-            .date_of_birth
-            .as_deref()
-            .and_then(|d| d.get(..4))
-            .and_then(|y| y.parse::<i16>().ok());
+        let dob = self.date_of_birth.map(|d| d.year());
         if let Some(id) = &id {
             if let Some(year) = dob
                 && id.birth_year() != year
@@ -439,11 +439,8 @@ impl CitizenRecord {
                     .push("DG1's optional data holds a different ID number".to_owned());
             }
         }
-        if let Some(dob) = self.date_of_birth.as_deref()
-            && dob.len() == 10
-        {
-            let mrz_dob = format!("{}{}{}", &dob[2..4], &dob[5..7], &dob[8..10]);
-            if mrz.date_of_birth() != mrz_dob {
+        if let Some(dob @ PartialDate::Full(_)) = self.date_of_birth {
+            if mrz.date_of_birth() != dob.to_mrz() {
                 self.warnings
                     .push("DG1's date of birth differs from DG13's".to_owned());
             }
@@ -561,12 +558,18 @@ mod tests {
         card[0] = entry(1, &utf8("036050123456"));
         card[2] = entry(3, &utf8("00/00/1950"));
         let r = record(&card);
-        assert_eq!(r.date_of_birth.as_deref(), Some("1950"));
+        assert_eq!(r.date_of_birth.map(|d| d.to_iso()).as_deref(), Some("1950"));
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         card[2] = entry(3, &utf8("00/03/1950"));
-        assert_eq!(record(&card).date_of_birth.as_deref(), Some("1950-03"));
+        assert_eq!(
+            record(&card).date_of_birth.map(|d| d.to_iso()).as_deref(),
+            Some("1950-03")
+        );
         card[2] = entry(3, &utf8("1950"));
-        assert_eq!(record(&card).date_of_birth.as_deref(), Some("1950"));
+        assert_eq!(
+            record(&card).date_of_birth.map(|d| d.to_iso()).as_deref(),
+            Some("1950")
+        );
     }
 
     #[test]
@@ -585,7 +588,10 @@ mod tests {
         ];
         let r = record(&card);
         assert_eq!(r.id_number.as_deref(), Some("001089012345"));
-        assert_eq!(r.date_of_birth.as_deref(), Some("1989-07-05"));
+        assert_eq!(
+            r.date_of_birth.map(|d| d.to_iso()).as_deref(),
+            Some("1989-07-05")
+        );
         assert_eq!(r.father_name.as_deref(), Some("NGUYEN VAN B"));
         assert_eq!(r.mother_name.as_deref(), Some("Trần Thị C"));
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);

@@ -150,20 +150,14 @@ fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
     }
 }
 
-/// A date of birth as the citizen record (ISO, maybe partial) or a person (`dd/mm/yyyy`)
-/// writes it.
+/// A date of birth as a person (`dd/mm/yyyy`, `yyyy`) or ISO 8601 (`yyyy-mm-dd`, maybe
+/// partial) writes it.
 fn parse_dob(text: &str) -> Option<PartialDate> {
     let t = text.trim();
     if t.contains('/') {
         return PartialDate::parse_vietnamese(t).ok();
     }
-    let parts: Vec<&str> = t.split('-').collect();
-    match parts.as_slice() {
-        [y] if y.len() == 4 => y.parse().ok().map(PartialDate::Year),
-        [y, m] => Some(PartialDate::YearMonth(y.parse().ok()?, m.parse().ok()?)),
-        [_, _, _] => t.parse().ok().map(PartialDate::Full),
-        _ => None,
-    }
+    PartialDate::parse_iso(t).ok()
 }
 
 async fn audit(st: &AppState, record: AuditRecord) {
@@ -316,7 +310,7 @@ fn citizen_patient(c: &citizen::CitizenRecord) -> Option<eligibility::Patient> {
     Some(eligibility::Patient::new(
         IdNumber::new(c.id_number.as_deref()?).ok()?,
         c.full_name.clone()?,
-        parse_dob(c.date_of_birth.as_deref()?)?,
+        c.date_of_birth?,
     ))
 }
 

@@ -475,18 +475,20 @@ impl RegistrationBlock {
             ChipVerdict::NotGenuine => Source::ChipUnverified,
         };
         let r = record;
+        let date_of_birth = r.date_of_birth.map(|d| d.to_iso());
+        let date_of_issue = r.date_of_issue.map(|d| d.to_iso());
         Self::from_values(
             source,
             &CardValues {
                 full_name: r.full_name.as_deref(),
                 id_number: r.id_number.as_deref(),
                 old_id_number: r.old_id_number.as_deref(),
-                date_of_birth: r.date_of_birth.as_deref(),
+                date_of_birth: date_of_birth.as_deref(),
                 sex: r.sex.as_deref(),
                 nationality: Nationality::Written(r.nationality.as_deref()),
                 ethnicity: r.ethnicity.as_deref(),
                 residence: r.place_of_residence.as_deref(),
-                date_of_issue: r.date_of_issue.as_deref(),
+                date_of_issue: date_of_issue.as_deref(),
             },
         )
     }

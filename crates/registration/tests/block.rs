@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use card_sim::Profile;
-use citizen::{CccdQr, CitizenRecord};
+use citizen::{CccdQr, CitizenRecord, PartialDate};
 use proptest::prelude::*;
 use registration::{
     ChipVerdict, Field, MatchMethod, RegistrationBlock, Source, TypedIdentity, issuing_authority,
@@ -125,14 +125,14 @@ fn old_format_record() -> CitizenRecord {
     let mut r = CitizenRecord::default();
     r.id_number = Some("001150123456".into());
     r.full_name = Some("Trần Thị Bình".into());
-    r.date_of_birth = Some("1950".into());
+    r.date_of_birth = PartialDate::parse_iso("1950").ok();
     r.sex = Some("Nữ".into());
     r.nationality = Some("Việt Nam".into());
     r.ethnicity = Some("Không rõ".into());
     r.religion = Some("Không".into());
     r.place_of_residence =
         Some("Số 5 Lê Lợi, Phường Bến Thành, Quận 1, Thành phố Hồ Chí Minh".into());
-    r.date_of_issue = Some("2024-08-15".into());
+    r.date_of_issue = PartialDate::parse_iso("2024-08-15").ok();
     r.date_of_expiry = None;
     r
 }
@@ -170,7 +170,7 @@ fn an_old_address_a_partial_birth_date_a_woman_an_unknown_ethnicity() {
 
     // Month and year known; a split commune; no residence at all.
     let mut r = old_format_record();
-    r.date_of_birth = Some("1950-03".into());
+    r.date_of_birth = PartialDate::parse_iso("1950-03").ok();
     r.place_of_residence = Some("Xã Phúc Điền, Huyện Cẩm Giàng, Tỉnh Hải Dương".into());
     let b = RegistrationBlock::from_citizen_record(&r, ChipVerdict::Genuine);
     assert_eq!(b.ngay_sinh.value, "195003000000");
@@ -214,11 +214,13 @@ fn values_that_are_not_what_xml1_wants_are_empty_with_the_reason() {
     let mut r = CitizenRecord::default();
     r.id_number = Some("12345".into());
     r.old_id_number = Some("12-34".into());
-    r.date_of_birth = Some("hôm qua".into());
+    // A DG13 date that is not a date leaves the record without one (the citizen crate keeps
+    // the text in otherFields).
+    r.date_of_birth = None;
     r.sex = Some("X".into());
     r.nationality = Some("Lào".into());
     r.ethnicity = Some("Mèo".into());
-    r.date_of_issue = Some("2019-05-01".into());
+    r.date_of_issue = PartialDate::parse_iso("2019-05-01").ok();
     let b = RegistrationBlock::from_citizen_record(&r, ChipVerdict::Genuine);
     for field in [
         &b.ho_ten,
@@ -327,12 +329,12 @@ proptest! {
         let mut r = CitizenRecord::default();
         r.id_number = fields[0].clone();
         r.full_name = fields[1].clone();
-        r.date_of_birth = fields[2].clone();
+        r.date_of_birth = fields[2].as_deref().and_then(|t| PartialDate::parse_iso(t).ok());
         r.sex = fields[3].clone();
         r.nationality = fields[4].clone();
         r.ethnicity = fields[5].clone();
         r.place_of_residence = fields[6].clone();
-        r.date_of_issue = fields[7].clone();
+        r.date_of_issue = fields[7].as_deref().and_then(|t| PartialDate::parse_iso(t).ok());
         r.old_id_number = fields[8].clone();
         let b = RegistrationBlock::from_citizen_record(&r, ChipVerdict::NotGenuine);
         prop_assert!(serde_json::to_string(&b).is_ok());
