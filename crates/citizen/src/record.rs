@@ -439,11 +439,11 @@ impl CitizenRecord {
                     .push("DG1's optional data holds a different ID number".to_owned());
             }
         }
-        if let Some(dob @ PartialDate::Full(_)) = self.date_of_birth {
-            if mrz.date_of_birth() != dob.to_mrz() {
-                self.warnings
-                    .push("DG1's date of birth differs from DG13's".to_owned());
-            }
+        if let Some(dob @ PartialDate::Full(_)) = self.date_of_birth
+            && mrz.date_of_birth() != dob.to_mrz()
+        {
+            self.warnings
+                .push("DG1's date of birth differs from DG13's".to_owned());
         }
     }
 }
