@@ -1,13 +1,12 @@
 //! `cccd doctor`'s BHXH gateway checks: one per configured facility account, the account probe
 //! of `eligibility::probe_account` (a login, then the fake card `0000000000`: "not found" means
-//! the account may query). Nothing is checked when `[eligibility]` is not configured. A child
-//! module of `doctor` (it fills the same checklist).
+//! the account may query). Nothing is checked when `[eligibility]` is not configured.
 
 use std::sync::Arc;
 
 use eligibility::{Clock, ProbeStatus, SystemClock, probe_account};
 
-use super::{Check, Status};
+use super::checklist::{Check, Status};
 use crate::config::Config;
 
 /// The checks' id (the same for every account; the detail names the facility and account).
