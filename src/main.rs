@@ -73,9 +73,9 @@ enum Command {
     /// time, and the link model's time at 106, 212, 424 and 848 kbit/s.
     Bench(commands::bench::BenchArgs),
     /// The APDU and byte counts of reading the default virtual card, with and without extended
-    /// length (simulated in process; the README's table is this command's output).
+    /// length (simulated in process; docs/reading-speed.md's table is this command's output).
     Counts {
-        /// Print the Markdown table of the README.
+        /// Print the Markdown table of docs/reading-speed.md.
         #[arg(long)]
         markdown: bool,
     },

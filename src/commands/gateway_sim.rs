@@ -108,7 +108,7 @@ pub fn run(out: &Output, args: &GatewaySimArgs) -> Result<(), CliError> {
             );
             for a in &start.accounts {
                 s += &format!(
-                    "account {} (password: see the README), facility {}, operator {} {}{}\n",
+                    "account {} (password: see docs/eligibility.md), facility {}, operator {} {}{}\n",
                     a.username,
                     a.facility_code,
                     a.operator_name.as_deref().unwrap_or("-"),
