@@ -448,3 +448,36 @@ fn every_package_has_an_allowed_licence() {
         &offences,
     );
 }
+
+/// The sentence the IJG licence asks a binary distribution's documentation to carry.
+const IJG_NOTICE: &str = "based in part on the work of the Independent JPEG Group";
+
+#[test]
+fn an_ijg_licensed_dependency_is_acknowledged_in_the_shipped_documentation() {
+    let ijg: Vec<String> = packages()
+        .iter()
+        .filter(|p| licence_tokens(p["license"].as_str().unwrap_or("")).contains(&"IJG".into()))
+        .map(describe)
+        .collect();
+    assert!(
+        !ijg.is_empty(),
+        "no IJG-licensed package any more: drop this test, the IJG entry of the allowed list and \
+         the notices"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for doc in [
+        "README.md",
+        "packaging/README.md",
+        "packaging/windows/README.txt",
+    ] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        assert!(
+            text.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(IJG_NOTICE),
+            "{doc} must say \"{IJG_NOTICE}\" ({} under the IJG licence)",
+            ijg.join(", ")
+        );
+    }
+}
