@@ -59,6 +59,9 @@ impl ErrorKind {
             TransportError::NoCard => Self::NoCard,
             TransportError::NoService => Self::PcscUnavailable,
             TransportError::NoReader(_) => Self::NoReader,
+            // A protected answer that fails its check is the card's (or a man in the middle's),
+            // not the reader's.
+            TransportError::SessionLost(_) => Self::CardError,
             _ => Self::ReaderError,
         }
     }

@@ -1,0 +1,176 @@
+//! Faults at every step of a full read, in process: the card pulled before each APDU, and a
+//! secure-messaging failure (a response whose MAC does not verify) at each protected APDU. Each
+//! must end the read cleanly (a typed error, no panic, nothing reported as a complete read), and
+//! the next read by the same `CardReader`, on the card put back, must succeed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use apdu::{CardTransaction, TransportError};
+use card_sim::{CardIdentity, CccdOptions, InProcess, Profile, SimCard, VirtualCccd};
+use pipeline::{
+    AccessInput, CardRead, CardReader, ErrorKind, PipelineError, ReadRequest, access_keys,
+};
+use trust::{Certificate, CscaStore, Verdict};
+
+fn reader() -> CardReader {
+    let mut s = CscaStore::new();
+    s.add(Certificate::from_der(&card_sim::pki::TestPki::new().csca_cert).unwrap());
+    CardReader::for_reader("Virtual PCD 00 00").trusting(Some(Arc::new(s)))
+}
+
+fn card() -> VirtualCccd {
+    Profile::default_profile()
+        .unwrap()
+        .build(&CccdOptions::default())
+}
+
+fn read(reader: &mut CardReader, tx: &mut impl CardTransaction) -> Result<CardRead, PipelineError> {
+    let input = AccessInput::Can(CardIdentity::default_holder().can.unwrap());
+    let keys = access_keys(&input).unwrap();
+    reader.read(tx, &keys, &ReadRequest::full(true), &mut |_| {})
+}
+
+/// Counts the commands and, from `fail_at` on, fails or corrupts them as `fault` says.
+struct Faulty<'a> {
+    inner: InProcess<'a, VirtualCccd>,
+    seen: usize,
+    fail_at: usize,
+    fault: Fault,
+    /// Whether the fault was applied (a corruption applies only to a protected response).
+    applied: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// The card leaves the field: this command and every later one fail.
+    Pulled,
+    /// The response's last MAC byte is flipped (only for a secure-messaging response: its
+    /// command's class byte has the SM bits `0C`).
+    BadMac,
+}
+
+impl CardTransaction for Faulty<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let index = self.seen;
+        self.seen += 1;
+        match self.fault {
+            Fault::Pulled if index >= self.fail_at => {
+                self.applied = true;
+                Err(TransportError::CardRemoved)
+            }
+            Fault::BadMac if index == self.fail_at && command[0] & 0x0C == 0x0C => {
+                let mut r = self.inner.transmit(command)?;
+                // … 8E 08 <MAC> SW1 SW2: the MAC's last byte sits before the status word.
+                let n = r.len();
+                if n >= 3 {
+                    r[n - 3] ^= 0x01;
+                    self.applied = true;
+                }
+                Ok(r)
+            }
+            _ => self.inner.transmit(command),
+        }
+    }
+}
+
+/// The commands of an undisturbed full read.
+fn apdus_of_a_full_read() -> usize {
+    let mut card = card();
+    let mut tx = Faulty {
+        inner: InProcess(&mut card),
+        seen: 0,
+        fail_at: usize::MAX,
+        fault: Fault::Pulled,
+        applied: false,
+    };
+    let r = read(&mut reader(), &mut tx).unwrap();
+    assert_eq!(r.verification.unwrap().verdict, Verdict::Genuine);
+    tx.seen
+}
+
+/// Runs a read with `fault` at command `index`, then a second read by the same reader on the
+/// card put back (powered up afresh, as a card entering the field is); returns the first read's
+/// outcome and whether the fault was applied.
+fn faulted_then_again(fault: Fault, index: usize) -> (Result<CardRead, PipelineError>, bool) {
+    let mut reader = reader();
+    let mut card = card();
+    let (first, applied) = {
+        let mut tx = Faulty {
+            inner: InProcess(&mut card),
+            seen: 0,
+            fail_at: index,
+            fault,
+            applied: false,
+        };
+        (read(&mut reader, &mut tx), tx.applied)
+    };
+    card.power_off();
+    card.power_on();
+    let again = read(&mut reader, &mut InProcess(&mut card))
+        .unwrap_or_else(|e| panic!("{fault:?} at APDU {index}: the next read failed: {e}"));
+    assert_eq!(
+        again.verification.unwrap().verdict,
+        Verdict::Genuine,
+        "{fault:?} at APDU {index}: the next read"
+    );
+    (first, applied)
+}
+
+#[test]
+fn a_card_pulled_before_any_apdu_ends_the_read_as_card_removed() {
+    let n = apdus_of_a_full_read();
+    assert!(n > 10, "a full read of {n} APDUs");
+    for index in 0..n {
+        let (first, applied) = faulted_then_again(Fault::Pulled, index);
+        assert!(applied);
+        match first {
+            Err(e) => assert_eq!(
+                e.kind(),
+                ErrorKind::CardRemoved,
+                "pulled at APDU {index}: {e}"
+            ),
+            Ok(_) => panic!("pulled at APDU {index} of {n}: the read was reported complete"),
+        }
+    }
+}
+
+#[test]
+fn a_bad_mac_at_any_protected_apdu_is_never_used() {
+    let n = apdus_of_a_full_read();
+    let mut card = card();
+    let undisturbed = read(&mut reader(), &mut InProcess(&mut card)).unwrap();
+    let mut protected = 0;
+    for index in 0..n {
+        let (first, applied) = faulted_then_again(Fault::BadMac, index);
+        if !applied {
+            continue;
+        }
+        protected += 1;
+        match first {
+            Err(e) => assert_eq!(
+                e.kind(),
+                ErrorKind::CardError,
+                "bad MAC at APDU {index}: {e}"
+            ),
+            // The reader may open the chip again once per read and read the file anew: then
+            // the files are the card's own, the forged answer is not among them, and the steps
+            // say so.
+            Ok(r) => {
+                let v = r.verification.as_ref().expect("a verification");
+                let steps: Vec<&str> = r.document.steps.iter().map(|s| s.name.as_str()).collect();
+                if v.verdict == Verdict::Genuine {
+                    assert_eq!(
+                        r.document.files, undisturbed.document.files,
+                        "bad MAC at APDU {index}: genuine with other files"
+                    );
+                    assert!(
+                        steps.contains(&"reaccess"),
+                        "bad MAC at APDU {index}: genuine without opening the chip again: {steps:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(protected > 5, "only {protected} protected APDUs seen");
+}
