@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
 
+mod redact;
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -423,9 +425,9 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, CliError> {
 
 /// Parses the file's text and applies the `CCCD_<SECTION>__<KEY>` variables among `vars`.
 pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<String>), String> {
-    let mut table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| e.message().to_owned() + &location(text, e.span()))?;
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        redact::without_values(e.message()) + &redact::location(text, e.span())
+    })?;
     let mut applied = Vec::new();
     for (name, value) in vars {
         let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
@@ -444,8 +446,15 @@ pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<Strin
         t.insert(key, env_value(value));
         applied.push(name.clone());
     }
-    let config =
-        Config::deserialize(toml::Value::Table(table)).map_err(|e| e.message().to_owned())?;
+    let config = Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+        // The file alone, parsed again, gives the error's place when the file causes it (an
+        // environment override has none).
+        let at = toml::from_str::<Config>(text)
+            .err()
+            .map(|f| redact::location(text, f.span()))
+            .unwrap_or_else(|| format!(" (with the environment's {})", applied.join(", ")));
+        redact::without_values(e.message()) + &at
+    })?;
     config.eligibility.validate()?;
     Ok((config, applied))
 }
@@ -458,14 +467,6 @@ fn env_value(raw: &str) -> toml::Value {
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
-}
-
-fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
-    span.map(|s| {
-        let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-        format!(" (line {line})")
-    })
-    .unwrap_or_default()
 }
 
 /// The configuration as a TOML value with secrets masked: any key naming a password, secret,
@@ -671,6 +672,39 @@ mod tests {
         assert!(e.contains("maybe"), "{e}");
         let e = Config::default().eligibility.accounts().unwrap_err();
         assert!(e.contains("gateway_url"), "{e}");
+    }
+
+    #[test]
+    fn a_mistyped_secret_is_never_echoed() {
+        let secret = "0123456789abcdef-not-to-be-seen";
+        for (text, env) in [
+            (format!("[server]\napi_keys = \"{secret}\"\n"), vec![]),
+            (
+                "[server]\n".to_owned(),
+                vec![("CCCD_SERVER__API_KEYS", secret)],
+            ),
+            (
+                format!("[server]\napi_keys = [\"ok-key-1\", {{ k = \"{secret}\" }}]\n"),
+                vec![],
+            ),
+            (
+                format!("[eligibility]\nusername = [\"{secret}\"]\n"),
+                vec![],
+            ),
+            (format!("[server]\napi_keys = [\"{secret}\"\n"), vec![]),
+        ] {
+            let e = parse(&text, &vars(&env)).unwrap_err();
+            assert!(!e.contains(secret) && !e.contains("0123456789"), "{e}");
+            assert!(
+                e.contains("line") || e.contains("CCCD_SERVER__API_KEYS"),
+                "{e}"
+            );
+        }
+        let e = parse(&format!("[server]\napi_keys = \"{secret}\"\n"), &[]).unwrap_err();
+        assert!(
+            e.contains("key `api_keys`") && e.contains("expected a sequence"),
+            "{e}"
+        );
     }
 
     #[test]
