@@ -62,7 +62,7 @@ pub(super) fn location(text: &str, span: Option<std::ops::Range<usize>>) -> Stri
     let line_no = text[..start].matches('\n').count() + 1;
     let line = text[..start]
         .rfind('\n')
-        .map_or(&text[..], |i| &text[i + 1..])
+        .map_or(text, |i| &text[i + 1..])
         .lines()
         .next()
         .unwrap_or("");
