@@ -1,4 +1,5 @@
-//! Folders only their owner can read: mode 0700 on Unix, a protected DACL on Windows.
+//! Folders and files only their owner can read: mode 0700 (folders) and 0600 (files) on Unix, a
+//! protected DACL on Windows.
 //!
 //! The audit log's HMAC key, the eligibility cache and the service's logs are kept from other
 //! users of the PC. Unix has the file mode (set where each file is created). Windows has no mode:
@@ -109,9 +110,51 @@ pub fn restrict(dir: &Path) {
     }
 }
 
+/// Writes `data` to `path`, replacing its content, owner-only: created with mode 0600, and an
+/// existing file with group or other permissions is tightened to its owner's (with a warning:
+/// someone may have read it before). On Windows the file takes its folder's access list.
+pub fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))?;
+            tracing::warn!(
+                "{}: was readable by other users (mode {:o}); now owner-only",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
+    std::io::Write::write_all(&mut file, data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_readable_by_others_is_tightened_before_it_is_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("cccd-private-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("EF_DG13.bin");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        write_private_file(&path, b"new").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_file(&path, b"newer").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"newer");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn icacls_arguments() {

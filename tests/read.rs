@@ -99,6 +99,25 @@ fn both_mode_can_and_mrz_read_every_file() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o077, 0, "personal data is owner-only");
+        // A dump folder with a file others may read: the file is tightened, with a warning.
+        let dg13 = d1.join("EF_DG13.bin");
+        std::fs::set_permissions(&dg13, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = read(&[
+            "--can",
+            &can,
+            "--out",
+            d1.to_str().unwrap(),
+            "--files",
+            "dg13",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mode = std::fs::metadata(&dg13).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "an existing dump is tightened");
+        assert!(
+            stderr(&o).contains("EF_DG13.bin: was readable by other users (mode 644)"),
+            "{}",
+            stderr(&o)
+        );
     }
     // The 12-digit ID works as well (its last six digits are the CAN).
     let v = ok_json(&[

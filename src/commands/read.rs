@@ -160,31 +160,21 @@ fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
     Ok(out)
 }
 
-/// Writes one file owner-only (0600 on Unix): it holds personal data.
+/// Writes one file owner-only: it holds personal data.
 fn write_private(path: &Path, data: &[u8]) -> Result<(), CliError> {
-    let io = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut file = opts.open(path).map_err(io)?;
-    std::io::Write::write_all(&mut file, data).map_err(io)
+    crate::private_dir::write_private_file(path, data)
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))
 }
 
-/// Writes the files owner-only (they hold personal data).
+/// Writes the files owner-only (they hold personal data), in a folder made owner-only when this
+/// creates it.
 fn write_files(dir: &Path, read: &CardRead) -> Result<Vec<(LdsFile, PathBuf)>, CliError> {
-    let io =
-        |e: std::io::Error, p: &Path| CliError::Other(format!("cannot write {}: {e}", p.display()));
-    std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+    crate::private_dir::ensure(dir)
+        .map_err(|e| CliError::Other(format!("cannot create {}: {e}", dir.display())))?;
     let mut written = Vec::new();
     for (f, data) in &read.document.files {
         let path = dir.join(f.file_name());
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut file = opts.open(&path).map_err(|e| io(e, &path))?;
-        std::io::Write::write_all(&mut file, data).map_err(|e| io(e, &path))?;
+        write_private(&path, data)?;
         written.push((*f, path));
     }
     Ok(written)
