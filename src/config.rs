@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
 
+mod checks;
 mod redact;
+
+pub use checks::{problems, readable_by_others};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

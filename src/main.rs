@@ -156,6 +156,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
     let loaded = config::load(cli.config.as_deref())?;
     let cfg = &loaded.config;
+    if let (Command::Serve(_), config::Source::File(path)) = (&cli.command, &loaded.source)
+        && !cfg.server.api_keys.is_empty()
+        && let Some(problem) = config::readable_by_others(path)
+    {
+        tracing::warn!("{problem}");
+    }
     match cli.command {
         Command::Readers => commands::readers::run(&out, cfg),
         Command::Watch => commands::watch::run(&out),

@@ -412,7 +412,11 @@ fn packaging_config_is_accepted_and_the_unit_is_hardened() {
         "NoNewPrivileges=yes",
         "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
         "StateDirectory=cccd-bridge",
-        "ExecStart=/usr/local/bin/cccd serve --config /etc/cccd-bridge/config.toml",
+        // The configuration holds the API keys: root-only on disk, a credential for the
+        // dynamic user.
+        "ExecStart=/usr/local/bin/cccd serve --config %d/config.toml",
+        "LoadCredential=config.toml:/etc/cccd-bridge/config.toml",
+        "LoadCredential=bhxh.pass:/etc/cccd-bridge/bhxh.pass",
     ] {
         assert!(
             unit.lines().any(|l| l.trim() == line),

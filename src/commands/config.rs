@@ -31,6 +31,7 @@ pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
                 Source::Defaults => None,
             };
             report.overrides = loaded.overrides.clone();
+            report.problems = config::problems(&loaded);
             let masked = config::masked(&loaded.config);
             report.effective = serde_json::to_value(&masked).ok();
             text = toml::to_string_pretty(&masked).unwrap_or_default();
@@ -56,6 +57,9 @@ pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
         s += &text;
         if report.problems.is_empty() {
             s += "# no problems found\n";
+        }
+        for p in &report.problems {
+            s += &format!("# problem: {p}\n");
         }
         s
     });
