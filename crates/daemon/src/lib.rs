@@ -41,5 +41,6 @@ pub use config::{DEFAULT_PORT, ServerConfig};
 pub use error::{ApiError, DaemonError};
 pub use insurance::{PROBE_INTERVAL, RecheckOptions};
 pub use openapi::openapi_json;
+pub use page::INDEX_HTML as PAGE_HTML;
 pub use server::{Bound, bind, host_names, serve};
 pub use state::{AppState, StateOptions};

@@ -702,3 +702,81 @@ async fn a_wiped_session_takes_its_rechecks_with_it() {
         .collect();
     assert_eq!(left, ["kept"]);
 }
+
+#[tokio::test]
+async fn a_read_names_its_facility_and_operator_checked_before_the_card() {
+    let d = start_demo(config(), hosts()).await.unwrap();
+    let app = router(d.state.clone());
+    for (extra, want) in [
+        (json!({"facility": "38009"}), "facility-not-configured"),
+        (
+            json!({"operator": {"name": "", "id": "038190000001"}}),
+            "bad-operator",
+        ),
+        (
+            json!({"operator": {"name": "Trần Thị Bình", "id": "1"}}),
+            "bad-operator",
+        ),
+    ] {
+        let mut body = json!({"can": "012345", "waitSeconds": 1});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (s, v) = call(&app, "POST", "/v1/cards/read", Some(body)).await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::BAD_REQUEST, want),
+            "{extra}: {v}"
+        );
+    }
+    // Without the insurance check, the facility is not looked at: the read waits for the card.
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/cards/read",
+        Some(json!({"can": "012345", "waitSeconds": 1, "eligibility": false, "facility": "38009"})),
+    )
+    .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "no-card"), "{v}");
+    assert_eq!(d.gateway.stats().total(), 0);
+    // The card on the reader: the check asked by the facility named, with the operator given.
+    let (s, _) = call(&app, "POST", "/v1/demo/tap", None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/v1/cards/read",
+        Some(json!({
+            "can": "012345", "waitSeconds": 20, "facility": "38001",
+            "operator": {"name": "Trần Thị Bình", "id": "038190000001"}
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["eligibility"]["category"], "eligible", "{v}");
+    assert!(v["recheck"].is_null(), "{v}");
+    assert_eq!(d.gateway.stats().check_requests, 1);
+}
+
+/// The reception page names the newborn's temporary card in plain Vietnamese (and English),
+/// and shows the gateway's own message.
+#[test]
+fn the_page_names_the_temporary_card_and_shows_the_gateway_message() {
+    let page = daemon::PAGE_HTML;
+    let lines: Vec<&str> = page
+        .lines()
+        .filter(|l| l.contains("\"temporary-card\":"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("THẺ BHYT TẠM CỦA TRẺ SƠ SINH"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("NEWBORN'S TEMPORARY CARD"),
+        "{}",
+        lines[1]
+    );
+    assert!(page.contains("row(L.gateway, e.gatewayMessage)"));
+}
