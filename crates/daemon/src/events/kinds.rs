@@ -344,6 +344,33 @@ mod tests {
     }
 
     #[test]
+    fn a_recheck_result_says_so() {
+        let first = DaemonEvent::EligibilityResult(EligibilityResult {
+            session_id: Some("s1".into()),
+            eligibility: serde_json::json!({"category": "gateway-error"}),
+            recheck: false,
+            recheck_id: Some(7),
+            facility: Some("38001".into()),
+        });
+        assert_eq!(
+            first.data_json(),
+            r#"{"sessionId":"s1","eligibility":{"category":"gateway-error"},"recheck":false,"recheckId":7,"facility":"38001"}"#
+        );
+        assert_eq!(first.session_id(), Some("s1"));
+        let again = DaemonEvent::EligibilityResult(EligibilityResult {
+            session_id: None,
+            eligibility: serde_json::json!({"category": "eligible"}),
+            recheck: true,
+            recheck_id: Some(7),
+            facility: None,
+        });
+        assert_eq!(
+            again.data_json(),
+            r#"{"sessionId":null,"eligibility":{"category":"eligible"},"recheck":true,"recheckId":7}"#
+        );
+    }
+
+    #[test]
     fn every_name_is_listed_once() {
         let mut names = EVENT_NAMES.to_vec();
         names.sort_unstable();
