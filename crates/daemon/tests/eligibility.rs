@@ -422,6 +422,7 @@ async fn several_facilities_each_request_names_its_own() {
     let ok: Vec<_> = rows.iter().filter(|r| r.outcome == "ok").collect();
     assert_eq!(ok.len(), 2, "{rows:?}");
     assert_eq!(ok[0].facility.as_deref(), Some("38001"));
+    assert_eq!(ok[0].id_hmac, Some(audit.id_hmac(AN.0)));
     assert_eq!(ok[0].operator_hmac, Some(audit.id_hmac("038190000001")));
     assert_eq!(ok[1].facility.as_deref(), Some("38002"));
     assert_eq!(ok[1].operator_hmac, Some(audit.id_hmac("038192000002")));

@@ -18,6 +18,14 @@ use crate::events::{CopaymentResult, DaemonEvent};
 use crate::sessions::RecheckView;
 use crate::state::AppState;
 
+/// The card number the audit log's HMAC is made of: as sent (spaces out, letters upper case),
+/// so that the same card gives the same HMAC however it was typed; none when it is unusable.
+fn audited_card(card: Option<&str>, id: Option<&str>) -> Option<String> {
+    super::input::card_number(card, id)
+        .ok()
+        .map(|c| c.as_str().to_owned())
+}
+
 /// `POST /v1/eligibility/check`: `card` (any card number) or `id` (the 12-digit ID number).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -68,7 +76,7 @@ pub(crate) async fn eligibility_check(
     let mut record = AuditRecord {
         caller: caller.0.clone(),
         action: "eligibility.check",
-        id_number: req.card.clone().or_else(|| req.id.clone()),
+        id_number: audited_card(req.card.as_deref(), req.id.as_deref()),
         ..AuditRecord::default()
     };
     let result = check_inner(&st, &req).await;
@@ -156,7 +164,7 @@ pub(crate) async fn copayment(
     let mut record = AuditRecord {
         caller: caller.0,
         action: "eligibility.copayment",
-        id_number: req.card.clone().or_else(|| req.id.clone()),
+        id_number: audited_card(req.card.as_deref(), req.id.as_deref()),
         facility: req.facility.clone(),
         ..AuditRecord::default()
     };
