@@ -88,6 +88,18 @@ pub struct EligibilityConfig {
     /// The local address requests go out from (the one registered with BHXH, on a machine with
     /// several); default: the system's choice.
     pub source_address: Option<IpAddr>,
+    /// The daemon's re-check queue (SQLite, owner-only): checks the gateway did not answer,
+    /// done again when it answers (`domain/bhxh-gateway.md`, "2026", "When the gateway is
+    /// down"). Default: beside `cache_path` when it is set, else the user's data directory;
+    /// `eligibility-rechecks.sqlite`.
+    pub recheck_path: Option<PathBuf>,
+    /// How long a queued re-check and its result are kept unless the HIS acknowledges it,
+    /// seconds (default 72 hours).
+    pub recheck_keep_secs: u64,
+    /// The wait before the first re-check, seconds; doubled after each failed one.
+    pub recheck_delay_secs: u64,
+    /// The longest wait between two re-checks of one item, seconds.
+    pub recheck_max_delay_secs: u64,
 }
 
 /// `[[eligibility.facility]]`: one facility's account.
@@ -161,8 +173,17 @@ impl EligibilityConfig {
     }
 
     /// Problems that make the section ambiguous or unusable whatever the command: both forms
-    /// mixed, a facility table incomplete or given twice.
+    /// mixed, a facility table incomplete or given twice, re-check times that cannot work.
     pub fn validate(&self) -> Result<(), String> {
+        if self.recheck_keep_secs == 0 {
+            return Err("[eligibility] recheck_keep_secs must be positive: how long a queued re-check and its result are kept (default 259200, 72 hours)".into());
+        }
+        if self.recheck_delay_secs == 0 || self.recheck_max_delay_secs < self.recheck_delay_secs {
+            return Err(format!(
+                "[eligibility] recheck_delay_secs ({}) must be at least 1 and at most recheck_max_delay_secs ({})",
+                self.recheck_delay_secs, self.recheck_max_delay_secs
+            ));
+        }
         if self.facilities.is_empty() {
             return Ok(());
         }
@@ -274,6 +295,10 @@ impl Default for EligibilityConfig {
             copayment_timeout_secs: 75,
             copayment_username: CopaymentUsername::Account,
             source_address: None,
+            recheck_path: None,
+            recheck_keep_secs: 72 * 3600,
+            recheck_delay_secs: 60,
+            recheck_max_delay_secs: 30 * 60,
         }
     }
 }
@@ -577,6 +602,45 @@ mod tests {
         assert_eq!(c.eligibility.cache_ttl_secs, 86400);
         let e = parse("[eligibility]\npassword = \"inline\"\n", &[]).unwrap_err();
         assert!(e.contains("password"), "{e}");
+    }
+
+    #[test]
+    fn recheck_keys() {
+        let (c, _) = parse("", &[]).unwrap();
+        let e = &c.eligibility;
+        assert_eq!(
+            (
+                e.recheck_path.as_ref(),
+                e.recheck_keep_secs,
+                e.recheck_delay_secs,
+                e.recheck_max_delay_secs
+            ),
+            (None, 72 * 3600, 60, 1800)
+        );
+        let (c, _) = parse(
+            "[eligibility]\nrecheck_path = \"/var/lib/cccd-bridge/r.sqlite\"\nrecheck_keep_secs = 3600\nrecheck_delay_secs = 1\nrecheck_max_delay_secs = 2\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.eligibility.recheck_path.as_deref(),
+            Some(Path::new("/var/lib/cccd-bridge/r.sqlite"))
+        );
+        assert_eq!(c.eligibility.recheck_delay_secs, 1);
+        for (bad, want) in [
+            (
+                "recheck_keep_secs = 0",
+                "recheck_keep_secs must be positive",
+            ),
+            ("recheck_delay_secs = 0", "at least 1"),
+            (
+                "recheck_delay_secs = 90\nrecheck_max_delay_secs = 60",
+                "at most recheck_max_delay_secs (60)",
+            ),
+        ] {
+            let e = parse(&format!("[eligibility]\n{bad}\n"), &[]).unwrap_err();
+            assert!(e.contains(want), "{want}: {e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! client over plain HTTP, no Selenium): the reception page of `cccd demo` shows a read of the
 //! virtual card (name, photo, genuine badge, eligibility verdict; screenshot kept in
 //! `target/test-artifacts/reception.png`), and a page on another local origin uses the API with
-//! fetch + EventSource when `[server] allowed_origins` lists it, and is refused otherwise.
+//! fetch + EventSource when `[server] allowed_origins` lists it, and is refused otherwise; and the
+//! page of `cccd serve` shows a re-check arriving when the gateway comes back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -403,4 +404,47 @@ fn a_page_on_an_allowed_origin_reads_and_gets_events_and_another_origin_is_refus
     );
     assert!(pre.header("access-control-allow-origin").is_none());
     assert_eq!(pre.json()["error"]["code"], "origin-not-allowed");
+}
+
+/// The law's fallback on the reception page: the gateway is down during a read, so the page
+/// says the insurance will be asked again by itself; when the gateway is back, the re-check's
+/// result replaces it on the page, marked as such.
+#[test]
+fn the_reception_page_shows_a_recheck_arriving() {
+    let _slots = lock_slots();
+    let _sim = Sim::start(&[]);
+    let mut gateway = Gateway::start();
+    let dir = temp_dir("page-recheck");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "timeout_secs = 10\n",
+        "timeout_secs = 10\nrecheck_delay_secs = 1\nrecheck_max_delay_secs = 2\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let daemon = Daemon::start(&dir, &config);
+    gateway.kill();
+    let browser = Browser::start("recheck");
+    browser.goto(&format!("http://{}/", daemon.addr));
+    browser.wait_js(
+        "the reader status",
+        "return document.getElementById('readers').textContent.includes('Virtual PCD 00 00')",
+    );
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    let waiting = browser.wait_js(
+        "the gateway error and the re-check note",
+        "const r = document.getElementById('recheck'); return r && document.getElementById('elig').textContent",
+    );
+    let waiting = waiting.as_str().unwrap();
+    assert!(waiting.contains("LỖI CỔNG BHXH"), "{waiting}");
+    assert!(waiting.contains("tự tra cứu lại"), "{waiting}");
+    gateway.restart();
+    let done = browser.wait_js(
+        "the re-check's result on the page",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && !document.getElementById('recheck') && e.textContent",
+    );
+    let done = done.as_str().unwrap();
+    assert!(done.contains("ĐƯỢC HƯỞNG BHYT"), "{done}");
+    assert!(done.contains("tra cứu lại tự động"), "{done}");
+    assert_eq!(gateway.stats()["checkRequests"], 1);
+    browser.screenshot(&artifact("reception-recheck.png"));
 }

@@ -61,6 +61,8 @@ fn serve_reads_through_pcscd_with_events_in_order() {
 
     let health = get(&daemon.addr, "/v1/health", None).json();
     assert_eq!(health["demo"], false, "{health}");
+    // What the gateway saw of the start-up probe of the account.
+    let probed = gateway.stats()["checkRequests"].as_u64().unwrap();
     let events = daemon.events();
     wait_reader(&events, &sim.reader);
 
@@ -85,7 +87,7 @@ fn serve_reads_through_pcscd_with_events_in_order() {
     assert_eq!(photo.status, 200);
     assert_eq!(photo.header("content-type"), Some("image/jpeg"));
     assert_eq!(&photo.body[..2], &[0xFF, 0xD8]);
-    assert_eq!(gateway.stats()["checkRequests"], 1);
+    assert_eq!(gateway.stats()["checkRequests"], probed + 1);
 
     sim.send("remove");
     let (_, before) = events.until("card.removed", LONG, |e| {
@@ -132,6 +134,7 @@ fn serve_forged_card_never_reaches_the_gateway() {
     let daemon = Daemon::start(&dir, &config);
     let events = daemon.events();
     wait_reader(&events, &sim.reader);
+    let probed = gateway.stats();
 
     let r = daemon.read(&read_body(&sim.reader));
     let read = r.json();
@@ -144,8 +147,8 @@ fn serve_forged_card_never_reaches_the_gateway() {
     });
     assert_eq!(verified.data["verification"]["verdict"], "forged");
     let stats = gateway.stats();
-    assert_eq!(stats["checkRequests"], 0, "{stats}");
-    assert_eq!(stats["tokenRequests"], 0, "{stats}");
+    assert_eq!(stats["checkRequests"], probed["checkRequests"], "{stats}");
+    assert_eq!(stats["tokenRequests"], probed["tokenRequests"], "{stats}");
 }
 
 #[test]
@@ -158,6 +161,7 @@ fn serve_card_pulled_mid_read_gives_card_removed_and_the_page_says_put_it_back()
     let daemon = Daemon::start(&dir, &config);
     let events = daemon.events();
     wait_reader(&events, &sim.reader);
+    let probed = gateway.stats()["checkRequests"].clone();
 
     // PACE takes about ten APDUs; the card goes away in the middle of the data groups.
     sim.send("remove-after 14");
@@ -168,7 +172,7 @@ fn serve_card_pulled_mid_read_gives_card_removed_and_the_page_says_put_it_back()
     let (error, _) = events.until("the error event", LONG, |e| e.name == "error");
     assert_eq!(error.data["code"], "card-removed", "{:?}", error.data);
     assert_eq!(error.data["reader"], sim.reader);
-    assert_eq!(gateway.stats()["checkRequests"], 0);
+    assert_eq!(gateway.stats()["checkRequests"], probed);
 
     // The reception page maps the code to "put the card back" (đặt lại thẻ).
     let page = get(&daemon.addr, "/", None);
@@ -248,6 +252,406 @@ fn serve_reads_that_name_no_reader_go_to_the_configured_one() {
     assert_eq!(r.status, 200, "{read}\n{}", daemon.log());
     assert_eq!(read["reader"], sim.reader.as_str());
     assert_eq!(read["verification"]["verdict"], "genuine", "{read}");
+}
+
+/// The tests' configuration with fast re-checks (the first 1 s after the failed check, then at
+/// most every 2 s) and, with `no_readers`, no reader served (`ignore` matches every name: the
+/// test uses no card and leaves pcscd's slots to the others).
+fn fast_rechecks(config: &Path, no_readers: bool) {
+    let mut text = std::fs::read_to_string(config).unwrap();
+    text = text.replace(
+        "timeout_secs = 10\n",
+        "timeout_secs = 10\nrecheck_delay_secs = 1\nrecheck_max_delay_secs = 2\n",
+    );
+    if no_readers {
+        text = text.replace("ignore = [\"Virtual PCD 00 01\"]", "ignore = [\"\"]");
+    }
+    assert!(text.contains("recheck_delay_secs"), "{text}");
+    std::fs::write(config, text).unwrap();
+}
+
+/// Re-check results seen on `events` during `wait` (longer than several re-check rounds).
+fn rechecks_during(events: &Events, wait: Duration) -> Vec<Event> {
+    let end = Instant::now() + wait;
+    let mut seen = Vec::new();
+    while let Some(e) = events.next(end.saturating_duration_since(Instant::now())) {
+        if e.name == "eligibility.result" && e.data["recheck"] == true {
+            seen.push(e);
+        }
+    }
+    seen
+}
+
+/// The law's fallback (issue 16, item 4): the gateway is down during a read, so its check is
+/// queued; a second read's re-check goes with its deleted session; the gateway comes back on
+/// the same port and the first read's re-check arrives once, on the stream, in the session and
+/// in the list, until acknowledged.
+#[test]
+fn serve_rechecks_a_read_once_when_the_gateway_comes_back() {
+    let _slots = lock_slots();
+    let sim = Sim::start(&[]);
+    let mut gateway = Gateway::start();
+    let dir = temp_dir("recheck-read");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    fast_rechecks(&config, false);
+    let daemon = Daemon::start(&dir, &config);
+    let events = daemon.events();
+    wait_reader(&events, &sim.reader);
+    gateway.kill();
+
+    let mut reads = Vec::new();
+    for _ in 0..2 {
+        let r = daemon.read(&read_body(&sim.reader));
+        let read = r.json();
+        assert_eq!(r.status, 200, "{read}\n{}", daemon.log());
+        assert_eq!(read["eligibility"]["category"], "gateway-error", "{read}");
+        assert_eq!(read["recheck"]["state"], "pending", "{read}");
+        let sid = read["sessionId"].as_str().unwrap().to_owned();
+        let (first, _) = events.until("the first result", LONG, |e| {
+            e.name == "eligibility.result" && e.data["sessionId"] == sid.as_str()
+        });
+        assert_eq!(first.data["recheck"], false);
+        assert_eq!(first.data["recheckId"], read["recheck"]["id"]);
+        assert_eq!(first.data["facility"], "38001");
+        reads.push((sid, read["recheck"]["id"].as_i64().unwrap()));
+    }
+    let ((sid, id), (gone_sid, gone_id)) = (reads[0].clone(), reads[1].clone());
+    assert_ne!(id, gone_id);
+    let r = daemon.delete(&format!("/v1/sessions/{gone_sid}"));
+    assert_eq!(r.status, 204);
+    let list = daemon.get("/v1/eligibility/rechecks").json();
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [id],
+        "the deleted session's re-check went with it: {list}"
+    );
+    assert_eq!(list[0]["sessionId"], sid.as_str());
+    assert!(
+        list[0]["failure"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{list}"
+    );
+
+    gateway.restart();
+    let (re, _) = events.until("the re-check", LONG, |e| {
+        e.name == "eligibility.result" && e.data["recheck"] == true
+    });
+    assert_eq!(re.data["recheckId"], id);
+    assert_eq!(re.data["sessionId"], sid.as_str());
+    assert_eq!(
+        re.data["eligibility"]["category"], "eligible",
+        "{:?}",
+        re.data
+    );
+    assert_eq!(re.data["eligibility"]["cached"], false);
+    // Several rounds later: no second announcement, one card check at the gateway.
+    let more = rechecks_during(&events, Duration::from_secs(5));
+    assert!(more.is_empty(), "announced again: {more:?}");
+    assert_eq!(gateway.stats()["checkRequests"], 1, "{}", gateway.stats());
+
+    let session = daemon.get(&format!("/v1/sessions/{sid}")).json();
+    assert_eq!(session["eligibility"]["category"], "eligible", "{session}");
+    assert_eq!(session["recheck"], json!({"id": id, "state": "done"}));
+    let list = daemon.get("/v1/eligibility/rechecks?state=done").json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["decision"]["category"], "eligible");
+    assert!(
+        daemon
+            .get("/v1/eligibility/rechecks?state=pending")
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        daemon
+            .delete(&format!("/v1/eligibility/rechecks/{id}"))
+            .status,
+        204
+    );
+    assert_eq!(daemon.get("/v1/eligibility/rechecks").json(), json!([]));
+    let r = daemon.delete(&format!("/v1/eligibility/rechecks/{id}"));
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (404, json!("recheck-not-found"))
+    );
+    // The queue is owner-only, and nothing about the person is in the daemon's log.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("eligibility-rechecks.sqlite"))
+            .expect("the queue beside the offline cache")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    let log = daemon.log();
+    assert!(
+        !log.contains(ID) && !log.contains("Nguyễn Văn An"),
+        "personal data in the log:\n{log}"
+    );
+}
+
+/// The queue survives the daemon: a check queued while the gateway is down, the daemon killed
+/// and started again with the same configuration, the gateway back: the re-check is sent once.
+#[test]
+fn serve_a_queued_recheck_survives_a_daemon_restart() {
+    let mut gateway = Gateway::start();
+    gateway.kill();
+    let dir = temp_dir("recheck-restart");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    fast_rechecks(&config, true);
+    let daemon = Daemon::start(&dir, &config);
+    let body = json!({"card": ID, "name": "Nguyễn Văn An", "dob": "17/08/1995"});
+    let r = daemon.post("/v1/eligibility/check", &body);
+    let v = r.json();
+    assert_eq!(r.status, 200, "{v}");
+    assert_eq!(v["category"], "gateway-error", "{v}");
+    let id = v["recheck"]["id"].as_i64().expect("queued");
+    // A round or more fails while the gateway is down; then the daemon dies.
+    let end = Instant::now() + LONG;
+    while daemon.get("/v1/eligibility/rechecks").json()[0]["attempts"].as_u64() < Some(1) {
+        assert!(Instant::now() < end, "never re-tried");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(daemon);
+
+    let daemon = Daemon::start(&dir, &config);
+    let list = daemon.get("/v1/eligibility/rechecks").json();
+    assert_eq!(list[0]["id"], id, "the item survived: {list}");
+    assert_eq!(list[0]["state"], "pending");
+    let events = daemon.events();
+    gateway.restart();
+    let (re, _) = events.until("the re-check after the restart", LONG, |e| {
+        e.name == "eligibility.result" && e.data["recheck"] == true
+    });
+    assert_eq!(re.data["recheckId"], id);
+    assert!(re.data["sessionId"].is_null());
+    assert_eq!(
+        re.data["eligibility"]["category"], "eligible",
+        "{:?}",
+        re.data
+    );
+    let more = rechecks_during(&events, Duration::from_secs(5));
+    assert!(more.is_empty(), "announced again: {more:?}");
+    assert_eq!(gateway.stats()["checkRequests"], 1, "{}", gateway.stats());
+    assert_eq!(
+        daemon.get("/v1/eligibility/rechecks").json()[0]["state"],
+        "done"
+    );
+}
+
+/// Two `[[eligibility.facility]]` tables, one of them an account that may not query (issue
+/// 16, items 0-3 and 5): the probe's findings in health (health itself asks the gateway
+/// nothing), each request naming its facility, each kind of bad input refused before any
+/// request, a newborn card not sent, and two concurrent co-payment lookups sharing one call.
+#[test]
+fn serve_two_facilities_the_probe_in_health_and_the_copayment_lookup() {
+    let gateway = Gateway::start_with(&["--fault", "slow-copayment:1500"]);
+    let dir = temp_dir("facilities");
+    for (file, password) in [
+        ("a.pass", "cccd-sim-demo"),
+        ("c.pass", "cccd-sim-demo-38003"),
+    ] {
+        std::fs::write(dir.join(file), format!("{password}\n")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600))
+                .unwrap();
+        }
+    }
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[reader]\nignore = [\"\"]\n\
+             [eligibility]\ngateway_url = \"{url}\"\ntimeout_secs = 10\ncache_ttl_secs = 0\n\
+             [[eligibility.facility]]\ncode = \"38001\"\nusername = \"38001_BV\"\npassword_file = {a:?}\n\
+             operator_name = \"Trần Thị Bình\"\noperator_id = \"038190000001\"\n\
+             [[eligibility.facility]]\ncode = \"38003\"\nusername = \"38003_BV\"\npassword_file = {c:?}\n\
+             operator_name = \"Phạm Văn Quang\"\noperator_id = \"038188000003\"\n\
+             [server]\nlisten = [\"127.0.0.1:0\"]\napi_keys = [\"{KEY}\"]\naudit_path = {audit:?}\n",
+            url = gateway.url(),
+            a = dir.join("a.pass").display().to_string(),
+            c = dir.join("c.pass").display().to_string(),
+            audit = dir.join("audit.sqlite").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let daemon = Daemon::start(&dir, &config);
+    let health = daemon.wait_probed();
+    let accounts = health["gatewayAccounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{health}");
+    let of = |code: &str| {
+        accounts
+            .iter()
+            .find(|a| a["facility"] == code)
+            .unwrap()
+            .clone()
+    };
+    let (a, c) = (of("38001"), of("38003"));
+    assert_eq!(
+        (&a["account"], &a["status"], &a["finding"]),
+        (&json!("38001_BV"), &json!("pass"), &json!("may-query")),
+        "{a}"
+    );
+    assert_eq!(
+        (&c["account"], &c["status"], &c["finding"]),
+        (&json!("38003_BV"), &json!("fail"), &json!("may-not-query")),
+        "{c}"
+    );
+    assert!(
+        c["advice"]["vi"]
+            .as_str()
+            .unwrap()
+            .contains("quyền tra cứu"),
+        "{c}"
+    );
+    assert!(c["at"].as_str().is_some_and(|t| t.ends_with('Z')), "{c}");
+    let text = health.to_string();
+    for personal in [
+        "038190000001",
+        "Trần Thị Bình",
+        "038188000003",
+        "Phạm Văn Quang",
+    ] {
+        assert!(!text.contains(personal), "{personal} in health: {text}");
+    }
+    // Health shows the probe's result; it never asks the gateway itself.
+    let before = gateway.stats();
+    for _ in 0..5 {
+        assert_eq!(
+            get(&daemon.addr, "/v1/health", None).json()["gatewayAccounts"],
+            health["gatewayAccounts"]
+        );
+    }
+    assert_eq!(gateway.stats(), before, "health sent gateway requests");
+
+    let an = json!({"card": ID, "name": "Nguyễn Văn An", "dob": "17/08/1995"});
+    let with = |extra: Value| {
+        let mut b = an.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, want) in [
+        (an.clone(), "facility-required"),
+        (
+            with(json!({"facility": "38002"})),
+            "facility-not-configured",
+        ),
+        (
+            with(json!({"facility": "38001", "card": "DN438"})),
+            "bad-card-number",
+        ),
+        (with(json!({"facility": "38001", "name": ""})), "bad-name"),
+        (
+            with(json!({"facility": "38001", "dob": "1995-02-30"})),
+            "bad-date-of-birth",
+        ),
+        (
+            with(json!({"facility": "38001", "registeredFacility": "x"})),
+            "bad-registered-facility",
+        ),
+        (
+            with(json!({"facility": "38001", "operator": {"name": "A", "id": "1"}})),
+            "bad-operator",
+        ),
+    ] {
+        let r = daemon.post("/v1/eligibility/check", &body);
+        let v = r.json();
+        assert_eq!(
+            (r.status, v["error"]["code"].as_str()),
+            (400, Some(want)),
+            "{body}: {v}"
+        );
+    }
+    let newborn = json!({"card": "TE1383800012345", "name": "Con của Nguyễn Thị Hà", "dob": "2026", "facility": "38001", "registeredFacility": "38000"});
+    let r = daemon.post("/v1/eligibility/check", &newborn);
+    assert_eq!(
+        (r.status, r.json()["category"].clone()),
+        (200, json!("temporary-card")),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        gateway.stats(),
+        before,
+        "bad input and a newborn card sent requests"
+    );
+
+    let r = daemon.post("/v1/eligibility/check", &with(json!({"facility": "38001"})));
+    let v = r.json();
+    assert_eq!((r.status, &v["category"]), (200, &json!("eligible")), "{v}");
+    assert_eq!(
+        v["askedBy"],
+        json!({"facility": "38001", "account": "38001_BV"})
+    );
+    let r = daemon.post("/v1/eligibility/check", &with(json!({"facility": "38003"})));
+    let v = r.json();
+    assert_eq!(
+        (r.status, &v["category"]),
+        (200, &json!("configuration-error")),
+        "{v}"
+    );
+    assert!(
+        v.get("recheck").is_none(),
+        "a refused account is not the gateway being down: {v}"
+    );
+    assert_eq!(
+        gateway.stats()["accounts"]["38003_BV"]["checkRequests"],
+        before["accounts"]["38003_BV"]["checkRequests"]
+            .as_u64()
+            .unwrap()
+            + 1
+    );
+
+    // Two co-payment lookups at once, while the gateway takes 1.5 s: one gateway call.
+    let events = daemon.events();
+    let lookup = with(json!({"facility": "38001"}));
+    let lookups: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, body) = (daemon.addr.clone(), lookup.clone());
+            std::thread::spawn(move || {
+                post_json(&addr, "/v1/eligibility/copayment", Some(KEY), &body)
+            })
+        })
+        .collect();
+    for l in lookups {
+        let r = l.join().unwrap();
+        let v = r.json();
+        assert_eq!((r.status, &v["category"]), (200, &json!("found")), "{v}");
+        assert_eq!(
+            (&v["accumulated"], &v["threshold"], &v["aboveThreshold"]),
+            (&json!(15_600_000), &json!(14_040_000), &json!(true)),
+            "{v}"
+        );
+        assert!(!v.to_string().to_lowercase().contains("exempt"), "{v}");
+    }
+    assert_eq!(
+        gateway.stats()["copaymentRequests"],
+        1,
+        "{}",
+        gateway.stats()
+    );
+    let (e, _) = events.until("eligibility.copayment", LONG, |e| {
+        e.name == "eligibility.copayment"
+    });
+    assert_eq!(
+        (&e.data["card"], &e.data["facility"]),
+        (&json!(ID), &json!("38001"))
+    );
+    assert_eq!(e.data["copayment"]["category"], "found");
 }
 
 /// The pcscd of this mount namespace, from its pid file (else by looking through /proc).

@@ -1,13 +1,16 @@
 //! `cccd serve`: the daemon (REST API, event stream, reception page) on the configured
 //! addresses, with a card worker per PC/SC reader.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use daemon::audit::Audit;
-use daemon::{AppState, ServerConfig, StateOptions};
+use daemon::{AppState, RecheckOptions, ServerConfig, StateOptions};
+use eligibility::{RecheckPolicy, RecheckQueue, SystemClock};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, EligibilityConfig};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -111,6 +114,45 @@ fn audit(cfg: &ServerConfig) -> Result<Option<Audit>, CliError> {
         .map_err(|e| CliError::Config(e.to_string()))
 }
 
+/// The re-check queue's file: `recheck_path`, else beside the offline cache when its path is
+/// set, else the user's data folder.
+fn recheck_path(cfg: &EligibilityConfig) -> Option<PathBuf> {
+    const FILE: &str = "eligibility-rechecks.sqlite";
+    cfg.recheck_path
+        .clone()
+        .or_else(|| cfg.cache_path.as_ref().map(|p| p.with_file_name(FILE)))
+        .or_else(|| crate::paths::data_dir().map(|d| d.join(FILE)))
+}
+
+/// The durable re-check queue of `[eligibility]` (the law's fallback when the gateway is down).
+fn rechecks(cfg: &EligibilityConfig) -> Result<RecheckOptions, CliError> {
+    let path = recheck_path(cfg).ok_or_else(|| {
+        CliError::Config("[eligibility] recheck_path: no data folder; set it".into())
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private_dir::ensure(dir)
+            .map_err(|e| CliError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let first_delay = Duration::from_secs(cfg.recheck_delay_secs.max(1));
+    let policy = RecheckPolicy {
+        first_delay,
+        max_delay: Duration::from_secs(cfg.recheck_max_delay_secs).max(first_delay),
+        keep_for: Duration::from_secs(cfg.recheck_keep_secs.max(1)),
+        // A re-check is never given out twice while one may still be waiting for its answer.
+        lease: Duration::from_secs(2 * (cfg.connect_timeout_secs + cfg.timeout_secs))
+            .max(Duration::from_secs(30)),
+    };
+    let queue = RecheckQueue::open(&path, Arc::new(SystemClock), policy)
+        .map_err(|e| CliError::Config(format!("[eligibility] {e}")))?;
+    tracing::info!(path = %path.display(), "re-check queue");
+    Ok(RecheckOptions {
+        queue: Arc::new(queue),
+        // Due items wait at most this long past their time; a gateway still down gets one
+        // request per round.
+        poll: first_delay.min(Duration::from_secs(15)),
+    })
+}
+
 /// `cccd serve`: until Ctrl-C (or SIGTERM).
 pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError> {
     run_until(out, cfg, args, shutdown_signal())
@@ -138,13 +180,16 @@ pub fn run_until(
     }
     // Refuses a store holding the test CSCA unless --allow-test-csca.
     let store = crate::trust_store::load(&cfg.trust, &[], args.allow_test_csca)?;
-    let eligibility = match cfg.eligibility.gateway_url {
-        Some(_) => Some(Arc::new(super::eligibility::service(&cfg.eligibility)?)),
+    let (eligibility, rechecks) = match cfg.eligibility.gateway_url {
+        Some(_) => (
+            Some(Arc::new(super::eligibility::service(&cfg.eligibility)?)),
+            Some(rechecks(&cfg.eligibility)?),
+        ),
         None => {
             tracing::warn!(
                 "[eligibility] is not configured: reads are served without the insurance check"
             );
-            None
+            (None, None)
         }
     };
     let audit = audit(&server)?;
@@ -162,6 +207,7 @@ pub fn run_until(
             StateOptions {
                 hosts,
                 eligibility,
+                rechecks,
                 trust: Some(Arc::new(store)),
                 audit,
                 demo: false,

@@ -40,12 +40,37 @@ impl Drop for Proc {
 pub struct Gateway {
     proc: Option<Proc>,
     addr: String,
+    args: Vec<String>,
 }
 
 impl Gateway {
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With extra arguments (`--fault slow-copayment:1500`...).
+    pub fn start_with(args: &[&str]) -> Self {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let (proc, addr) = Self::spawn("127.0.0.1:0", &args);
+        Self {
+            proc: Some(proc),
+            addr,
+            args,
+        }
+    }
+
+    /// Starts the simulator again on the same address (a new process: counters from zero).
+    pub fn restart(&mut self) {
+        self.proc = None;
+        let (proc, addr) = Self::spawn(&self.addr, &self.args);
+        assert_eq!(addr, self.addr);
+        self.proc = Some(proc);
+    }
+
+    fn spawn(listen: &str, args: &[String]) -> (Proc, String) {
         let mut child = Command::new(cccd_path())
-            .args(["gateway-sim", "--listen", "127.0.0.1:0", "--json"])
+            .args(["gateway-sim", "--listen", listen, "--json"])
+            .args(args)
             .env("CCCD_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -56,10 +81,7 @@ impl Gateway {
             .recv_timeout(DEADLINE)
             .expect("cccd gateway-sim printed no start-up line");
         let v: Value = serde_json::from_str(&first).unwrap();
-        Self {
-            proc: Some(Proc(child)),
-            addr: v["listen"].as_str().unwrap().to_owned(),
-        }
+        (Proc(child), v["listen"].as_str().unwrap().to_owned())
     }
 
     pub fn url(&self) -> String {
@@ -150,11 +172,58 @@ impl Daemon {
         let addr = v["listen"][0].as_str().unwrap().to_owned();
         assert_eq!(v["url"], format!("http://{addr}/"));
         assert!(v.get("apiKey").is_none(), "serve never prints a key");
-        Self {
+        let daemon = Self {
             _proc: proc,
             addr,
             dir: dir.to_owned(),
+        };
+        daemon.wait_probed();
+        daemon
+    }
+
+    /// Waits until the start-up probe of the gateway accounts is done (when eligibility is
+    /// configured), so that what a test counts at the gateway is its own requests; returns the
+    /// health document.
+    pub fn wait_probed(&self) -> Value {
+        let end = std::time::Instant::now() + LONG;
+        loop {
+            let h = get(&self.addr, "/v1/health", None).json();
+            if h["eligibility"] != true
+                || h["gatewayAccounts"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())
+            {
+                return h;
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "the accounts were never probed: {h}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// `GET` with the key.
+    pub fn get(&self, path: &str) -> http::Response {
+        get(&self.addr, path, Some(KEY))
+    }
+
+    /// `DELETE` with the key.
+    pub fn delete(&self, path: &str) -> http::Response {
+        let auth = format!("Bearer {KEY}");
+        http::request(
+            &self.addr,
+            "DELETE",
+            path,
+            &[("Authorization", &auth)],
+            None,
+        )
+    }
+
+    /// `POST` of a JSON body with the key.
+    pub fn post(&self, path: &str, body: &Value) -> http::Response {
+        post_json(&self.addr, path, Some(KEY), body)
     }
 
     /// The event stream from the start (`Last-Event-ID: 0` replays what is buffered).

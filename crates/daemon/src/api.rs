@@ -7,9 +7,10 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use citizen::{IdNumber, PartialDate};
+use citizen::IdNumber;
+use eligibility::CheckRequest;
 use futures_util::{Stream, StreamExt, stream};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,8 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::audit::AuditRecord;
 use crate::auth::{Caller, body_too_large, guard};
 use crate::error::ApiError;
-use crate::events::{DaemonEvent, EligibilityResult, Event};
+use crate::events::{DaemonEvent, Event};
+use crate::insurance::{self, OperatorJson, audit, routes};
 use crate::readers::{Job, ReadJob, ReaderView};
 use crate::sessions::SessionView;
 use crate::state::{AppState, random_token};
@@ -61,6 +63,14 @@ pub(crate) struct Health {
     demo: bool,
     /// Whether eligibility checks are configured.
     eligibility: bool,
+    /// The last probe of each gateway account (at start, then every 30 minutes; never per
+    /// health request): facility, account, status (pass, warn, fail), finding (may-query,
+    /// operator-refused, username-looks-like-id, login-refused, may-not-query,
+    /// connection-failed, timed-out, proxy-hides-answer, gateway-error, unexpected-answer),
+    /// detail, advice {vi, en}, at, elapsedMs. Empty until the first probe is done. No personal
+    /// data.
+    #[schema(value_type = Vec<Object>)]
+    gateway_accounts: Vec<eligibility::AccountProbe>,
 }
 
 #[utoipa::path(get, path = "/v1/health", tag = "daemon",
@@ -73,6 +83,7 @@ pub(crate) async fn health(State(st): State<AppState>) -> Json<Health> {
         readers: st.readers().list().into_iter().map(|r| r.name).collect(),
         demo: st.0.demo,
         eligibility: st.0.eligibility.is_some(),
+        gateway_accounts: st.probes(),
     })
 }
 
@@ -81,25 +92,6 @@ pub(crate) async fn health(State(st): State<AppState>) -> Json<Health> {
               (status = 401, description = "Missing or wrong key", body = crate::error::ErrorBody)))]
 pub(crate) async fn readers(State(st): State<AppState>) -> Json<Vec<ReaderView>> {
     Json(st.readers().list())
-}
-
-/// The operator (staff member) of an eligibility lookup.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OperatorJson {
-    /// Full name.
-    name: String,
-    /// 12-digit ID number.
-    id: String,
-}
-
-impl OperatorJson {
-    fn to_operator(&self) -> eligibility::Operator {
-        eligibility::Operator {
-            name: self.name.clone(),
-            id_number: self.id.clone(),
-        }
-    }
 }
 
 /// `POST /v1/cards/read`: exactly one of `can`, `id`, `mrz`, `qr`.
@@ -124,8 +116,11 @@ pub(crate) struct ReadRequest {
     /// Check eligibility: default only for genuine, unknown-issuer or incomplete cards; `true`
     /// asks for it whatever the verdict, `false` never.
     eligibility: Option<bool>,
-    /// The staff member, for the eligibility lookup (default: the configured one).
+    /// The staff member, for the eligibility lookup (default: the facility's configured one).
     operator: Option<OperatorJson>,
+    /// The facility asking the gateway (its code, `maCSKCB`) among those configured; required
+    /// when several are and eligibility is checked.
+    facility: Option<String>,
 }
 
 fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
@@ -150,69 +145,11 @@ fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
     }
 }
 
-/// A date of birth as a person (`dd/mm/yyyy`, `yyyy`) or ISO 8601 (`yyyy-mm-dd`, maybe
-/// partial) writes it.
-fn parse_dob(text: &str) -> Option<PartialDate> {
-    let t = text.trim();
-    if t.contains('/') {
-        return PartialDate::parse_vietnamese(t).ok();
-    }
-    PartialDate::parse_iso(t).ok()
-}
-
-async fn audit(st: &AppState, record: AuditRecord) {
-    if let Some(a) = st.0.audit.clone() {
-        // SQLite blocks: off the async threads.
-        let _ = tokio::task::spawn_blocking(move || a.record(&record)).await;
-    }
-}
-
-/// Runs the eligibility check for `patient`; `None` when it is not configured or cannot be
-/// asked (the reason goes out as an `error` event, the read itself stands).
-async fn check_eligibility(
-    st: &AppState,
-    session_id: Option<&str>,
-    patient: &eligibility::Patient,
-    operator: Option<&eligibility::Operator>,
-) -> Result<eligibility::Decision, ApiError> {
-    let Some(service) = st.0.eligibility.clone() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "eligibility-not-configured",
-            "eligibility checks are not configured: set [eligibility] gateway_url, username and password_file",
-        ));
-    };
-    match service.check(patient, operator, None).await {
-        Ok(v) => {
-            st.events()
-                .emit(DaemonEvent::EligibilityResult(EligibilityResult {
-                    session_id: session_id.map(str::to_owned),
-                    eligibility: v.clone(),
-                }));
-            Ok(v)
-        }
-        Err(e) => {
-            let err = ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "eligibility-bad-input",
-                e.to_string(),
-            );
-            st.events().emit(DaemonEvent::error(
-                None,
-                session_id,
-                err.code,
-                err.message.clone(),
-            ));
-            Err(err)
-        }
-    }
-}
-
 #[utoipa::path(post, path = "/v1/cards/read", tag = "cards", security(("bearer" = [])),
     request_body = ReadRequest,
     responses(
         (status = 200, description = "The card was read and verified", body = SessionView),
-        (status = 400, description = "bad-access-data, bad-request", body = crate::error::ErrorBody),
+        (status = 400, description = "bad-access-data, bad-request; when eligibility is to be checked: facility-required, facility-not-configured, bad-operator, operator-required (before the card is read)", body = crate::error::ErrorBody),
         (status = 401, description = "unauthorized", body = crate::error::ErrorBody),
         (status = 409, description = "no-card, card-removed, reader-busy, reader-ambiguous", body = crate::error::ErrorBody),
         (status = 422, description = "wrong-access-key, no-pace-for-can", body = crate::error::ErrorBody),
@@ -244,6 +181,17 @@ async fn read_card_inner(
     let input = access_input(req)?;
     let keys =
         pipeline::access_keys(&input).map_err(|e| ApiError::from_kind(e.kind(), e.to_string()))?;
+    // Who asks the gateway, checked before the card is read.
+    let asker = match (&st.0.eligibility, req.eligibility) {
+        (Some(service), None | Some(true)) => {
+            let facility = insurance::facility(service, req.facility.as_deref())?;
+            Some((
+                facility.code.clone(),
+                insurance::operator(facility, req.operator.as_ref())?,
+            ))
+        }
+        _ => None,
+    };
     let (reader, worker) = st.readers().choose(req.reader.as_deref())?;
     record.reader = Some(reader.clone());
     let wait = Duration::from_secs(req.wait_seconds.unwrap_or(30).min(300));
@@ -279,15 +227,27 @@ async fn read_card_inner(
         done.verdict,
         Some(V::Genuine | V::UnknownIssuer | V::Incomplete)
     );
-    if req.eligibility.unwrap_or(automatic) && st.0.eligibility.is_some() {
-        let patient = citizen_patient(&citizen);
-        match patient {
-            Some(p) => {
-                let op = req.operator.as_ref().map(OperatorJson::to_operator);
-                if let Ok(v) = check_eligibility(st, Some(&session_id), &p, op.as_ref()).await {
-                    record.eligibility = Some(v.category.as_str());
-                    st.sessions()
-                        .update(&session_id, |s| s.eligibility = Some(v));
+    if let Some((facility, operator)) = asker
+        && req.eligibility.unwrap_or(automatic)
+    {
+        match citizen_patient(&citizen) {
+            Some(patient) => {
+                let request = CheckRequest {
+                    facility,
+                    patient,
+                    operator,
+                    visit_date: None,
+                };
+                if let Ok(c) = insurance::check(st, request, Some(&session_id)).await {
+                    let checked = insurance::audit_check(&record.caller, record.action, &c);
+                    record.eligibility = checked.eligibility;
+                    record.facility = checked.facility;
+                    record.operator_id = checked.operator_id;
+                    record.recheck_id = checked.recheck_id;
+                    st.sessions().update(&session_id, |s| {
+                        s.eligibility = Some(c.decision);
+                        s.recheck = c.recheck;
+                    });
                 }
             }
             None => {
@@ -356,7 +316,7 @@ pub(crate) async fn get_photo(
 
 #[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 204, description = "Deleted and wiped"),
+    responses((status = 204, description = "Deleted and wiped, with the re-checks its eligibility check queued"),
               (status = 404, description = "session-not-found", body = crate::error::ErrorBody)))]
 pub(crate) async fn delete_session(
     State(st): State<AppState>,
@@ -366,6 +326,9 @@ pub(crate) async fn delete_session(
     if !st.sessions().remove(&id) {
         return Err(ApiError::session_not_found());
     }
+    // Its queued re-checks go with it (they hold the card number, name and date of birth).
+    let wiped = st.clone();
+    let _ = tokio::task::spawn_blocking(move || wiped.delete_session_rechecks(&[id])).await;
     audit(
         &st,
         AuditRecord {
@@ -377,54 +340,6 @@ pub(crate) async fn delete_session(
     )
     .await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `POST /v1/eligibility/check`.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct EligibilityRequest {
-    /// The 12-digit ID number.
-    id: String,
-    /// Full name as on the card.
-    name: String,
-    /// Date of birth: `yyyy-mm-dd`, `dd/mm/yyyy`, or `yyyy`.
-    dob: String,
-    /// The staff member (default: the configured one).
-    operator: Option<OperatorJson>,
-}
-
-#[utoipa::path(post, path = "/v1/eligibility/check", tag = "eligibility", security(("bearer" = [])),
-    request_body = EligibilityRequest,
-    responses((status = 200, description = "The verdict (category, message {vi, en}, card, validFrom, validTo, ...)", body = Object),
-              (status = 400, description = "bad-request, eligibility-bad-input", body = crate::error::ErrorBody),
-              (status = 503, description = "eligibility-not-configured", body = crate::error::ErrorBody)))]
-pub(crate) async fn eligibility_check(
-    State(st): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    ApiJson(req): ApiJson<EligibilityRequest>,
-) -> Result<Json<eligibility::Decision>, ApiError> {
-    let id = IdNumber::new(&req.id).map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
-    let dob = parse_dob(&req.dob)
-        .ok_or_else(|| ApiError::bad_request("dob: use yyyy-mm-dd, dd/mm/yyyy or yyyy"))?;
-    let patient = eligibility::Patient::new(id, req.name.clone(), dob);
-    let op = req.operator.as_ref().map(OperatorJson::to_operator);
-    let result = check_eligibility(&st, None, &patient, op.as_ref()).await;
-    audit(
-        &st,
-        AuditRecord {
-            caller: caller.0,
-            action: "eligibility.check",
-            outcome: match &result {
-                Ok(_) => "ok".into(),
-                Err(e) => e.code.into(),
-            },
-            eligibility: result.as_ref().ok().map(|v| v.category.as_str()),
-            id_number: Some(req.id.clone()),
-            ..AuditRecord::default()
-        },
-    )
-    .await;
-    result.map(Json)
 }
 
 /// `POST /v1/events/ticket`.
@@ -473,7 +388,7 @@ fn lost_event() -> SseEvent {
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("bearer" = [])),
     params(("ticket" = Option<String>, Query, description = "One-time ticket (for EventSource, which cannot send headers)"),
            ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
-    responses((status = 200, description = "Server-sent events: reader.added, reader.removed, card.inserted, card.progress, card.read, card.verified, card.photo, eligibility.result, card.removed, error", content_type = "text/event-stream", body = String),
+    responses((status = 200, description = "Server-sent events: reader.added, reader.removed, card.inserted, card.progress, card.read, card.verified, card.photo, eligibility.result (recheck: true for a re-check's result), eligibility.copayment, card.removed, error; payloads under components.schemas.DaemonEvent", content_type = "text/event-stream", body = String),
               (status = 401, description = "unauthorized, ticket-invalid", body = crate::error::ErrorBody)))]
 pub(crate) async fn events(
     State(st): State<AppState>,
@@ -564,7 +479,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cards/read", post(read_card))
         .route("/v1/sessions/{id}", get(get_session).delete(delete_session))
         .route("/v1/sessions/{id}/photo", get(get_photo))
-        .route("/v1/eligibility/check", post(eligibility_check))
+        .route("/v1/eligibility/check", post(routes::eligibility_check))
+        .route("/v1/eligibility/copayment", post(routes::copayment))
+        .route("/v1/eligibility/rechecks", get(routes::list_rechecks))
+        .route(
+            "/v1/eligibility/rechecks/{id}",
+            delete(routes::acknowledge_recheck),
+        )
         .route("/v1/events", get(events))
         .route("/v1/events/ticket", post(events_ticket))
         .route("/v1/openapi.json", get(openapi))

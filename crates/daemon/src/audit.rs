@@ -1,7 +1,10 @@
 //! The audit log: one SQLite row per action (time, caller, action, reader, outcome, verdict,
-//! eligibility category) and an HMAC-SHA256 of the citizen's ID number under a key kept in its
-//! own owner-only file, so that "was this person's card read here on that day" can be answered
-//! by whoever holds the key, and nothing else about the person is stored.
+//! eligibility category, the facility that asked, the re-check it queued or completed) and
+//! HMAC-SHA256s of the citizen's card number and of the operator's ID number under a key kept in
+//! its own owner-only file, so that "was this person's card read here on that day" and "which
+//! staff member asked" (`domain/bhxh-gateway.md`, "2026": the operator is the logged-in staff
+//! member, per request) can be answered by whoever holds the key, and nothing else about either
+//! person is stored.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +21,8 @@ use crate::error::DaemonError;
 pub struct AuditRecord {
     /// Who called: `key:1` (the index of the API key), `reception`, `ticket`.
     pub caller: String,
-    /// `card.read`, `eligibility.check`, `session.delete`.
+    /// `card.read`, `eligibility.check`, `eligibility.copayment`, `eligibility.recheck`,
+    /// `recheck.acknowledge`, `session.delete`.
     pub action: &'static str,
     /// The reader, for card actions.
     pub reader: Option<String>,
@@ -28,8 +32,62 @@ pub struct AuditRecord {
     pub verdict: Option<&'static str>,
     /// The eligibility category.
     pub eligibility: Option<&'static str>,
-    /// The citizen's ID number (only its HMAC is stored).
+    /// The citizen's ID number, or the card number a lookup was made with (only its HMAC is
+    /// stored).
     pub id_number: Option<String>,
+    /// The facility code (`maCSKCB`) that asked the gateway.
+    pub facility: Option<String>,
+    /// The operator's (staff member's) ID number (only its HMAC is stored).
+    pub operator_id: Option<String>,
+    /// The re-check queued by this action, or completed by it.
+    pub recheck_id: Option<i64>,
+}
+
+/// One row of the log as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Who called.
+    pub caller: String,
+    /// What was done.
+    pub action: String,
+    /// The reader.
+    pub reader: Option<String>,
+    /// `ok` or the error code.
+    pub outcome: String,
+    /// The card's verdict.
+    pub verdict: Option<String>,
+    /// The eligibility (or co-payment) category.
+    pub eligibility: Option<String>,
+    /// HMAC of the card number.
+    pub id_hmac: Option<String>,
+    /// The facility that asked.
+    pub facility: Option<String>,
+    /// HMAC of the operator's ID number.
+    pub operator_hmac: Option<String>,
+    /// The re-check queued or completed.
+    pub recheck_id: Option<i64>,
+}
+
+/// Columns added after the first version of the table, with their types: an existing log gets
+/// them on open (its old rows keep `NULL` there).
+const ADDED_COLUMNS: [(&str, &str); 3] = [
+    ("facility", "TEXT"),
+    ("operator_hmac", "TEXT"),
+    ("recheck_id", "INTEGER"),
+];
+
+/// Adds the columns of [`ADDED_COLUMNS`] that `conn`'s `audit` table lacks.
+fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let have: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('audit')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, kind) in ADDED_COLUMNS {
+        if !have.iter().any(|h| h == name) {
+            conn.execute_batch(&format!("ALTER TABLE audit ADD COLUMN {name} {kind};"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The log. Cheap to clone.
@@ -118,6 +176,7 @@ impl Audit {
             );",
         )
         .map_err(|e| err(e.to_string()))?;
+        migrate(&conn).map_err(|e| err(format!("cannot add the new columns: {e}")))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             key: Arc::new(key),
@@ -141,10 +200,12 @@ impl Audit {
     /// returned: the desk's work goes on.
     pub fn record(&self, r: &AuditRecord) {
         let mac = r.id_number.as_deref().map(|id| self.id_hmac(id));
+        let operator = r.operator_id.as_deref().map(|id| self.id_hmac(id));
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let result = conn.execute(
-            "INSERT INTO audit (time, caller, action, reader, outcome, verdict, eligibility, id_hmac)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO audit (time, caller, action, reader, outcome, verdict, eligibility, id_hmac,
+                 facility, operator_hmac, recheck_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             rusqlite::params![
                 format!("{:.3}", jiff::Timestamp::now()),
                 r.caller,
@@ -153,7 +214,10 @@ impl Audit {
                 r.outcome,
                 r.verdict,
                 r.eligibility,
-                mac
+                mac,
+                r.facility,
+                operator,
+                r.recheck_id
             ],
         );
         if let Err(e) = result {
@@ -161,36 +225,29 @@ impl Audit {
         }
     }
 
-    /// Every row as (caller, action, reader, outcome, verdict, eligibility, id_hmac), oldest
-    /// first (for tests and inspection).
-    #[allow(clippy::type_complexity)]
-    pub fn rows(
-        &self,
-    ) -> Vec<(
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> {
+    /// Every row, oldest first (for tests and inspection).
+    pub fn rows(&self) -> Vec<AuditRow> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let Ok(mut st) = conn.prepare(
-            "SELECT caller, action, reader, outcome, verdict, eligibility, id_hmac FROM audit ORDER BY id",
+            "SELECT caller, action, reader, outcome, verdict, eligibility, id_hmac, facility,
+                    operator_hmac, recheck_id
+             FROM audit ORDER BY id",
         ) else {
             return Vec::new();
         };
         st.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            Ok(AuditRow {
+                caller: r.get(0)?,
+                action: r.get(1)?,
+                reader: r.get(2)?,
+                outcome: r.get(3)?,
+                verdict: r.get(4)?,
+                eligibility: r.get(5)?,
+                id_hmac: r.get(6)?,
+                facility: r.get(7)?,
+                operator_hmac: r.get(8)?,
+                recheck_id: r.get(9)?,
+            })
         })
         .map(|rows| rows.filter_map(Result::ok).collect())
         .unwrap_or_default()
@@ -216,14 +273,24 @@ mod tests {
             verdict: Some("genuine"),
             eligibility: Some("eligible"),
             id_number: Some("038095012345".into()),
+            facility: Some("38001".into()),
+            operator_id: Some("038190000001".into()),
+            recheck_id: Some(7),
         });
         let rows = a.rows();
         assert_eq!(rows.len(), 1);
-        let mac = rows[0].6.clone().unwrap();
+        let mac = rows[0].id_hmac.clone().unwrap();
+        assert_eq!(rows[0].facility.as_deref(), Some("38001"));
+        assert_eq!(rows[0].recheck_id, Some(7));
+        assert_eq!(
+            rows[0].operator_hmac.as_deref(),
+            Some(a.id_hmac("038190000001").as_str())
+        );
         assert_eq!(mac.len(), 64);
         assert_eq!(mac, a.id_hmac("038095012345"));
         let bytes = std::fs::read(&db).unwrap();
         assert!(!bytes.windows(12).any(|w| w == b"038095012345"));
+        assert!(!bytes.windows(12).any(|w| w == b"038190000001"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -236,6 +303,45 @@ mod tests {
         drop(a);
         let b = Audit::open(&db, &key).unwrap();
         assert_eq!(b.id_hmac("038095012345"), mac);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A log written by the first version (no facility, operator or re-check columns) keeps
+    /// working: its rows stay, the columns are added, new rows fill them.
+    #[test]
+    fn an_old_log_is_migrated() {
+        let dir = std::env::temp_dir().join(format!("cccd-audit-old-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (db, key) = (dir.join("audit.sqlite"), dir.join("audit.key"));
+        {
+            let c = rusqlite::Connection::open(&db).unwrap();
+            c.execute_batch(
+                "CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY, time TEXT NOT NULL, caller TEXT NOT NULL,
+                    action TEXT NOT NULL, reader TEXT, outcome TEXT NOT NULL, verdict TEXT,
+                    eligibility TEXT, id_hmac TEXT);
+                 INSERT INTO audit (time, caller, action, outcome, eligibility)
+                 VALUES ('2026-01-01T00:00:00Z', 'key:0', 'eligibility.check', 'ok', 'eligible');",
+            )
+            .unwrap();
+        }
+        let a = Audit::open(&db, &key).unwrap();
+        a.record(&AuditRecord {
+            caller: "key:0".into(),
+            action: "eligibility.check",
+            outcome: "ok".into(),
+            facility: Some("38002".into()),
+            ..AuditRecord::default()
+        });
+        let rows = a.rows();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].eligibility.as_deref(), Some("eligible"));
+        assert_eq!(rows[0].facility, None);
+        assert_eq!(rows[1].facility.as_deref(), Some("38002"));
+        // Opening again changes nothing.
+        drop(a);
+        assert_eq!(Audit::open(&db, &key).unwrap().rows().len(), 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -119,6 +119,8 @@ pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<
         StateOptions {
             hosts,
             eligibility: Some(Arc::new(service)),
+            // The demo keeps no re-check queue: its gateway is in-process and never goes down.
+            rechecks: None,
             trust: Some(trust.clone()),
             audit: None,
             demo: true,

@@ -11,8 +11,12 @@
 //!   callers only from configured origins; bodies size-limited.
 //! - Sessions (the data of one card read) live in memory only, zeroized, and are dropped a
 //!   configurable time after the card is removed, or on `DELETE`.
+//! - Eligibility (`insurance`): checks with the facility and operator that asked, the account
+//!   probe at start and every 30 minutes, the durable re-check queue of checks the gateway did
+//!   not answer (re-checked in the background, announced once), the co-payment lookup.
 //! - The audit log ([`audit`]) keeps time, caller, action, reader, outcome, verdict, eligibility
-//!   category and an HMAC-SHA256 of the ID number: nothing else about the person.
+//!   category, facility, re-check and HMAC-SHA256s of the card and operator ID numbers: nothing
+//!   else about the people.
 //!
 //! Personal data never goes to the logs, at any level.
 
@@ -24,6 +28,7 @@ mod config;
 pub mod demo;
 mod error;
 pub mod events;
+mod insurance;
 mod openapi;
 mod page;
 pub mod readers;
@@ -34,6 +39,8 @@ mod state;
 pub use api::router;
 pub use config::{DEFAULT_PORT, ServerConfig};
 pub use error::{ApiError, DaemonError};
+pub use insurance::{PROBE_INTERVAL, RecheckOptions};
 pub use openapi::openapi_json;
+pub use page::INDEX_HTML as PAGE_HTML;
 pub use server::{Bound, bind, host_names, serve};
 pub use state::{AppState, StateOptions};

@@ -4,17 +4,20 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::api;
+use crate::insurance::routes;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "cccd-bridge daemon", description = "Local REST API of cccd-bridge: read and verify Vietnamese chip ID cards (CCCD), check health-insurance eligibility, and follow card events. Errors are {\"error\":{\"code\",\"message\"}} with stable codes."),
     paths(
         api::health, api::readers, api::read_card, api::get_session, api::get_photo,
-        api::delete_session, api::eligibility_check, api::events, api::events_ticket,
+        api::delete_session, routes::eligibility_check, routes::copayment,
+        routes::list_rechecks, routes::acknowledge_recheck, api::events, api::events_ticket,
         api::openapi, api::demo_tap
     ),
     components(schemas(
-        crate::error::ErrorBody, crate::error::ErrorDetail, crate::events::DaemonEvent
+        crate::error::ErrorBody, crate::error::ErrorDetail, crate::events::DaemonEvent,
+        crate::insurance::AskedByView
     )),
     modifiers(&BearerAuth)
 )]
@@ -52,8 +55,26 @@ mod tests {
         for name in crate::events::EVENT_NAMES {
             assert!(text.contains(&format!("\"{name}\"")), "{name} in {text}");
         }
-        for payload in ["CardIdentity", "CardVerified", "CardPhoto", "ErrorEvent"] {
+        for payload in [
+            "CardIdentity",
+            "CardVerified",
+            "CardPhoto",
+            "EligibilityResult",
+            "CopaymentResult",
+            "ErrorEvent",
+        ] {
             assert!(schemas.get(payload).is_some(), "{payload}");
         }
+        let result = &schemas["EligibilityResult"]["properties"];
+        for field in [
+            "sessionId",
+            "eligibility",
+            "recheck",
+            "recheckId",
+            "facility",
+        ] {
+            assert!(result.get(field).is_some(), "eligibility.result's {field}");
+        }
+        assert!(schemas["CopaymentResult"]["properties"]["copayment"].is_object());
     }
 }

@@ -86,7 +86,8 @@ pub fn host_names(addrs: &[SocketAddr]) -> Vec<String> {
     out
 }
 
-/// Serves `state` on the listeners until `shutdown` completes.
+/// Serves `state` on the listeners until `shutdown` completes, with the periodic sweep, the
+/// gateway accounts' probe and the re-check rounds in the background.
 pub async fn serve(
     bound: Bound,
     state: AppState,
@@ -94,6 +95,8 @@ pub async fn serve(
 ) -> Result<(), DaemonError> {
     let app = crate::router(state.clone());
     let sweeper = state.spawn_sweeper();
+    // The account probe and the re-check rounds run for as long as the daemon serves.
+    let background = state.spawn_eligibility_tasks();
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut tasks = Vec::new();
     for l in bound.listeners {
@@ -115,6 +118,9 @@ pub async fn serve(
         }
     }
     sweeper.abort();
+    for t in background {
+        t.abort();
+    }
     state.readers().clear();
     Ok(())
 }

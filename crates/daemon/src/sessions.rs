@@ -98,8 +98,11 @@ pub struct Session {
     pub verification: Option<VerificationView>,
     /// The photo.
     pub photo: Option<SessionPhoto>,
-    /// The eligibility verdict.
-    pub eligibility: Option<eligibility::Decision>,
+    /// The eligibility decision (its JSON, as `POST /v1/eligibility/check` answers it); the
+    /// re-check's once it is in.
+    pub eligibility: Option<serde_json::Value>,
+    /// The re-check queued because the gateway gave no answer.
+    pub recheck: Option<RecheckView>,
     /// Milliseconds per step of the read.
     pub timings: BTreeMap<String, f64>,
     /// When its card was taken off the reader.
@@ -121,6 +124,7 @@ impl Session {
             verification: None,
             photo: None,
             eligibility: None,
+            recheck: None,
             timings: BTreeMap::new(),
             card_removed_at: None,
             started: Instant::now(),
@@ -142,6 +146,7 @@ impl Session {
                 .as_ref()
                 .map(|_| format!("/v1/sessions/{}/photo", self.id)),
             eligibility: self.eligibility.clone(),
+            recheck: self.recheck,
             timings: self.timings.clone(),
             card_removed: self.card_removed_at.is_some(),
         }
@@ -170,14 +175,28 @@ pub struct SessionView {
     pub verification: Option<VerificationView>,
     /// Where the photo is (`GET`, `image/jpeg`), once read.
     pub photo_url: Option<String>,
-    /// The eligibility verdict (category, message {vi,en}, card, validFrom, validTo,
-    /// atRegisteredFacility, fiveYearsFrom, cached, ageSeconds), when checked.
+    /// The eligibility decision (category, message {vi,en}, card, validFrom, validTo,
+    /// atRegisteredFacility, fiveYearsFrom, cached, ageSeconds, gatewayMessage?), when checked;
+    /// replaced by the re-check's when it comes.
     #[schema(value_type = Option<Object>)]
-    pub eligibility: Option<eligibility::Decision>,
+    pub eligibility: Option<serde_json::Value>,
+    /// The re-check queued because the gateway gave no answer (null when none was needed).
+    pub recheck: Option<RecheckView>,
     /// Milliseconds per step of the read.
     pub timings: BTreeMap<String, f64>,
     /// Whether the card has been taken off the reader (the session then expires).
     pub card_removed: bool,
+}
+
+/// A queued re-check of an eligibility check (`GET /v1/eligibility/rechecks` lists it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecheckView {
+    /// The queue item's id (`DELETE /v1/eligibility/rechecks/{id}` acknowledges it).
+    pub id: i64,
+    /// `pending` (waiting for the gateway) or `done` (its result is in).
+    #[schema(value_type = String)]
+    pub state: eligibility::RecheckState,
 }
 
 /// The store.
@@ -242,16 +261,20 @@ impl Sessions {
 
     /// Drops the sessions whose card was removed more than `ttl` ago, and any older than
     /// `max_age` whatever their card (a reader that never reports removal must not keep data
-    /// forever). Returns how many were dropped.
-    pub fn sweep(&self, ttl: Duration, max_age: Duration) -> usize {
+    /// forever). Returns the ids of those dropped.
+    pub fn sweep(&self, ttl: Duration, max_age: Duration) -> Vec<String> {
         let mut map = self.lock();
-        let before = map.len();
-        map.retain(|_, s| {
+        let mut dropped = Vec::new();
+        map.retain(|id, s| {
             let removed_long_ago = s.card_removed_at.is_some_and(|t| t.elapsed() > ttl);
             let too_old = s.started.elapsed() > max_age;
-            !(removed_long_ago || too_old)
+            let drop = removed_long_ago || too_old;
+            if drop {
+                dropped.push(id.clone());
+            }
+            !drop
         });
-        before - map.len()
+        dropped
     }
 
     /// Number of sessions.
@@ -275,10 +298,16 @@ mod tests {
         let s = Sessions::default();
         s.insert(Session::new("a".into(), "R1".into()));
         s.insert(Session::new("b".into(), "R2".into()));
-        assert_eq!(s.sweep(Duration::ZERO, Duration::from_secs(3600)), 0);
+        assert!(
+            s.sweep(Duration::ZERO, Duration::from_secs(3600))
+                .is_empty()
+        );
         s.card_removed("R1");
         std::thread::sleep(Duration::from_millis(5));
-        assert_eq!(s.sweep(Duration::ZERO, Duration::from_secs(3600)), 1);
+        assert_eq!(
+            s.sweep(Duration::ZERO, Duration::from_secs(3600)),
+            vec!["a".to_owned()]
+        );
         assert!(s.view("a").is_none());
         assert!(s.view("b").is_some());
         assert!(s.remove("b"));

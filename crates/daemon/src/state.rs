@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::audit::Audit;
 use crate::config::ServerConfig;
 use crate::events::EventBus;
+use crate::insurance::RecheckOptions;
 use crate::readers::Readers;
 use crate::sessions::Sessions;
 
@@ -29,6 +30,9 @@ pub struct StateOptions {
     pub hosts: Vec<String>,
     /// The eligibility service (None: eligibility is not configured).
     pub eligibility: Option<Arc<eligibility::Eligibility>>,
+    /// The re-check queue of checks the gateway did not answer (None: none is kept, as in the
+    /// demo).
+    pub rechecks: Option<RecheckOptions>,
     /// Trusted CSCAs (None: none configured, every card at best `unknown-issuer`).
     pub trust: Option<Arc<CscaStore>>,
     /// The audit log.
@@ -63,6 +67,9 @@ pub(crate) struct Inner {
     pub(crate) tickets: Mutex<HashMap<String, Instant>>,
     pub(crate) page_tokens: Mutex<HashMap<String, Instant>>,
     pub(crate) eligibility: Option<Arc<eligibility::Eligibility>>,
+    pub(crate) rechecks: Option<RecheckOptions>,
+    /// The last probe of each gateway account (empty until the first one is done).
+    pub(crate) probes: Mutex<Vec<eligibility::AccountProbe>>,
     pub(crate) trust: Option<Arc<CscaStore>>,
     pub(crate) audit: Option<Audit>,
     pub(crate) demo: bool,
@@ -116,6 +123,8 @@ impl AppState {
             tickets: Mutex::new(HashMap::new()),
             page_tokens: Mutex::new(HashMap::new()),
             eligibility: options.eligibility,
+            rechecks: options.rechecks,
+            probes: Mutex::new(Vec::new()),
             trust: options.trust,
             audit: options.audit,
             demo: options.demo,
@@ -142,6 +151,16 @@ impl AppState {
     /// The trusted CSCAs.
     pub fn trust(&self) -> Option<Arc<CscaStore>> {
         self.0.trust.clone()
+    }
+
+    /// Keeps the latest probe of the gateway accounts (`GET /v1/health` shows it).
+    pub(crate) fn set_probes(&self, probes: Vec<eligibility::AccountProbe>) {
+        *lock(&self.0.probes) = probes;
+    }
+
+    /// The latest probe of the gateway accounts.
+    pub(crate) fn probes(&self) -> Vec<eligibility::AccountProbe> {
+        lock(&self.0.probes).clone()
     }
 
     /// Records whether the PC/SC service is up (None: not used, as in the demo).
@@ -206,16 +225,18 @@ impl AppState {
             .is_some_and(|at| at.elapsed() <= PAGE_TOKEN_TTL)
     }
 
-    /// Drops expired sessions and old buffered events; call periodically.
+    /// Drops expired sessions (and their queued re-checks) and old buffered events; call
+    /// periodically.
     pub fn sweep(&self) {
         let ttl = self.0.config.session_ttl();
         // A session whose card never reports removal is dropped after a day at most.
-        let n = self
+        let dropped = self
             .0
             .sessions
             .sweep(ttl, Duration::from_secs(24 * 3600).max(ttl));
-        if n > 0 {
-            tracing::debug!(dropped = n, "sessions expired");
+        if !dropped.is_empty() {
+            tracing::debug!(dropped = dropped.len(), "sessions expired");
+            self.delete_session_rechecks(&dropped);
         }
         self.0
             .events

@@ -106,6 +106,9 @@ async fn keys_are_required_on_every_v1_route_but_health() {
         ("GET", "/v1/sessions/abc/photo"),
         ("DELETE", "/v1/sessions/abc"),
         ("POST", "/v1/eligibility/check"),
+        ("POST", "/v1/eligibility/copayment"),
+        ("GET", "/v1/eligibility/rechecks"),
+        ("DELETE", "/v1/eligibility/rechecks/1"),
         ("GET", "/v1/events"),
         ("POST", "/v1/events/ticket"),
         ("GET", "/v1/openapi.json"),
@@ -434,6 +437,9 @@ async fn openapi_document_lists_every_route() {
         ("/v1/sessions/{id}", "delete"),
         ("/v1/sessions/{id}/photo", "get"),
         ("/v1/eligibility/check", "post"),
+        ("/v1/eligibility/copayment", "post"),
+        ("/v1/eligibility/rechecks", "get"),
+        ("/v1/eligibility/rechecks/{id}", "delete"),
         ("/v1/events", "get"),
         ("/v1/events/ticket", "post"),
         ("/v1/openapi.json", "get"),
@@ -445,7 +451,23 @@ async fn openapi_document_lists_every_route() {
         );
     }
     assert!(v["components"]["securitySchemes"]["bearer"].is_object());
-    assert!(v["components"]["schemas"]["ReadRequest"]["properties"]["waitSeconds"].is_object());
+    let schemas = &v["components"]["schemas"];
+    assert!(schemas["ReadRequest"]["properties"]["waitSeconds"].is_object());
+    assert!(schemas["ReadRequest"]["properties"]["facility"].is_object());
+    for field in ["card", "id", "facility", "registeredFacility", "operator"] {
+        assert!(
+            schemas["EligibilityRequest"]["properties"][field].is_object(),
+            "EligibilityRequest.{field}"
+        );
+    }
+    for field in ["card", "facility", "refresh"] {
+        assert!(
+            schemas["CopaymentRequestJson"]["properties"][field].is_object(),
+            "CopaymentRequestJson.{field}"
+        );
+    }
+    assert!(schemas["Health"]["properties"]["gatewayAccounts"].is_object());
+    assert!(schemas["SessionView"]["properties"]["recheck"].is_object());
 }
 
 #[tokio::test]
@@ -497,17 +519,27 @@ async fn eligibility_route() {
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["category"], "eligible");
+    assert_eq!(
+        v["askedBy"],
+        json!({"facility": "38001", "account": "38001_BV"})
+    );
+    assert!(v.get("recheck").is_none(), "{v}");
     let (s, v) = send_json(
         &app,
         check(json!({"id": "123", "name": "A", "dob": "1995"})),
     )
     .await;
-    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "bad-request"));
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "bad-card-number"));
     let (s, v) = send_json(
         &app,
         check(json!({"id": "038095012345", "name": "A", "dob": "17.08"})),
     )
     .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::BAD_REQUEST, "bad-date-of-birth")
+    );
+    let (s, v) = send_json(&app, check(json!({"id": "038095012345", "name": "A"}))).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "bad-request"));
     // Not configured.
     let app = router(bare(config()));

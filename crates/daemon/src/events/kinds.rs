@@ -111,15 +111,43 @@ pub struct CardPhoto {
     pub hash_verified: bool,
 }
 
-/// `eligibility.result`: the insurance decision.
+/// `eligibility.result`: the insurance decision, of a first check or of a re-check.
 #[derive(Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EligibilityResult {
-    /// The read's session (null for a check without a card read).
+    /// The read's session (null for a check without a card read). A re-check names the session
+    /// its first check belonged to, which may be gone (the daemon restarted).
     pub session_id: Option<String>,
-    /// The decision (as `POST /v1/eligibility/check` returns it).
+    /// The decision (category, message {vi, en}, resultCode, card, validFrom, validTo, ...: the
+    /// fields `POST /v1/eligibility/check` returns).
     #[schema(value_type = Object)]
-    pub eligibility: eligibility::Decision,
+    pub eligibility: serde_json::Value,
+    /// Whether this is the result of a re-check, made because the first check got no answer
+    /// from the gateway (the law's fallback).
+    pub recheck: bool,
+    /// The re-check queue item: for a first check, the re-check it queued (the gateway gave no
+    /// answer); for a re-check, the item it completes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recheck_id: Option<i64>,
+    /// The facility code that asked, when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+}
+
+/// `eligibility.copayment`: the year's co-payment of a card (`POST /v1/eligibility/copayment`).
+#[derive(Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CopaymentResult {
+    /// The card number asked about (as given, without spaces).
+    pub card: String,
+    /// The facility code that asked, when configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    /// The answer (category, message {vi, en}, resultCode, accumulated, baseSalary, threshold,
+    /// aboveThreshold, stays, card, lookedUpAt, cached, ageSeconds: the fields
+    /// `POST /v1/eligibility/copayment` returns). Never an exemption.
+    #[schema(value_type = Object)]
+    pub copayment: eligibility::Copayment,
 }
 
 /// `error`: something failed, with a stable code and a sentence (never personal data).
@@ -167,6 +195,9 @@ pub enum DaemonEvent {
     /// The eligibility decision.
     #[serde(rename = "eligibility.result")]
     EligibilityResult(EligibilityResult),
+    /// The year's co-payment.
+    #[serde(rename = "eligibility.copayment")]
+    EligibilityCopayment(CopaymentResult),
     /// The card was taken off a reader.
     #[serde(rename = "card.removed")]
     CardRemoved(OnReader),
@@ -176,7 +207,7 @@ pub enum DaemonEvent {
 }
 
 /// Every event name the stream carries, in [`DaemonEvent`]'s order.
-pub const EVENT_NAMES: [&str; 10] = [
+pub const EVENT_NAMES: [&str; 11] = [
     "reader.added",
     "reader.removed",
     "card.inserted",
@@ -185,6 +216,7 @@ pub const EVENT_NAMES: [&str; 10] = [
     "card.verified",
     "card.photo",
     "eligibility.result",
+    "eligibility.copayment",
     "card.removed",
     "error",
 ];
@@ -201,6 +233,7 @@ impl DaemonEvent {
             Self::CardVerified(_) => "card.verified",
             Self::CardPhoto(_) => "card.photo",
             Self::EligibilityResult(_) => "eligibility.result",
+            Self::EligibilityCopayment(_) => "eligibility.copayment",
             Self::CardRemoved(_) => "card.removed",
             Self::Error(_) => "error",
         }
@@ -218,6 +251,7 @@ impl DaemonEvent {
             Self::ReaderAdded(_)
             | Self::ReaderRemoved(_)
             | Self::CardInserted(_)
+            | Self::EligibilityCopayment(_)
             | Self::CardRemoved(_) => None,
         }
     }
@@ -233,6 +267,7 @@ impl DaemonEvent {
             Self::CardVerified(e) => serde_json::to_string(e),
             Self::CardPhoto(e) => serde_json::to_string(e),
             Self::EligibilityResult(e) => serde_json::to_string(e),
+            Self::EligibilityCopayment(e) => serde_json::to_string(e),
             Self::Error(e) => serde_json::to_string(e),
         };
         // The payloads are plain data: serialising them cannot fail.
@@ -306,6 +341,33 @@ mod tests {
         assert_eq!(v["event"], "reader.added");
         assert_eq!(v["data"]["reader"], "R");
         assert_eq!(format!("{added:?}"), "DaemonEvent(reader.added)");
+    }
+
+    #[test]
+    fn a_recheck_result_says_so() {
+        let first = DaemonEvent::EligibilityResult(EligibilityResult {
+            session_id: Some("s1".into()),
+            eligibility: serde_json::json!({"category": "gateway-error"}),
+            recheck: false,
+            recheck_id: Some(7),
+            facility: Some("38001".into()),
+        });
+        assert_eq!(
+            first.data_json(),
+            r#"{"sessionId":"s1","eligibility":{"category":"gateway-error"},"recheck":false,"recheckId":7,"facility":"38001"}"#
+        );
+        assert_eq!(first.session_id(), Some("s1"));
+        let again = DaemonEvent::EligibilityResult(EligibilityResult {
+            session_id: None,
+            eligibility: serde_json::json!({"category": "eligible"}),
+            recheck: true,
+            recheck_id: Some(7),
+            facility: None,
+        });
+        assert_eq!(
+            again.data_json(),
+            r#"{"sessionId":null,"eligibility":{"category":"eligible"},"recheck":true,"recheckId":7}"#
+        );
     }
 
     #[test]

@@ -6,6 +6,6 @@ mod kinds;
 
 pub use bus::{Event, EventBus, Subscription};
 pub use kinds::{
-    CardIdentity, CardInserted, CardPhoto, CardProgress, CardVerified, DaemonEvent, EVENT_NAMES,
-    EligibilityResult, ErrorEvent, OnReader, ReadStage, ReaderAdded,
+    CardIdentity, CardInserted, CardPhoto, CardProgress, CardVerified, CopaymentResult,
+    DaemonEvent, EVENT_NAMES, EligibilityResult, ErrorEvent, OnReader, ReadStage, ReaderAdded,
 };
