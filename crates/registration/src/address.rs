@@ -15,6 +15,7 @@ use crate::index::{Hit, INDEX, Level, Text};
 use crate::units::{TABLES, Tables};
 
 /// A unit by code and full name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct UnitRef {
     /// Its code.
@@ -24,6 +25,7 @@ pub struct UnitRef {
 }
 
 /// A commune the address may be in, when it cannot say which.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Candidate {
@@ -38,6 +40,7 @@ pub struct Candidate {
 }
 
 /// The old units an address was read as, before conversion.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct OldUnits {
     /// The old province.
@@ -49,6 +52,7 @@ pub struct OldUnits {
 }
 
 /// How the address was read.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -72,6 +76,7 @@ pub enum MatchMethod {
 /// null, "warnings": [...]}`. `commune` is null when the address is ambiguous (then
 /// `candidates` lists the possible communes) or no commune was found (then a warning says why).
 /// Warnings never repeat the address.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddressMatch {

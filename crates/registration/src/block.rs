@@ -14,6 +14,7 @@ use crate::text::folded_key;
 
 /// Where a value came from (his-integration.md: the law treats the ways of identifying a patient
 /// differently).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -43,6 +44,7 @@ pub enum ChipVerdict {
 /// "uncertain": "why"}`; `value` is `""` when unknown (XML1 files an empty element, never a
 /// guess), and `uncertain` is present only when the value is doubtful or empty for a reason
 /// worth telling (a name not in a table, an ambiguous address).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Field {
     /// The value as XML1 wants it (`""` when unknown).
@@ -97,6 +99,7 @@ impl Drop for Field {
 /// known place in DG13 or the QR yet; relatives' numbers are never taken.
 ///
 /// Personal data: `Debug` redacts every value, and values are zeroized on drop.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct RegistrationBlock {
     /// Full name.
