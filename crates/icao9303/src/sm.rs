@@ -411,14 +411,16 @@ pub struct CardSecureMessaging {
 }
 
 impl CardSecureMessaging {
-    /// The chip's session with the same keys and initial SSC as the terminal's.
+    /// The chip's session with the same keys and initial SSC as the terminal's (ICAO 9303-11
+    /// §9.8.2).
     pub fn new(keys: SmKeys, ssc: &[u8]) -> Result<Self> {
         Ok(Self {
             state: SmState::new(keys, ssc)?,
         })
     }
 
-    /// Verifies and decrypts a protected command APDU (SSC incremented first). The plain
+    /// Verifies and decrypts a protected command APDU (ICAO 9303-11 §9.8.5.1 seen from the chip;
+    /// SSC incremented first). The plain
     /// command has CLA without the SM bits, the decrypted data and Ne from DO'97; it is marked
     /// extended when DO'97 had two bytes.
     pub fn unwrap_command(&mut self, protected: &[u8]) -> Result<Command, SmFailure> {
@@ -469,7 +471,8 @@ impl CardSecureMessaging {
         Ok(plain)
     }
 
-    /// Protects a plain response (SSC incremented first): `[DO'87] DO'99 DO'8E SW1 SW2`.
+    /// Protects a plain response (ICAO 9303-11 §9.8.5.2 seen from the chip; SSC incremented
+    /// first): `[DO'87] DO'99 DO'8E SW1 SW2`.
     pub fn wrap_response(&mut self, response: &Response) -> Result<Vec<u8>, SmFailure> {
         let state = &mut self.state;
         state.increment()?;

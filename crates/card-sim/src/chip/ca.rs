@@ -31,7 +31,8 @@ pub struct CardChipAuthentication {
     awaiting_general_authenticate: bool,
 }
 
-/// The status a chip gives for a CA command whose data it cannot use (ISO/IEC 7816-4 §5.6).
+/// The status a chip gives for a CA command whose data it cannot use (ISO/IEC 7816-4: 6A80,
+/// incorrect parameters in the command data field).
 const WRONG_DATA: StatusWord = StatusWord::WRONG_DATA;
 
 impl CardChipAuthentication {
@@ -59,8 +60,8 @@ impl CardChipAuthentication {
         })
     }
 
-    /// The chip's static public key `PK_IC`, uncompressed: the one DG14 must hold (ICAO 9303-11
-    /// §6.2.1).
+    /// The chip's static public key `PK_IC`, uncompressed: the one DG14's
+    /// ChipAuthenticationPublicKeyInfo must hold (ICAO 9303-11 §6.2, §9.2.6).
     pub fn public_key(&self) -> Result<Vec<u8>> {
         ec::public_key(self.curve, None, &self.private_key)
     }

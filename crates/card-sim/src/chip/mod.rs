@@ -5,8 +5,9 @@
 //! nonce encryption, the session keys, the authentication tokens, secure messaging's wrapping,
 //! the SecurityInfos encoders); the decisions are this module's, so that a misunderstanding of
 //! the terminal's cannot hide in a card that shares it. The judges of this side are the worked
-//! examples of ICAO 9303-11 (Appendices D, G, I: `tests/chip.rs`) and the terminal run against
-//! it (`icao9303`'s tests).
+//! examples of ICAO 9303-11 (Appendices D and G: `tests/chip.rs`; Appendix I.1's chip key in
+//! `icao9303`'s `tests/chip_authentication.rs`) and the terminal run against it (`icao9303`'s
+//! tests).
 //!
 //! - [`pace`]: PACE with ECDH generic mapping (§4.4), one step per General Authenticate.
 //! - [`bac`]: Basic Access Control (§4.3), the answer to EXTERNAL AUTHENTICATE.
