@@ -1,17 +1,19 @@
 //! The virtual CCCD: the file-system card plus the chip's side of ICAO 9303 access control
-//! (PACE with the CAN or the MRZ, BAC) and secure messaging, using the card-side operations of
-//! `icao9303`, with the quirks a test can switch on.
+//! (PACE with the CAN or the MRZ, BAC), chip and active authentication ([`crate::chip`]) and
+//! secure messaging (`icao9303`'s wrapping), with the quirks a test can switch on.
 
 use apdu::{Command, LengthEncoding, Response, StatusWord};
-use icao9303::bac;
-use icao9303::bac::card_external_authenticate;
+use icao9303::aa::AaHash;
 use icao9303::ec::Curve;
-use icao9303::pace::{CardPace, PaceAlgorithm};
+use icao9303::pace::PaceAlgorithm;
 use icao9303::sm::CardSecureMessaging;
 use rand_core::{OsRng, RngCore, TryRngCore};
 use zeroize::Zeroizing;
 
 use crate::card::{Iso7816Card, SimCard};
+use crate::chip::ca::CardChipAuthentication;
+use crate::chip::pace::CardPace;
+use crate::chip::{aa, bac};
 use crate::profile::CardIdentity;
 
 /// Which access protocols the chip offers.
@@ -55,7 +57,7 @@ pub struct VirtualCccd {
     extended: bool,
     session: Session,
     chip_keys: Option<ChipKeys>,
-    ca: Option<icao9303::ca::CardChipAuthentication>,
+    ca: Option<CardChipAuthentication>,
 }
 
 impl VirtualCccd {
@@ -90,18 +92,14 @@ impl VirtualCccd {
         self
     }
 
-    fn chip_authentication(&mut self) -> Option<&mut icao9303::ca::CardChipAuthentication> {
+    fn chip_authentication(&mut self) -> Option<&mut CardChipAuthentication> {
         if self.ca.is_none() {
             let key = self.chip_keys.as_ref()?;
             // id-CA-ECDH-AES-CBC-CMAC-128, as DG14 and EF.CardAccess announce.
             let oid = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02];
-            self.ca = icao9303::ca::CardChipAuthentication::new(
-                &oid,
-                Curve::BrainpoolP256r1,
-                &key.private_key,
-                None,
-            )
-            .ok();
+            self.ca =
+                CardChipAuthentication::new(&oid, Curve::BrainpoolP256r1, &key.private_key, None)
+                    .ok();
         }
         self.ca.as_mut()
     }
@@ -245,13 +243,13 @@ impl VirtualCccd {
         let Some(keys) = self
             .identity
             .mrz_info()
-            .and_then(|m| bac::derive_bac_keys(&m).ok())
+            .and_then(|m| icao9303::bac::derive_bac_keys(&m).ok())
         else {
             return self.fail(StatusWord::UNKNOWN_ERROR);
         };
         let mut k_ic = Zeroizing::new([0u8; 16]);
         OsRng.unwrap_err().fill_bytes(k_ic.as_mut());
-        match card_external_authenticate(&keys, &rnd_ic, &k_ic, cmd.data()) {
+        match bac::external_authenticate(&keys, &rnd_ic, &k_ic, cmd.data()) {
             Ok(Some(answer)) => match CardSecureMessaging::new(answer.session_keys, &answer.ssc) {
                 Ok(sm) => {
                     self.session = Session::Open(Box::new(sm));
@@ -335,10 +333,10 @@ fn internal_authenticate_with(key: &ChipKeys, cmd: &Command) -> Response {
     if cmd.data().len() != 8 {
         return Response::status(StatusWord::WRONG_LENGTH);
     }
-    match icao9303::aa::card_internal_authenticate_ecdsa(
+    match aa::internal_authenticate_ecdsa(
         &key.private_key,
         Curve::BrainpoolP256r1,
-        icao9303::aa::AaHash::Sha256,
+        AaHash::Sha256,
         cmd.data(),
     ) {
         Ok(sig) => Response::new(sig, StatusWord::SUCCESS),

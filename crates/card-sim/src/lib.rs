@@ -3,6 +3,9 @@
 //!
 //! - [`Iso7816Card`]: the card side of ISO/IEC 7816-4 (SELECT, READ BINARY in all its forms,
 //!   extended length, the PC/SC GET DATA UID pseudo-APDU).
+//! - [`chip`]: the chip's side of PACE, BAC, chip and active authentication (ICAO 9303-11),
+//!   and [`VirtualCccd`], the virtual CCCD that strings them with the files and secure
+//!   messaging.
 //! - [`vpcd`]: the client side of the vpcd protocol (the card connects to pcscd's driver).
 //! - [`Simulator`]: a card on a virtual reader slot with insert/remove control and faults.
 //!
@@ -11,6 +14,7 @@
 mod atr;
 mod card;
 mod cccd;
+pub mod chip;
 mod der;
 pub mod face;
 pub mod pki;

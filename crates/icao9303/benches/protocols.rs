@@ -6,9 +6,9 @@
 //! The protocols are interactive: every answer of the chip depends on the terminal's previous
 //! command (fresh ephemeral keys, advancing send sequence counters), so the card's answers cannot
 //! be precomputed, and the terminal cannot run against a no-op card either. Each benchmark
-//! therefore runs the terminal against an in-process card built from the crate's own card-side
-//! helpers ([`CardPace`], [`card_external_authenticate`], [`CardSecureMessaging`],
-//! [`CardChipAuthentication`]), wrapped in a
+//! therefore runs the terminal against an in-process card built from the virtual card's chip
+//! side (`card_sim::chip`: [`CardPace`], [`bac::external_authenticate`],
+//! [`CardChipAuthentication`]) and this crate's [`CardSecureMessaging`], wrapped in a
 //! [`CardTransaction`] that times itself: it adds the wall time spent inside each `transmit`
 //! (parsing the command, the card's cryptography, encoding the answer) to a running total.
 //! With [`Bencher::iter_custom`] the benchmark reports
@@ -40,12 +40,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use apdu::{CardTransaction, Command, ExchangeExt, Response, StatusWord, TransportError};
+use card_sim::chip::bac;
+use card_sim::chip::ca::CardChipAuthentication;
+use card_sim::chip::pace::CardPace;
 use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main};
-use icao9303::bac::{card_external_authenticate, derive_bac_keys, perform_bac};
-use icao9303::ca::{CardChipAuthentication, ca_ecdh_oid};
+use icao9303::bac::{derive_bac_keys, perform_bac};
+use icao9303::ca::ca_ecdh_oid;
 use icao9303::card_access::SecurityInfos;
 use icao9303::ec::Curve;
-use icao9303::pace::{CardPace, PaceAlgorithm, PaceParams, perform_pace};
+use icao9303::pace::{PaceAlgorithm, PaceParams, perform_pace};
 use icao9303::sm::{CardSecureMessaging, SmKeys};
 use icao9303::{
     AccessKey, Can, ChipAuthOutcome, Cipher, MrzInfo, SecureMessaging, perform_chip_authentication,
@@ -203,7 +206,7 @@ fn bench_pace(c: &mut Criterion) {
 // BAC
 
 /// An in-process chip answering GET CHALLENGE and EXTERNAL AUTHENTICATE with
-/// [`card_external_authenticate`], timing itself.
+/// [`bac::external_authenticate`], timing itself.
 struct BacCard<'k> {
     document_keys: &'k SmKeys,
     rng: SplitMix,
@@ -223,7 +226,7 @@ impl BacCard<'_> {
                 ok(self.rnd_ic.to_vec())
             }
             (0x00, 0x82) => {
-                let answer = card_external_authenticate(
+                let answer = bac::external_authenticate(
                     self.document_keys,
                     &self.rnd_ic,
                     &self.k_ic,

@@ -1,4 +1,4 @@
-//! Active Authentication (ICAO 9303-11 §6.1), terminal and chip sides.
+//! Active Authentication (ICAO 9303-11 §6.1): the terminal's side.
 //!
 //! The terminal sends a fresh 8-byte challenge in `INTERNAL AUTHENTICATE` (`00 88 00 00 08
 //! <challenge> 00`, under secure messaging); the chip signs it with the private key whose public
@@ -12,16 +12,15 @@
 //! format `r ‖ s` of BSI TR-03111 §5.2.1 (each the length of the group order), not DER
 //! (ICAO 9303-11 §6.1.2.2).
 //!
-//! The chip side ([`card_internal_authenticate_ecdsa`]) signs for the virtual card.
+//! The chip's side (its signature) is the virtual card's, in `card-sim`; [`AaHash::digest`] is
+//! the building block both use.
 
 use apdu::{CardTransaction, Command, ExchangeExt, StatusWord};
-use elliptic_curve::CurveArithmetic;
 use rand_core::CryptoRng;
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
-use crate::ec::Curve;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Length of the Active Authentication challenge (ICAO 9303-11 §6.1.2: 8 bytes, `RND.IFD`).
 pub const CHALLENGE_LEN: usize = 8;
@@ -139,7 +138,8 @@ impl AaHash {
         oid
     }
 
-    /// `H(data)`.
+    /// `H(data)`: what an ECDSA Active Authentication signs over the challenge (ICAO 9303-11
+    /// §6.1.2.2), for the chip that signs and the verifier alike.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha1 => Sha1::digest(data).to_vec(),
@@ -151,58 +151,11 @@ impl AaHash {
     }
 }
 
-/// The chip's Active Authentication with ECDSA (ICAO 9303-11 §6.1.2.2): signs `H(challenge)`
-/// with `private_key` (big-endian, the curve's field length) and returns the plain signature
-/// `r ‖ s` (BSI TR-03111 §5.2.1), as the chip puts it in the INTERNAL AUTHENTICATE response.
-/// The nonce is derived deterministically (RFC 6979), so the virtual card needs no randomness;
-/// a verifier cannot tell such signatures from a real chip's randomized ones.
-pub fn card_internal_authenticate_ecdsa(
-    private_key: &[u8],
-    curve: Curve,
-    hash: AaHash,
-    challenge: &[u8],
-) -> Result<Vec<u8>> {
-    let digest = hash.digest(challenge);
-    match curve {
-        Curve::NistP256 => sign::<p256::NistP256>(private_key, &digest),
-        Curve::BrainpoolP256r1 => sign::<bp256::BrainpoolP256r1>(private_key, &digest),
-        Curve::NistP384 => sign::<p384::NistP384>(private_key, &digest),
-        Curve::BrainpoolP384r1 => sign::<bp384::BrainpoolP384r1>(private_key, &digest),
-    }
-}
-
-fn sign<C>(private_key: &[u8], digest: &[u8]) -> Result<Vec<u8>>
-where
-    C: ecdsa::EcdsaCurve + CurveArithmetic,
-{
-    let key = ecdsa::SigningKey::<C>::from_slice(private_key).map_err(|_| Error::Malformed {
-        what: "private key",
-        why: "zero, too long or not below the group order",
-    })?;
-    // RFC 6979's HMAC uses SHA-256 whatever the message hash: it only derives the nonce.
-    let (signature, _) =
-        ecdsa::hazmat::sign_prehashed_rfc6979::<C, Sha256>(key.as_nonzero_scalar(), digest, &[]);
-    Ok(signature.to_bytes().to_vec())
-}
-
-/// The challenge of an INTERNAL AUTHENTICATE command (plain, as unwrapped by
-/// [`crate::sm::CardSecureMessaging`]); `None` unless it is `00 88 00 00` with 8 data bytes.
-pub fn internal_authenticate_challenge(cmd: &Command) -> Option<[u8; CHALLENGE_LEN]> {
-    if (cmd.ins, cmd.p1, cmd.p2) != (0x88, 0x00, 0x00) {
-        return None;
-    }
-    cmd.data().try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Cipher;
-    use crate::ec;
-    use crate::sm::{CardSecureMessaging, SecureMessaging, SmKeys};
-    use crate::test_vectors::{CounterRng, ScriptedRng, h, vectors};
-    use apdu::{Response, Transcript, TransportError};
-    use ecdsa::signature::hazmat::PrehashVerifier;
+    use crate::test_vectors::{ScriptedRng, h, vectors};
+    use apdu::Transcript;
 
     #[test]
     fn internal_authenticate_shape() {
@@ -210,18 +163,6 @@ mod tests {
         assert_eq!(
             hex::encode_upper(c.to_bytes().unwrap()),
             "0088000008F173589974BF40C600"
-        );
-        assert_eq!(
-            internal_authenticate_challenge(&c),
-            Some([0xF1, 0x73, 0x58, 0x99, 0x74, 0xBF, 0x40, 0xC6])
-        );
-        assert_eq!(
-            internal_authenticate_challenge(&Command::new(0, 0x88, 0, 0).with_data(vec![1; 7])),
-            None
-        );
-        assert_eq!(
-            internal_authenticate_challenge(&Command::new(0, 0x84, 0, 0).with_data(vec![1; 8])),
-            None
         );
     }
 
@@ -276,97 +217,6 @@ mod tests {
             );
             assert_eq!(out.challenge(), &[1, 2, 3, 4, 5, 6, 7, 8]);
         }
-    }
-
-    /// A chip signing INTERNAL AUTHENTICATE with ECDSA behind secure messaging.
-    struct AaChip {
-        sm: CardSecureMessaging,
-        key: Vec<u8>,
-        curve: Curve,
-        hash: AaHash,
-    }
-
-    impl CardTransaction for AaChip {
-        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-            let cmd = self.sm.unwrap_command(command).unwrap();
-            let challenge = internal_authenticate_challenge(&cmd).unwrap();
-            let sig =
-                card_internal_authenticate_ecdsa(&self.key, self.curve, self.hash, &challenge)
-                    .unwrap();
-            Ok(self
-                .sm
-                .wrap_response(&Response::new(sig, StatusWord::SUCCESS))
-                .unwrap())
-        }
-    }
-
-    fn verify(curve: Curve, public: &[u8], hash: AaHash, challenge: &[u8], sig: &[u8]) -> bool {
-        let z = hash.digest(challenge);
-        match curve {
-            Curve::NistP256 => {
-                let k = p256::ecdsa::VerifyingKey::from_sec1_bytes(public).unwrap();
-                let sig = p256::ecdsa::Signature::from_slice(sig).unwrap();
-                k.verify_prehash(&z, &sig).is_ok()
-            }
-            Curve::BrainpoolP256r1 => {
-                let k =
-                    ecdsa::VerifyingKey::<bp256::BrainpoolP256r1>::from_sec1_bytes(public).unwrap();
-                let sig = bp256::r1::ecdsa::Signature::from_slice(sig).unwrap();
-                k.verify_prehash(&z, &sig).is_ok()
-            }
-            _ => unreachable!(),
-        }
-    }
-
-    #[test]
-    fn ecdsa_round_trip_verified_with_the_public_key() {
-        for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
-            for hash in [
-                AaHash::Sha256,
-                AaHash::Sha1,
-                AaHash::Sha512,
-                AaHash::Sha224,
-                AaHash::Sha384,
-            ] {
-                let key = ec::random_private_key(curve, &mut CounterRng(21)).to_vec();
-                let public = ec::public_key(curve, None, &key).unwrap();
-                let keys = SmKeys::new(Cipher::Aes128, &[3; 16], &[4; 16]).unwrap();
-                let chip = AaChip {
-                    sm: CardSecureMessaging::new(keys.clone(), &[0; 16]).unwrap(),
-                    key,
-                    curve,
-                    hash,
-                };
-                let mut sm = SecureMessaging::new(chip, keys, &[0; 16]).unwrap();
-                let ActiveAuthOutcome::Signed {
-                    challenge,
-                    signature,
-                } = perform_active_authentication(&mut sm, &mut CounterRng(5)).unwrap()
-                else {
-                    panic!("not signed");
-                };
-                // Plain r || s: twice the order's length, no DER.
-                assert_eq!(signature.len(), 64, "{curve:?} {hash:?}");
-                assert!(
-                    verify(curve, &public, hash, &challenge, &signature),
-                    "{curve:?} {hash:?}"
-                );
-                let mut other = challenge;
-                other[0] ^= 1;
-                assert!(!verify(curve, &public, hash, &other, &signature));
-            }
-        }
-        // P-384 and brainpoolP384r1 sign too (96-byte r || s).
-        for curve in [Curve::NistP384, Curve::BrainpoolP384r1] {
-            let key = ec::random_private_key(curve, &mut CounterRng(2));
-            let sig =
-                card_internal_authenticate_ecdsa(&key, curve, AaHash::Sha384, &[1; 8]).unwrap();
-            assert_eq!(sig.len(), 96);
-        }
-        assert!(
-            card_internal_authenticate_ecdsa(&[0; 32], Curve::NistP256, AaHash::Sha256, &[1; 8])
-                .is_err()
-        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Basic Access Control (ICAO 9303-11 §4.3, worked example Appendix D).
+//! Basic Access Control (ICAO 9303-11 §4.3, worked example Appendix D): the terminal's side,
+//! and the building blocks both sides compute alike (the document keys, the cryptogram and its
+//! MAC, the session keys). The chip's answer is the virtual card's, in `card-sim`.
 //!
 //! The terminal proves knowledge of the MRZ-derived keys `K_enc`/`K_mac` in a 3DES challenge-
 //! response with the chip, and both derive session keys from the exchanged key halves:
@@ -52,8 +54,9 @@ pub fn encrypt_and_mac(keys: &BacKeyMaterial<'_>, s: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Verifies `M` and decrypts `E` of an `E ‖ M` cryptogram (40 bytes for BAC); `None` when the
-/// MAC does not verify or the length is wrong.
+/// Verifies `M` (in constant time) and decrypts `E` of an `E ‖ M` cryptogram, 40 bytes for BAC
+/// (ICAO 9303-11 §4.3.3.1 step 4, §4.3.3.2 step 1: each side checks the other's); `None` when
+/// the MAC does not verify or the length is wrong.
 pub fn verify_and_decrypt(
     keys: &BacKeyMaterial<'_>,
     data: &[u8],
@@ -73,7 +76,8 @@ pub fn verify_and_decrypt(
     )?))
 }
 
-/// Borrowed 3DES key pair for [`encrypt_and_mac`] and [`verify_and_decrypt`].
+/// Borrowed 3DES key pair `K_enc`, `K_mac` (ICAO 9303-11 §4.3.2) for [`encrypt_and_mac`] and
+/// [`verify_and_decrypt`].
 #[derive(Clone, Copy)]
 pub struct BacKeyMaterial<'a> {
     /// `K_enc` (16 bytes).
@@ -189,52 +193,6 @@ pub(crate) fn bac_session(
     Ok(keys)
 }
 
-/// What the chip computes when the terminal's EXTERNAL AUTHENTICATE verifies.
-#[derive(Debug, Clone)]
-pub struct BacCardAnswer {
-    /// Response data `E_IC ‖ M_IC` (40 bytes).
-    pub response: Vec<u8>,
-    /// The session keys `KS_enc`, `KS_mac`.
-    pub session_keys: SmKeys,
-    /// The initial send sequence counter.
-    pub ssc: [u8; 8],
-}
-
-/// The chip's answer to EXTERNAL AUTHENTICATE (ICAO 9303-11 §4.3.3.2), for the virtual card:
-/// checks the terminal's `E_IFD ‖ M_IFD` against the chip's own `RND.IC`, and on success
-/// returns the response data `E_IC ‖ M_IC` with the session keys and SSC. `None` means the
-/// terminal used the wrong key or challenge: the chip answers 6300 (or 6982).
-pub fn card_external_authenticate(
-    document_keys: &SmKeys,
-    rnd_ic: &[u8; 8],
-    k_ic: &[u8; 16],
-    command_data: &[u8],
-) -> Result<Option<BacCardAnswer>> {
-    let (k_enc, k_mac) = document_keys.material();
-    let material = BacKeyMaterial { k_enc, k_mac };
-    let Some(s) = verify_and_decrypt(&material, command_data)? else {
-        return Ok(None);
-    };
-    if !crypto::ct_eq(&s[8..16], rnd_ic) {
-        return Ok(None);
-    }
-    let mut rnd_ifd = [0u8; 8];
-    rnd_ifd.copy_from_slice(&s[..8]);
-    let mut k_ifd = Zeroizing::new([0u8; 16]);
-    k_ifd.copy_from_slice(&s[16..32]);
-    let mut r = Zeroizing::new(Vec::with_capacity(32));
-    r.extend_from_slice(rnd_ic);
-    r.extend_from_slice(&rnd_ifd);
-    r.extend_from_slice(k_ic);
-    let answer = encrypt_and_mac(&material, &r)?;
-    let (keys, ssc) = session_keys(&k_ifd, k_ic, rnd_ic, &rnd_ifd)?;
-    Ok(Some(BacCardAnswer {
-        response: answer,
-        session_keys: keys,
-        ssc,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn appendix_d3_session_keys_and_card_side() {
+    fn appendix_d3_session_keys_and_terminal_cryptogram() {
         let v = vectors();
         let d3 = &v["bac_icao_appD"]["D3_mutual_auth"];
         let arr = |k: &str| h(&d3[k]);
@@ -312,19 +270,6 @@ mod tests {
         let e = encrypt_and_mac(&m, &arr("S")).unwrap();
         assert_eq!(e[..32], arr("E_IFD")[..]);
         assert_eq!(e[32..], arr("M_IFD")[..]);
-        // The chip's answer.
-        let card = card_external_authenticate(&doc, &rnd_ic, &k_ic, &e)
-            .unwrap()
-            .unwrap();
-        assert_eq!(card.response, arr("resp_data"));
-        assert_eq!(card.session_keys.material(), keys.material());
-        assert_eq!(card.ssc, ssc);
-        // A terminal that used another challenge is refused.
-        assert!(
-            card_external_authenticate(&doc, &[0; 8], &k_ic, &e)
-                .unwrap()
-                .is_none()
-        );
     }
 
     #[test]

@@ -239,14 +239,17 @@ macro_rules! with_curve {
     };
 }
 
-/// A fresh private key for `curve` (big-endian, field length), drawn from `rng`.
+/// A fresh private key for `curve` (big-endian, field length), drawn from `rng`: the mapping
+/// and ephemeral keys of PACE (ICAO 9303-11 §4.4.3.3), the terminal's ephemeral key of chip
+/// authentication (§6.2).
 pub fn random_private_key(curve: Curve, rng: &mut (impl CryptoRng + ?Sized)) -> Zeroizing<Vec<u8>> {
     let n = curve.field_len();
     with_curve!(curve, random_scalar_bytes(rng, n))
 }
 
 /// The public key `sk · generator` (uncompressed), with `generator` `None` for the curve's G
-/// (mapping keys) or the mapped generator `Ĝ` (ephemeral keys).
+/// (mapping keys, ICAO 9303-11 §4.4.3.3.1; static and CA keys, §6.2) or the mapped generator `Ĝ`
+/// (ephemeral keys, §4.4.3.3.2).
 pub fn public_key(curve: Curve, generator: Option<&[u8]>, sk: &[u8]) -> Result<Vec<u8>> {
     with_curve!(curve, mul_point(generator, sk))
 }
@@ -269,7 +272,8 @@ pub fn shared_secret(curve: Curve, sk: &[u8], pk_other: &[u8]) -> Result<Zeroizi
     with_curve!(curve, ecdh_x(sk, pk_other, "key agreement"))
 }
 
-/// Validates a received point for `curve` (uncompressed, on the curve, not the identity).
+/// Validates a received point for `curve` (uncompressed, on the curve, not the identity): what
+/// each side checks of the other's public keys before using them (ICAO 9303-11 §4.4.3.3, §6.2).
 pub fn validate_point(curve: Curve, point: &[u8]) -> Result<()> {
     with_curve!(curve, check_point(point))
 }

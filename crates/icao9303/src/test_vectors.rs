@@ -1,4 +1,7 @@
 //! Test helpers: the shared ICAO 9303-11 worked examples, loaded at test time.
+//!
+//! Also included (`#[path]`) by this crate's integration tests and by `card-sim`'s
+//! `tests/chip.rs`, so that the terminal's and the chip's tests read the vectors one way.
 
 use serde_json::Value;
 
