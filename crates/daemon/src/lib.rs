@@ -24,6 +24,7 @@ mod config;
 pub mod demo;
 mod error;
 pub mod events;
+pub mod metrics;
 mod openapi;
 mod page;
 pub mod readers;
