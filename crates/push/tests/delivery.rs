@@ -100,7 +100,7 @@ fn every_event_arrives_once_in_order_through_down_slow_500_and_dropped_connectio
         "{st:?}"
     );
     assert!(!st.degraded, "retrying is not losing anything");
-    // Up, but faulty: 500, a dropped connection, a 503 with Retry-After, an answer slower than
+    // Up, but faulty: 500, a dropped connection, an answer slower than
     // the timeout (accepted by the receiver, so the retry is a duplicate), then fine.
     let r = Receiver::start(
         port,
