@@ -229,9 +229,12 @@ fn a_full_outbox_refuses_and_counts_and_a_stalled_endpoint_delays_only_itself() 
     let back = Receiver::start(down, &[]);
     assert!(back.wait_for(3, WAIT));
     assert_eq!(ns(&back), vec![1, 2, 3]);
-    std::thread::sleep(Duration::from_millis(100));
+    let deadline = std::time::Instant::now() + WAIT;
+    while p.status().endpoints[0].state != "ok" && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let st = p.status();
-    assert_eq!(st.endpoints[0].state, "ok");
+    assert_eq!(st.endpoints[0].state, "ok", "{st:?}");
     assert!(
         st.degraded,
         "refused events stay reported until restart: {st:?}"

@@ -133,9 +133,16 @@ fn a_private_authority_is_the_endpoints_root() {
     })
     .unwrap();
     let end = std::time::Instant::now() + Duration::from_secs(20);
-    while std::time::Instant::now() < end
-        && (accepted.load(Ordering::SeqCst) < 1 || p.status().endpoints[1].failed_attempts < 2)
-    {
+    // Until the receiver has it, the push has removed it (after the answer), and the endpoint
+    // without the CA failed twice.
+    while std::time::Instant::now() < end {
+        let st = p.status();
+        if accepted.load(Ordering::SeqCst) >= 1
+            && st.endpoints[0].queued == 0
+            && st.endpoints[1].failed_attempts >= 2
+        {
+            break;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
