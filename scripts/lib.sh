@@ -28,6 +28,29 @@ RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd procps)
 # What the browser tests (tests/browser.rs) need: headless Chromium driven over WebDriver.
 BROWSER_PACKAGES=(chromium chromium-driver)
 
+# What the tests' Python parts need: python3 runs examples/webhook_receiver.py (tests/push.rs),
+# and the Prometheus parser of PyPI's `prometheus-client` (not Debian's `prometheus`, a server)
+# reads the metrics page (crates/metrics/tests/prometheus_parser.rs).
+PYTHON_PACKAGES=(python3 python3-venv)
+
+# Makes CCCD_TEST_PYTHON an interpreter that imports prometheus_client: python3 when it does,
+# else a virtual environment in the target dir with the package from PyPI (Debian's python3
+# refuses pip installs into the system).
+ensure_prometheus_client() {
+  if python3 -c 'import prometheus_client' 2>/dev/null; then
+    export CCCD_TEST_PYTHON=python3
+    return 0
+  fi
+  local venv="${CARGO_TARGET_DIR:-target}/python-venv"
+  if ! "$venv/bin/python3" -c 'import prometheus_client' 2>/dev/null; then
+    echo "==> installing prometheus-client (PyPI) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q prometheus-client
+  fi
+  CCCD_TEST_PYTHON="$(cd "$venv/bin" && pwd)/python3"
+  export CCCD_TEST_PYTHON
+}
+
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
     [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"

@@ -33,6 +33,12 @@ pub struct Config {
     pub eligibility: EligibilityConfig,
     /// `[server]`: the daemon (listen, api_keys, allowed_origins, session TTL, audit log).
     pub server: daemon::ServerConfig,
+    /// `[desk]`: the desk's name in pushed events, logs and metrics.
+    pub desk: crate::desk::DeskConfig,
+    /// `[log]`: the log lines' format.
+    pub log: crate::logging::LogConfig,
+    /// `[push]`: the HIS servers the desk's events are pushed to.
+    pub push: push::PushConfig,
 }
 
 /// `[eligibility]`: the BHXH gateway (`shared/domain/bhxh-gateway.md`). The password is never
@@ -484,7 +490,19 @@ pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<Strin
         redact::without_values(e.message()) + &at
     })?;
     config.eligibility.validate()?;
+    config.desk.validate()?;
+    config.push.validate(&pushable_events())?;
     Ok((config, applied))
+}
+
+/// The event names a `[[push.endpoint]]` may list: the daemon's events (`session.wiped`, the
+/// push's own marker, goes to every endpoint anyway).
+pub fn pushable_events() -> Vec<&'static str> {
+    daemon::events::EVENT_NAMES
+        .iter()
+        .copied()
+        .chain([push::SESSION_WIPED])
+        .collect()
 }
 
 /// An environment value as TOML: numbers, booleans and arrays when they parse as such,
@@ -772,6 +790,43 @@ mod tests {
             e.contains("key `api_keys`") && e.contains("expected a sequence"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn desk_log_and_push_sections() {
+        let (c, _) = parse(
+            "[desk]\nname = \"quay-01\"\n[log]\nformat = \"json\"\n[[push.endpoint]]\nname = \"his\"\nurl = \"https://his.local/cccd\"\nevents = [\"card.read\", \"eligibility.result\"]\nsecret_file = \"/etc/cccd-bridge/his.secret\"\n",
+            &vars(&[("CCCD_PUSH__MAX_EVENTS", "500")]),
+        )
+        .unwrap();
+        assert_eq!(c.desk.name(), "quay-01");
+        assert_eq!(c.log.format, crate::logging::LogFormat::Json);
+        assert_eq!((c.push.endpoints.len(), c.push.max_events), (1, 500));
+        let shown = masked(&c).to_string();
+        assert!(shown.contains("/etc/cccd-bridge/his.secret"), "{shown}");
+        // The host name by default, the same for every use.
+        let (c, _) = parse("", &[]).unwrap();
+        assert_eq!(c.desk.name(), crate::desk::host_name());
+        assert_eq!(c.log.format, crate::logging::LogFormat::Text);
+        for (text, want) in [
+            ("[log]\nformat = \"xml\"\n", "use \"text\" or \"json\""),
+            ("[desk]\nname = \"quầy 1\"\n", "[desk] name"),
+            (
+                "[[push.endpoint]]\nurl = \"http://his.local/\"\nevents = [\"card.read\"]\nsecret_file = \"/s\"\n",
+                "trusted_network = true",
+            ),
+            (
+                "[[push.endpoint]]\nurl = \"https://his.local/\"\nevents = [\"card.readd\"]\nsecret_file = \"/s\"\n",
+                "unknown event \"card.readd\"",
+            ),
+            (
+                "[[push.endpoint]]\nurl = \"https://his.local/\"\nevents = [\"card.read\"]\nsecret = \"inline\"\n",
+                "secret",
+            ),
+        ] {
+            let e = parse(text, &[]).unwrap_err();
+            assert!(e.contains(want), "{want}: {e}");
+        }
     }
 
     #[test]

@@ -7,8 +7,10 @@
 
 mod commands;
 mod config;
+mod desk;
 mod error;
 mod logfile;
+mod logging;
 mod output;
 mod paths;
 mod private_dir;
@@ -35,6 +37,10 @@ struct Cli {
     /// filter instead.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Log lines as `text` or `json` (one object per line, for a log collector); default
+    /// [log] format, else text.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    log_format: Option<logging::LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,26 +126,37 @@ enum ConfigCommand {
     Check,
 }
 
-/// The log filter: `CCCD_LOG` (tracing's `EnvFilter` syntax) when set and valid, else `default`.
-fn log_filter(default: &str) -> tracing_subscriber::EnvFilter {
-    std::env::var("CCCD_LOG")
-        .ok()
-        .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default))
+/// The log format and the desk's name, from the command line and the configuration. A
+/// configuration that does not load leaves the defaults: the command reports the problem itself.
+fn log_settings(cli: &Cli) -> (logging::LogFormat, String) {
+    let loaded = config::load(cli.config.as_deref()).ok();
+    let desk = loaded
+        .as_ref()
+        .map(|l| &l.config.desk)
+        .filter(|d| d.validate().is_ok())
+        .map_or_else(desk::host_name, desk::DeskConfig::name);
+    let format = cli
+        .log_format
+        .or(loaded.map(|l| l.config.log.format))
+        .unwrap_or_default();
+    (format, desk)
 }
 
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, format: logging::LogFormat, desk: &str) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(log_filter(default))
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    logging::init(
+        logging::log_filter(default),
+        format,
+        desk,
+        std::io::stderr,
+        ansi,
+    );
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -187,6 +204,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (log_format, desk) = log_settings(&cli);
     if cfg!(windows)
         && matches!(
             cli.command,
@@ -196,12 +214,12 @@ fn main() -> ExitCode {
         )
     {
         // The Windows service has no console: its log goes to a rotating file.
-        if let Err(e) = commands::service::init_logging(cli.verbose) {
+        if let Err(e) = commands::service::init_logging(cli.verbose, log_format, &desk) {
             eprintln!("error: {e}");
             return ExitCode::from(e.exit_code());
         }
     } else {
-        init_logging(cli.verbose);
+        init_logging(cli.verbose, log_format, &desk);
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

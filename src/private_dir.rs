@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn a_file_readable_by_others_is_tightened_before_it_is_written() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("cccd-private-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("cccd-private-file-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("EF_DG13.bin");
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

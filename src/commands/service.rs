@@ -157,18 +157,24 @@ pub fn run(out: &Output, config: Option<&Path>, command: &ServiceCommand) -> Res
 
 /// Logging for `cccd service run`: the rotating file (there is no console), `info` (start, stop,
 /// readers, eligibility results; never personal data) unless `CCCD_LOG` says otherwise, `debug`
-/// with `-v`.
-pub fn init_logging(verbose: u8) -> Result<(), CliError> {
+/// with `-v`; text lines, or JSON lines for a log collector (`--log-format json`, `[log]
+/// format`), each naming `desk`.
+pub fn init_logging(
+    verbose: u8,
+    format: crate::logging::LogFormat,
+    desk: &str,
+) -> Result<(), CliError> {
     let dir = crate::paths::log_dir();
     let file = crate::logfile::RotatingFile::open(&dir, LOG_STEM, LOG_MAX_BYTES, LOG_KEEP)
         .map_err(|e| CliError::Other(format!("cannot open the log in {}: {e}", dir.display())))?;
     let default = if verbose == 0 { "info" } else { "debug" };
-    tracing_subscriber::fmt()
-        .with_env_filter(crate::log_filter(default))
-        .with_writer(std::sync::Mutex::new(file))
-        .with_ansi(false)
-        .with_target(false)
-        .init();
+    crate::logging::init(
+        crate::logging::log_filter(default),
+        format,
+        desk,
+        std::sync::Mutex::new(file),
+        false,
+    );
     Ok(())
 }
 

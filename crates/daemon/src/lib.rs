@@ -29,6 +29,7 @@ pub mod demo;
 mod error;
 pub mod events;
 mod insurance;
+pub mod metrics;
 mod openapi;
 mod page;
 pub mod readers;
