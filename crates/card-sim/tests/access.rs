@@ -7,6 +7,7 @@ use apdu::StatusWord;
 use card_sim::{
     AccessMode, CardIdentity, CccdOptions, EMRTD_AID, InProcess, SimCard, VirtualCccd, default_cccd,
 };
+use icao9303::FileUnavailable;
 use icao9303::read::{LdsFile, ReadOptions};
 use icao9303::{AccessKey, AccessProtocol, Can, Document, DocumentRead, Error, MrzInfo};
 use rand_core::{CryptoRng, OsRng, TryRngCore};
@@ -179,13 +180,15 @@ fn files_need_access_and_dg3_needs_terminal_authentication() {
             .to_bytes()
             .to_vec()
     );
-    let e = read(&mut card, &can(), &[LdsFile::Dg(3)], ReadOptions::default()).unwrap_err();
+    // Under secure messaging the refusal comes protected: a refusal, not an absence.
+    let r = read(&mut card, &can(), &[LdsFile::Dg(3)], ReadOptions::default()).unwrap();
+    assert!(r.files.is_empty());
     assert_eq!(
-        e,
-        Error::CardRefused {
-            step: "DG3",
-            sw: StatusWord::SECURITY_STATUS_NOT_SATISFIED
-        }
+        r.unavailable,
+        [(
+            LdsFile::Dg(3),
+            FileUnavailable::Refused(StatusWord::SECURITY_STATUS_NOT_SATISFIED)
+        )]
     );
     assert_eq!(
         card.process(&hex::decode("00A4000C023F00").unwrap()),

@@ -50,5 +50,5 @@ pub use crypto::Cipher;
 pub use error::{Error, MrzField, Result};
 pub use keys::{AccessKey, Can, Mrz, MrzFormat, MrzInfo, MrzParseOptions};
 pub use protocol::access::AccessProtocol;
-pub use protocol::document::{CloneCheck, Document, DocumentRead, Step};
+pub use protocol::document::{CloneCheck, Document, DocumentRead, FileUnavailable, Step};
 pub use sm::SecureMessaging;

@@ -120,24 +120,30 @@ impl LdsFile {
     }
 }
 
-/// The short read size that keeps a secure-messaging response within a short response APDU:
-/// 223 plain bytes pad to 224 (AES) or 232 (3DES), and DO'87 + DO'99 + DO'8E add at most 18.
-pub const SM_SHORT_CHUNK: usize = 0xDF;
+/// The largest short READ BINARY (ISO/IEC 7816-4 §5.1: `Le = 00` asks for 256 bytes).
+pub const MAX_SHORT_READ: usize = 256;
 
 /// What the reading strategy may use.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {
     /// Try extended-length reads (false for readers known to drop them).
     pub allow_extended: bool,
-    /// The largest short read.
+    /// The largest short read the reader allows ([`MAX_SHORT_READ`] unless a reader's quirk
+    /// says less). Under secure messaging the reader also keeps to what fits the cipher
+    /// ([`crate::sm::largest_short_read`]: 223 bytes under AES, 231 under 3DES).
     pub short_chunk: usize,
+    /// The EF.CardAccess to assume when the chip gives none (a country's published one, which
+    /// the caller knows and this crate does not): PACE is then tried with its parameters
+    /// before BAC, and only with a CAN.
+    pub assumed_card_access: Option<&'static [u8]>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         Self {
             allow_extended: true,
-            short_chunk: SM_SHORT_CHUNK,
+            short_chunk: MAX_SHORT_READ,
+            assumed_card_access: None,
         }
     }
 }
@@ -159,7 +165,10 @@ pub struct ReadCounts {
 pub struct FileReader {
     extended: Option<bool>,
     sfi: bool,
+    /// The short read size: the reader's largest, halved on `6700`.
     chunk: usize,
+    /// What the secure-messaging session's cipher allows (`None` before secure messaging).
+    session_limit: Option<usize>,
     counts: ReadCounts,
 }
 
@@ -180,9 +189,16 @@ impl FileReader {
                 Some(false)
             },
             sfi: true,
-            chunk: options.short_chunk.clamp(1, 256),
+            chunk: options.short_chunk.clamp(1, MAX_SHORT_READ),
+            session_limit: None,
             counts: ReadCounts::default(),
         }
+    }
+
+    /// Keeps short reads within what a protected response can carry under the session's
+    /// cipher (`None`: no secure messaging).
+    pub fn set_session_limit(&mut self, limit: Option<usize>) {
+        self.session_limit = limit;
     }
 
     /// Whether extended length works: `None` until probed.
@@ -192,7 +208,7 @@ impl FileReader {
 
     /// The short read size in use.
     pub fn short_chunk(&self) -> usize {
-        self.chunk
+        self.session_limit.map_or(self.chunk, |l| self.chunk.min(l))
     }
 
     /// The counts so far.
@@ -228,7 +244,7 @@ impl FileReader {
             let ne = if extended {
                 wanted.min(EXTENDED_NE)
             } else {
-                wanted.min(self.chunk)
+                wanted.min(self.short_chunk())
             };
             let by_sfi = offset == 0 && self.sfi && !selected;
             let odd = offset > MAX_EVEN_OFFSET;
@@ -319,8 +335,8 @@ impl FileReader {
                     );
                     self.extended = Some(false);
                 }
-                StatusWord::WRONG_LENGTH if self.chunk > 1 => {
-                    self.chunk /= 2;
+                StatusWord::WRONG_LENGTH if self.short_chunk() > 1 => {
+                    self.chunk = self.short_chunk() / 2;
                     tracing::debug!(
                         file = file.name(),
                         chunk = self.chunk,
@@ -331,6 +347,17 @@ impl FileReader {
                 sw if by_sfi && sfi_refused(sw) => {
                     tracing::debug!(file = file.name(), %sw, "SFI addressing refused; selecting by file identifier");
                     self.sfi = false;
+                    self.select(tx, file)?;
+                    selected = true;
+                }
+                // "Not found" by SFI may be the chip not mapping this file to its SFI (seen for
+                // EF.CardAccess): one SELECT by file identifier tells; only its refusal means
+                // the file is not there.
+                StatusWord::FILE_NOT_FOUND if by_sfi => {
+                    tracing::debug!(
+                        file = file.name(),
+                        "6A82 by SFI; selecting by file identifier"
+                    );
                     self.select(tx, file)?;
                     selected = true;
                 }

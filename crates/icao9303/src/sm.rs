@@ -238,9 +238,38 @@ fn protect_command(state: &mut SmState, cmd: &Command) -> Result<Command, SmFail
     })
 }
 
+/// The most plain bytes a READ BINARY may ask for so that its protected response still fits a
+/// short response APDU (256 data bytes, ISO/IEC 7816-4 §5.1): DO'87 (tag, length, the padding
+/// indicator and the data padded to the cipher's block, ICAO 9303-11 §9.8.5.2) plus DO'99 (4
+/// bytes) and DO'8E (10 bytes). 223 under AES (padded to 224), 231 under 3DES (padded to 232).
+pub fn largest_short_read(cipher: Cipher) -> usize {
+    let block = cipher.block_len();
+    (1..=256)
+        .rev()
+        .find(|&n| {
+            // ISO/IEC 9797-1 method 2 always adds at least one byte.
+            let padded = (n / block + 1) * block;
+            let value = 1 + padded;
+            let length_octets = match value {
+                0..=127 => 1,
+                128..=255 => 2,
+                _ => 3,
+            };
+            1 + length_octets + value + 4 + 10 <= 256
+        })
+        .unwrap_or(1)
+}
+
+/// A response as secure messaging gives it back: plain, and whether it was protected.
+struct Unprotected {
+    response: Response,
+    /// The card answered a bare status word, without DO'99 and DO'8E.
+    unauthenticated: bool,
+}
+
 /// Terminal side, ICAO 9303-11 §9.8.5.2: verifies and decrypts a protected response. Increments
 /// the SSC first.
-fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Response, SmFailure> {
+fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Unprotected, SmFailure> {
     state.increment()?;
     if raw.data.is_empty() {
         return match raw.sw {
@@ -249,9 +278,13 @@ fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Response, S
             }
             StatusWord::SUCCESS => Err(SmFailure::MissingObject("DO'99")),
             // Some chips answer errors such as 6A82 without protection. Such a status carries no
-            // data and only ends the current command, so it is passed on unauthenticated; if the
-            // chip did drop the session, the next response's MAC fails and the loss is reported.
-            sw => Ok(Response::status(sw)),
+            // data and only ends the current command, so it is passed on, marked
+            // unauthenticated: a caller never takes it as proof of anything (anyone between the
+            // reader and the chip could have sent it), and opens the chip again before going on.
+            sw => Ok(Unprotected {
+                response: Response::status(sw),
+                unauthenticated: true,
+            }),
         };
     }
     let dos = parse_dos(&raw.data)?;
@@ -291,7 +324,10 @@ fn unprotect_response(state: &mut SmState, raw: &Response) -> Result<Response, S
         }
     }
     let sw = sw.ok_or(SmFailure::MissingObject("DO'99"))?;
-    Ok(Response::new(data, sw))
+    Ok(Unprotected {
+        response: Response::new(data, sw),
+        unauthenticated: false,
+    })
 }
 
 /// The terminal side of a secure-messaging session (ICAO 9303-11 §9.8), wrapping a transaction.
@@ -305,6 +341,8 @@ pub struct SecureMessaging<T> {
     inner: T,
     state: SmState,
     lost: Option<SmFailure>,
+    /// The last response was a bare status word, not protected (its status).
+    unauthenticated: Option<StatusWord>,
 }
 
 impl<T: CardTransaction> SecureMessaging<T> {
@@ -315,7 +353,15 @@ impl<T: CardTransaction> SecureMessaging<T> {
             inner,
             state: SmState::new(keys, ssc)?,
             lost: None,
+            unauthenticated: None,
         })
+    }
+
+    /// The status word of the last response when the card sent it bare, without secure
+    /// messaging (an error such as `6A82`; ICAO 9303-11 §9.8.5 wants every response protected):
+    /// nothing authenticates it, so callers treat what it says as unknown.
+    pub fn last_status_unauthenticated(&self) -> Option<StatusWord> {
+        self.unauthenticated
     }
 
     /// `Some(reason)` once the session has been lost.
@@ -360,7 +406,9 @@ impl<T: CardTransaction> SecureMessaging<T> {
         };
         let resp = Response::from_bytes(&raw)
             .map_err(|_| self.lose(SmFailure::Malformed("response shorter than a status word")))?;
-        unprotect_response(&mut self.state, &resp).map_err(|f| self.lose(f))
+        let plain = unprotect_response(&mut self.state, &resp).map_err(|f| self.lose(f))?;
+        self.unauthenticated = plain.unauthenticated.then_some(plain.response.sw);
+        Ok(plain.response)
     }
 
     fn lose(&mut self, f: SmFailure) -> Error {

@@ -45,7 +45,7 @@ pub use commands::{
 pub use params::{CaCommands, ChipAuthParams, parse_chip_public_key};
 pub use security_infos::{chip_authentication_info_der, chip_authentication_public_key_info_der};
 pub use terminal::{
-    ChipAuthDetails, ChipAuthFailure, ChipAuthOutcome, chip_authenticate,
+    ChipAuthDetails, ChipAuthFailure, ChipAuthOutcome, ChipAuthRefusal, chip_authenticate,
     perform_chip_authentication,
 };
 

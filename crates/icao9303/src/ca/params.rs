@@ -74,11 +74,36 @@ impl ChipAuthParams {
     /// missing keyId on either side matches, as chips with one key often omit it); among the
     /// pairs, the strongest cipher wins. A public key without any ChipAuthenticationInfo gets
     /// `id-CA-ECDH-3DES-CBC-CBC`, the default of TR-03110 v1 that ChipAuthenticationInfo was
-    /// introduced to override.
+    /// introduced to override ([`ChipAuthParams::candidates`] tries more).
     ///
     /// `Err` is the outcome to report when there is nothing this implementation can run:
     /// [`ChipAuthOutcome::NotOffered`] or [`ChipAuthOutcome::NotSupported`].
     pub fn from_security_infos(infos: &SecurityInfos) -> Result<Self, ChipAuthOutcome> {
+        Self::chosen(infos).map(|(params, _)| params)
+    }
+
+    /// The parameters to try, in order: the choice of [`ChipAuthParams::from_security_infos`];
+    /// when DG14 names no cipher for the key (no ChipAuthenticationInfo), AES-256, AES-128 and
+    /// then 3DES on that key, since chips differ (the CCCD vendor's own reader uses AES-256
+    /// while TR-03110 v1's default is 3DES) and a chip refuses a cipher it does not do.
+    pub fn candidates(infos: &SecurityInfos) -> Result<Vec<Self>, ChipAuthOutcome> {
+        let (best, named) = Self::chosen(infos)?;
+        if named {
+            return Ok(vec![best]);
+        }
+        Ok([Cipher::Aes256, Cipher::Aes128, Cipher::Tdes]
+            .into_iter()
+            .map(|cipher| Self {
+                cipher,
+                commands: CaCommands::for_cipher(cipher),
+                chip_public_key: best.chip_public_key.clone(),
+                ..best
+            })
+            .collect())
+    }
+
+    /// The choice, and whether a ChipAuthenticationInfo named its cipher.
+    fn chosen(infos: &SecurityInfos) -> Result<(Self, bool), ChipAuthOutcome> {
         let cas: Vec<&ChipAuthenticationInfo> = infos.chip_authentication_infos().collect();
         let pks: Vec<&ChipAuthenticationPublicKeyInfo> = infos
             .infos
@@ -101,7 +126,7 @@ impl ChipAuthParams {
             Cipher::Aes128 => 2,
             Cipher::Tdes => 1,
         };
-        let mut best: Option<Self> = None;
+        let mut best: Option<(Self, bool)> = None;
         let mut why_not = "DG14's Chip Authentication keys are not ECDH";
         for pk in pks {
             if pk.protocol != ID_PK_ECDH {
@@ -144,9 +169,9 @@ impl ChipAuthParams {
                 };
                 if best
                     .as_ref()
-                    .is_none_or(|b| rank(b.cipher) < rank(candidate.cipher))
+                    .is_none_or(|(b, _)| rank(b.cipher) < rank(candidate.cipher))
                 {
-                    best = Some(candidate);
+                    best = Some((candidate, any_info));
                 }
             }
         }

@@ -29,18 +29,34 @@ pub struct ChipAuthDetails {
     pub commands: CaCommands,
 }
 
-/// Why the chip failed Chip Authentication: each is the chip's doing, so with a DG14 that
-/// passive authentication verified, each suggests a clone.
+/// A cipher the chip refused for Chip Authentication: an error status to MSE:Set KAT, MSE:Set
+/// AT or General Authenticate. A refusal proves nothing either way (the chip may not do that
+/// cipher), so it is not a failure: another cipher, or Active Authentication, decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChipAuthRefusal {
+    /// The cipher asked for.
+    pub cipher: Cipher,
+    /// The command refused.
+    pub step: &'static str,
+    /// What the chip answered.
+    pub sw: StatusWord,
+}
+
+impl fmt::Display for ChipAuthRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the chip refused {} with {:?} (status {})",
+            self.step, self.cipher, self.sw
+        )
+    }
+}
+
+/// Why the chip failed Chip Authentication after accepting its commands: each is the chip's
+/// doing, so with a DG14 that passive authentication verified, each suggests a clone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChipAuthFailure {
-    /// The chip refused a Chip Authentication command (its DG14 offers the protocol).
-    Refused {
-        /// The command.
-        step: &'static str,
-        /// What the chip answered.
-        sw: StatusWord,
-    },
     /// The chip's first response under the new keys did not verify, or it rejected our
     /// protected command (6987/6988): it did not derive the keys from DG14's key.
     KeysNotConfirmed(SmFailure),
@@ -52,7 +68,6 @@ pub enum ChipAuthFailure {
 impl fmt::Display for ChipAuthFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Refused { step, sw } => write!(f, "the chip refused {step} (status {sw})"),
             Self::KeysNotConfirmed(why) => write!(
                 f,
                 "the chip did not prove the Chip Authentication keys: {why}"
@@ -80,6 +95,9 @@ pub enum ChipAuthOutcome {
         /// What went wrong.
         reason: ChipAuthFailure,
     },
+    /// The chip refused Chip Authentication with every cipher tried (not performed: Active
+    /// Authentication decides).
+    Refused(Vec<ChipAuthRefusal>),
     /// DG14 offers no Chip Authentication.
     NotOffered,
     /// DG14 offers Chip Authentication in a form this implementation cannot run (DH, another
@@ -94,22 +112,40 @@ impl ChipAuthOutcome {
     }
 }
 
-/// Runs Chip Authentication with the key DG14 offers ([`ChipAuthParams::from_security_infos`]),
-/// then [`chip_authenticate`]. When DG14 offers nothing usable, nothing is sent and the session
+/// Runs Chip Authentication with the key DG14 offers and each cipher of
+/// [`ChipAuthParams::candidates`] in turn until the chip accepts one ([`chip_authenticate`]). When DG14 offers nothing usable, nothing is sent and the session
 /// comes back as it was with [`ChipAuthOutcome::NotOffered`] or
 /// [`ChipAuthOutcome::NotSupported`].
 ///
 /// The caller must make sure DG14 is genuine (passive authentication: its hash in EF.SOD),
 /// otherwise a clone can bring its own key (ICAO 9303-11 §6.2).
 pub fn perform_chip_authentication<T: CardTransaction>(
-    sm: SecureMessaging<T>,
+    mut sm: SecureMessaging<T>,
     dg14: &SecurityInfos,
     rng: &mut (impl CryptoRng + ?Sized),
 ) -> Result<(SecureMessaging<T>, ChipAuthOutcome)> {
-    match ChipAuthParams::from_security_infos(dg14) {
-        Ok(params) => chip_authenticate(sm, &params, rng),
-        Err(outcome) => Ok((sm, outcome)),
+    let candidates = match ChipAuthParams::candidates(dg14) {
+        Ok(c) => c,
+        Err(outcome) => return Ok((sm, outcome)),
+    };
+    let mut refusals = Vec::new();
+    for params in &candidates {
+        let (after, outcome) = chip_authenticate(sm, params, rng)?;
+        match outcome {
+            // A bare refusal may have ended the session: only a caller that can open the chip
+            // again (`Document::clone_check`) tries on.
+            ChipAuthOutcome::Refused(mut r) if after.last_status_unauthenticated().is_none() => {
+                refusals.append(&mut r);
+                sm = after;
+            }
+            ChipAuthOutcome::Refused(mut r) => {
+                refusals.append(&mut r);
+                return Ok((after, ChipAuthOutcome::Refused(refusals)));
+            }
+            other => return Ok((after, other)),
+        }
     }
+    Ok((sm, ChipAuthOutcome::Refused(refusals)))
 }
 
 /// Chip Authentication v1 with explicit parameters (ICAO 9303-11 §6.2). Randomness: the
@@ -118,8 +154,9 @@ pub fn perform_chip_authentication<T: CardTransaction>(
 /// Returns the session to continue with and the outcome:
 /// - [`ChipAuthOutcome::Passed`]: secure messaging restarted with the CA keys, SSC 0, and the
 ///   chip's protected answer to [`confirmation_command`] verified under them;
-/// - [`ChipAuthOutcome::Failed`] with [`ChipAuthFailure::Refused`]: the chip refused the CA
-///   command; the old session comes back, usually still usable;
+/// - [`ChipAuthOutcome::Refused`]: the chip refused the CA command for this cipher; the old
+///   session comes back, still usable unless the refusal came without secure messaging
+///   ([`SecureMessaging::last_status_unauthenticated`]);
 /// - [`ChipAuthOutcome::Failed`] otherwise: the new session, lost or useless; open the chip
 ///   again to read on.
 ///
@@ -150,9 +187,13 @@ pub fn chip_authenticate<T: CardTransaction>(
     for (step, cmd) in commands {
         let r = sm.send(&cmd)?;
         if !r.sw.is_success() {
-            tracing::info!(step, sw = %r.sw, "the chip refused chip authentication");
-            let reason = ChipAuthFailure::Refused { step, sw: r.sw };
-            return Ok((sm, ChipAuthOutcome::Failed { details, reason }));
+            tracing::info!(step, sw = %r.sw, cipher = ?params.cipher, "the chip refused chip authentication");
+            let refusal = ChipAuthRefusal {
+                cipher: params.cipher,
+                step,
+                sw: r.sw,
+            };
+            return Ok((sm, ChipAuthOutcome::Refused(vec![refusal])));
         }
     }
 

@@ -351,20 +351,22 @@ mod tests {
         };
         let read = |t: &mut Transcript| FileReader::new(short).read_file(t, LdsFile::CardAccess);
         let ca = CCCD_CARD_ACCESS.to_uppercase();
-        let mut t = Transcript::from_hex(&[("00B09C00DF", &format!("{ca}9000"))]);
+        let mut t = Transcript::from_hex(&[("00B09C0000", &format!("{ca}9000"))]);
         assert_eq!(read(&mut t).unwrap(), hex::decode(&ca).unwrap());
         t.finish().unwrap();
 
-        // SFI read refused: SELECT by file ID, then READ BINARY; never SELECT MF.
+        // Before secure messaging a short read asks for 256 bytes (Le 00). SFI read refused:
+        // SELECT by file ID, then READ BINARY; never SELECT MF.
         let mut t = Transcript::from_hex(&[
-            ("00B09C00DF", "6986"),
+            ("00B09C0000", "6986"),
             ("00A4020C02011C", "9000"),
-            ("00B00000DF", &format!("{ca}9000")),
+            ("00B0000000", &format!("{ca}9000")),
         ]);
         assert_eq!(read(&mut t).unwrap(), hex::decode(&ca).unwrap());
         t.finish().unwrap();
 
-        let mut t = Transcript::from_hex(&[("00B09C00DF", "6A82")]);
+        // "Not found" by SFI: one SELECT by file identifier tells; its refusal is the answer.
+        let mut t = Transcript::from_hex(&[("00B09C0000", "6A82"), ("00A4020C02011C", "6A82")]);
         assert!(matches!(
             read(&mut t),
             Err(Error::CardRefused {
@@ -374,13 +376,22 @@ mod tests {
         ));
         t.finish().unwrap();
 
+        // ... and by SFI found after SELECT (a chip that does not map EF.CardAccess to SFI 1C).
+        let mut t = Transcript::from_hex(&[
+            ("00B09C0000", "6A82"),
+            ("00A4020C02011C", "9000"),
+            ("00B0000000", &format!("{ca}9000")),
+        ]);
+        assert_eq!(read(&mut t).unwrap(), hex::decode(&ca).unwrap());
+        t.finish().unwrap();
+
         // A file longer than one READ BINARY continues by offset.
         let big: Vec<u8> = [&[0x31, 0x82, 0x01, 0x2C][..], &[0x05; 300]].concat();
-        let first = hex::encode_upper(&big[..223]);
-        let rest = hex::encode_upper(&big[223..]);
+        let first = hex::encode_upper(&big[..256]);
+        let rest = hex::encode_upper(&big[256..]);
         let mut t = Transcript::from_hex(&[
-            ("00B09C00DF", &format!("{first}9000")),
-            ("00B000DF51", &format!("{rest}9000")),
+            ("00B09C0000", &format!("{first}9000")),
+            ("00B0010030", &format!("{rest}9000")),
         ]);
         assert_eq!(read(&mut t).unwrap(), big);
         t.finish().unwrap();

@@ -15,13 +15,13 @@ use apdu::{CardTransaction, Counting, Meter, StatusWord, TransferStats};
 use rand_core::CryptoRng;
 
 use crate::aa::{ActiveAuthOutcome, perform_active_authentication};
-use crate::ca::{ChipAuthFailure, ChipAuthOutcome, perform_chip_authentication};
+use crate::ca::{ChipAuthOutcome, ChipAuthParams, ChipAuthRefusal, chip_authenticate};
 use crate::error::{Error, Result};
 use crate::keys::AccessKey;
 use crate::lds::DataGroup14;
 use crate::protocol::access::{AccessProtocol, establish_access};
 use crate::read::{FileReader, LdsFile, ReadOptions};
-use crate::sm::SecureMessaging;
+use crate::sm::{SecureMessaging, largest_short_read};
 
 /// One step of a read: its name (`cardAccess`, `access`, `com`, `dg1`...), how long it took and
 /// what it sent and received on the wire (secure messaging included).
@@ -33,6 +33,35 @@ pub struct Step {
     pub duration: Duration,
     /// Wire traffic.
     pub transfer: TransferStats,
+}
+
+/// Why the chip did not give a file. A file an LDS lists may still be missing on a given
+/// document (a child's card without a photo), and under secure messaging only a protected
+/// answer says anything about the file (ICAO 9303-11 §9.8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileUnavailable {
+    /// "File not found" (`6A82`), before secure messaging or protected under it.
+    NotFound,
+    /// Refused with this status word, before secure messaging or protected under it (`6982`:
+    /// the file needs terminal authentication).
+    Refused(StatusWord),
+    /// Under secure messaging the chip answered this status word bare, without protection:
+    /// nothing proves it came from the chip, so the file counts as refused, never as absent,
+    /// and the chip is opened again before the next file.
+    Unauthenticated(StatusWord),
+}
+
+impl std::fmt::Display for FileUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("not found on the chip (6A82)"),
+            Self::Refused(sw) => write!(f, "refused by the chip ({sw}: {})", sw.meaning()),
+            Self::Unauthenticated(sw) => write!(
+                f,
+                "refused with status {sw} sent without secure messaging (not authenticated)"
+            ),
+        }
+    }
 }
 
 /// Steps that are not file traffic.
@@ -51,8 +80,13 @@ pub struct DocumentRead {
     pub protocol: AccessProtocol,
     /// EF.CardAccess, when the chip has one.
     pub card_access: Option<Vec<u8>>,
+    /// The chip gave no EF.CardAccess and the assumed one ([`ReadOptions::assumed_card_access`])
+    /// opened it.
+    pub card_access_assumed: bool,
     /// The files read, in the order read.
     pub files: Vec<(LdsFile, Vec<u8>)>,
+    /// The files asked for that the chip did not give, and why.
+    pub unavailable: Vec<(LdsFile, FileUnavailable)>,
     /// Every step, in order.
     pub steps: Vec<Step>,
     /// Whether extended length worked (`None`: never tried).
@@ -111,6 +145,9 @@ pub struct CloneCheck {
     /// was (passed or failed) or DG15 was not read. The signature is for the caller to verify
     /// with DG15's key.
     pub active_authentication: Option<ActiveAuthOutcome>,
+    /// Every cipher the chip refused for Chip Authentication before one was accepted (or all
+    /// were refused: then `chip_authentication` is [`ChipAuthOutcome::Refused`]).
+    pub chip_authentication_refusals: Vec<ChipAuthRefusal>,
 }
 
 /// An opened chip: access control done, secure messaging up, the reading strategy learning
@@ -119,6 +156,9 @@ pub struct Document<T: CardTransaction> {
     sm: Option<SecureMessaging<Counting<T>>>,
     key: AccessKey,
     card_access: Option<Vec<u8>>,
+    /// What access control runs with: the chip's EF.CardAccess, else the assumed one.
+    access_with: Option<Vec<u8>>,
+    unavailable: Vec<(LdsFile, FileUnavailable)>,
     protocol: AccessProtocol,
     reader: FileReader,
     files: Vec<(LdsFile, Vec<u8>)>,
@@ -143,7 +183,9 @@ impl<T: CardTransaction> std::fmt::Debug for Document<T> {
 impl<T: CardTransaction> Document<T> {
     /// Reads EF.CardAccess (ICAO 9303-10 §3.11.2; by SFI, else by SELECT `011C`) and opens the
     /// chip with `key` (ICAO 9303-11 §4.2: PACE when EF.CardAccess offers a supported
-    /// PACEInfo, else BAC with the MRZ). Steps `cardAccess` and `access`.
+    /// PACEInfo, else BAC with the MRZ). A chip that gives no EF.CardAccess is opened with a CAN
+    /// through [`ReadOptions::assumed_card_access`]'s PACE parameters when the caller gives
+    /// them, else with BAC. Steps `cardAccess` and `access`.
     pub fn open(
         tx: T,
         key: &AccessKey,
@@ -156,17 +198,25 @@ impl<T: CardTransaction> Document<T> {
         let mark = (Instant::now(), meter.get());
         let card_access = match reader.read_file(&mut counting, LdsFile::CardAccess) {
             Ok(bytes) => Some(bytes),
-            Err(Error::CardRefused { sw, .. })
-                if sw == StatusWord::FILE_NOT_FOUND
-                    || sw == StatusWord::SECURITY_STATUS_NOT_SATISFIED =>
-            {
+            Err(Error::CardRefused { sw, .. }) => {
+                tracing::info!(%sw, "the chip gives no EF.CardAccess");
                 None
             }
             Err(e) => return Err(e),
         };
+        let access_with = match (&card_access, options.assumed_card_access, key) {
+            (Some(bytes), _, _) => Some(bytes.clone()),
+            (None, Some(assumed), AccessKey::Can(_)) => {
+                tracing::info!("no EF.CardAccess: PACE with the published parameters");
+                Some(assumed.to_vec())
+            }
+            (None, _, _) => None,
+        };
         let mut doc = Self {
             sm: None,
             key: key.clone(),
+            access_with,
+            unavailable: Vec::new(),
             card_access,
             protocol: AccessProtocol::Bac,
             reader,
@@ -178,11 +228,18 @@ impl<T: CardTransaction> Document<T> {
             reaccess_due: false,
         };
         doc.step("cardAccess".into());
-        let (sm, protocol) = establish_access(counting, doc.card_access.as_deref(), key, rng)?;
-        doc.sm = Some(sm);
+        let (sm, protocol) = establish_access(counting, doc.access_with.as_deref(), key, rng)?;
+        doc.start_session(sm);
         doc.protocol = protocol;
         doc.step("access".into());
         Ok(doc)
+    }
+
+    /// Reads on under `sm`, with short reads that fit its cipher.
+    fn start_session(&mut self, sm: SecureMessaging<Counting<T>>) {
+        self.reader
+            .set_session_limit(Some(largest_short_read(sm.cipher())));
+        self.sm = Some(sm);
     }
 
     /// The protocol that opened the chip.
@@ -224,8 +281,8 @@ impl<T: CardTransaction> Document<T> {
     fn reaccess(&mut self, rng: &mut (impl CryptoRng + ?Sized)) -> Result<()> {
         let sm = self.sm.take().ok_or(CLOSED)?;
         let (again, _) =
-            establish_access(sm.into_inner(), self.card_access.as_deref(), &self.key, rng)?;
-        self.sm = Some(again);
+            establish_access(sm.into_inner(), self.access_with.as_deref(), &self.key, rng)?;
+        self.start_session(again);
         self.reaccess_due = false;
         self.step("reaccess".into());
         Ok(())
@@ -236,46 +293,79 @@ impl<T: CardTransaction> Document<T> {
         reader.read_file(sm.as_mut().ok_or(CLOSED)?, file)
     }
 
-    /// Reads a whole file with the [`FileReader`] strategy (step named after the file). If the
-    /// secure-messaging session is lost during the file (ICAO 9303-11 §9.8.4: bad MAC, 6987,
-    /// 6988), access is established once more and the file read again (steps
-    /// `<file>-failed` and `reaccess`); a second loss in the same read is an error.
+    /// Reads a whole file with the [`FileReader`] strategy (step named after the file):
+    /// `Some(bytes)`, or `None` when the chip does not give it (recorded with the reason, see
+    /// [`FileUnavailable`]; step `<file>-unavailable`). If the secure-messaging session is lost
+    /// during the file (ICAO 9303-11 §9.8.4: bad MAC, 6987, 6988), access is established once
+    /// more and the file read again (steps `<file>-failed` and `reaccess`); a second loss in the
+    /// same read is an error. After a bare status word the chip is opened again before the next
+    /// file (step `reaccess`).
     pub fn read_file(
         &mut self,
         file: LdsFile,
         rng: &mut (impl CryptoRng + ?Sized),
-    ) -> Result<&[u8]> {
+    ) -> Result<Option<&[u8]>> {
         if self.reaccess_due {
             self.reaccess(rng)?;
         }
-        let data = match self.read_once(file) {
-            Ok(d) => d,
+        let read = match self.read_once(file) {
             // The card has dropped its keys, but it still holds the same files.
             Err(Error::SmSessionLost(why)) if !self.recovered => {
                 tracing::info!(file = file.name(), %why, "secure messaging lost; establishing access again");
                 self.recovered = true;
                 self.step(format!("{}-failed", file.short_name()));
                 self.reaccess(rng)?;
-                self.read_once(file)?
+                self.read_once(file)
             }
-            Err(e) => return Err(e),
+            other => other,
         };
-        self.step(file.short_name());
-        self.files.push((file, data));
-        Ok(self
-            .files
-            .last()
-            .map(|f| f.1.as_slice())
-            .unwrap_or_default())
+        match read {
+            Ok(data) => {
+                self.step(file.short_name());
+                self.files.push((file, data));
+                Ok(self.files.last().map(|f| f.1.as_slice()))
+            }
+            Err(Error::CardRefused { sw, .. }) => {
+                let bare = self
+                    .sm
+                    .as_ref()
+                    .and_then(SecureMessaging::last_status_unauthenticated)
+                    == Some(sw);
+                let why = if bare {
+                    // Whoever sent it, the session may be out of step: start afresh.
+                    self.reaccess_due = true;
+                    FileUnavailable::Unauthenticated(sw)
+                } else if sw == StatusWord::FILE_NOT_FOUND {
+                    FileUnavailable::NotFound
+                } else {
+                    FileUnavailable::Refused(sw)
+                };
+                tracing::info!(file = file.name(), %why, "file not given");
+                self.step(format!("{}-unavailable", file.short_name()));
+                self.unavailable.push((file, why));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The files asked for that the chip did not give, and why.
+    pub fn unavailable(&self) -> &[(LdsFile, FileUnavailable)] {
+        &self.unavailable
     }
 
     /// The clone check of ICAO 9303-11 §6 with the files read so far:
-    /// - Chip Authentication when DG14 has been read and offers it
-    ///   ([`perform_chip_authentication`]); when it passes, later files are read under the CA
-    ///   session keys. When it fails (clone suspected), access is established again before the
-    ///   next file (step `reaccess`), so the remaining files can still be read for the report;
-    /// - otherwise (DG14 not read, offering no CA, or a CA this implementation cannot run)
-    ///   Active Authentication when DG15 has been read ([`perform_active_authentication`]).
+    /// - Chip Authentication when DG14 has been read and offers it. When DG14 names no cipher
+    ///   (no ChipAuthenticationInfo), AES-256, AES-128 and 3DES are tried in that order: a chip
+    ///   refusing one (an error status to MSE:Set AT or General Authenticate) gets the next,
+    ///   after opening it again when its refusal came without secure messaging (step
+    ///   `reaccess`). When a cipher passes, later files are read under the CA session keys; when
+    ///   the chip accepts a cipher and then fails the key confirmation (clone suspected),
+    ///   access is established again before the next file, so the remaining files can still be
+    ///   read for the report;
+    /// - otherwise (DG14 not read, offering no CA, a CA this implementation cannot run, or every
+    ///   cipher refused) Active Authentication when DG15 has been read
+    ///   ([`perform_active_authentication`]).
     ///
     /// So reading DG14 and DG15 first authenticates the chip before the personal data (which
     /// then travels under the CA keys). Judging the outcome (with passive authentication of
@@ -286,21 +376,14 @@ impl<T: CardTransaction> Document<T> {
         let dg14 = self.file(LdsFile::Dg(14)).map(DataGroup14::parse);
         if let Some(parsed) = dg14 {
             let outcome = match parsed {
-                Ok(dg14) => {
-                    let sm = self.sm.take().ok_or(CLOSED)?;
-                    let (after, outcome) =
-                        perform_chip_authentication(sm, &dg14.security_infos, rng)?;
-                    // After a refusal the old session is intact; after any other failure the
-                    // chip and the terminal hold different keys.
-                    self.reaccess_due = matches!(
-                        &outcome,
-                        ChipAuthOutcome::Failed { reason, .. }
-                            if !matches!(reason, ChipAuthFailure::Refused { .. })
-                    ) || after.session_lost().is_some();
-                    self.sm = Some(after);
-                    self.step("chipAuthentication".into());
-                    outcome
-                }
+                Ok(dg14) => match ChipAuthParams::candidates(&dg14.security_infos) {
+                    Ok(candidates) => self.chip_authenticate(
+                        &candidates,
+                        &mut check.chip_authentication_refusals,
+                        rng,
+                    )?,
+                    Err(outcome) => outcome,
+                },
                 Err(_) => ChipAuthOutcome::NotSupported("DG14 is malformed"),
             };
             check.chip_authentication = Some(outcome);
@@ -310,6 +393,9 @@ impl<T: CardTransaction> Document<T> {
             Some(ChipAuthOutcome::Passed(_) | ChipAuthOutcome::Failed { .. })
         );
         if !ca_ran && self.file(LdsFile::Dg(15)).is_some() {
+            if self.reaccess_due {
+                self.reaccess(rng)?;
+            }
             check.active_authentication =
                 Some(perform_active_authentication(self.session()?, rng)?);
             self.step("activeAuthentication".into());
@@ -317,12 +403,50 @@ impl<T: CardTransaction> Document<T> {
         Ok(check)
     }
 
+    /// Chip Authentication with each candidate in turn until the chip accepts one (step
+    /// `chipAuthentication` per attempt); the refusals go to `refusals`.
+    fn chip_authenticate(
+        &mut self,
+        candidates: &[ChipAuthParams],
+        refusals: &mut Vec<ChipAuthRefusal>,
+        rng: &mut (impl CryptoRng + ?Sized),
+    ) -> Result<ChipAuthOutcome> {
+        for params in candidates {
+            if self.reaccess_due {
+                self.reaccess(rng)?;
+            }
+            let sm = self.sm.take().ok_or(CLOSED)?;
+            let (after, outcome) = chip_authenticate(sm, params, rng)?;
+            let bare = after.last_status_unauthenticated().is_some();
+            let lost = after.session_lost().is_some();
+            match outcome {
+                ChipAuthOutcome::Refused(mut refused) => {
+                    self.sm = Some(after);
+                    self.reaccess_due = bare || lost;
+                    self.step("chipAuthentication".into());
+                    refusals.append(&mut refused);
+                }
+                other => {
+                    // Passed: the new keys; failed: the chip and the terminal hold different
+                    // keys, open again before reading on.
+                    self.reaccess_due = matches!(other, ChipAuthOutcome::Failed { .. }) || lost;
+                    self.start_session(after);
+                    self.step("chipAuthentication".into());
+                    return Ok(other);
+                }
+            }
+        }
+        Ok(ChipAuthOutcome::Refused(refusals.clone()))
+    }
+
     /// Ends the read: the files, the steps and what the reading strategy learned.
     pub fn finish(self) -> DocumentRead {
         DocumentRead {
             protocol: self.protocol,
+            card_access_assumed: self.card_access.is_none() && self.access_with.is_some(),
             card_access: self.card_access,
             files: self.files,
+            unavailable: self.unavailable,
             steps: self.steps,
             extended_length: self.reader.extended_length(),
             short_chunk: self.reader.short_chunk(),

@@ -13,6 +13,13 @@ fn file(len: usize) -> Vec<u8> {
     f
 }
 
+/// A reader under an AES secure-messaging session: short reads of at most 223 bytes.
+fn under_aes(options: ReadOptions) -> FileReader {
+    let mut r = FileReader::new(options);
+    r.set_session_limit(Some(crate::sm::largest_short_read(crate::Cipher::Aes128)));
+    r
+}
+
 fn hx(b: &[u8]) -> String {
     hex::encode_upper(b)
 }
@@ -39,7 +46,7 @@ fn one_extended_read_per_file() {
         hex::decode("00B09D00000000").unwrap(),
         [f.clone(), vec![0x90, 0x00]].concat(),
     )]);
-    let mut r = FileReader::new(ReadOptions::default());
+    let mut r = under_aes(ReadOptions::default());
     assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
     assert_eq!(r.extended_length(), Some(true));
     t.finish().unwrap();
@@ -61,7 +68,7 @@ fn short_reads_follow_the_header() {
         [f[446..].to_vec(), vec![0x90, 0x00]].concat(),
     ));
     let mut t = Transcript::new(steps);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });
@@ -84,7 +91,7 @@ fn small_file_ends_with_6282() {
         hex::decode("00B09E00DF").unwrap(),
         [com.clone(), vec![0x62, 0x82]].concat(),
     )]);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });
@@ -111,7 +118,7 @@ fn wrong_length_drops_extended_then_halves() {
             [f[222..].to_vec(), vec![0x90, 0x00]].concat(),
         ),
     ]);
-    let mut r = FileReader::new(ReadOptions::default());
+    let mut r = under_aes(ReadOptions::default());
     assert_eq!(r.read_file(&mut t, LdsFile::Sod).unwrap(), f);
     assert_eq!((r.extended_length(), r.short_chunk()), (Some(false), 111));
     t.finish().unwrap();
@@ -127,7 +134,7 @@ fn wrong_le_uses_the_cards_length() {
             [com.clone(), vec![0x90, 0x00]].concat(),
         ),
     ]);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });
@@ -151,7 +158,7 @@ fn refused_sfi_falls_back_to_select() {
             [f.clone(), vec![0x62, 0x82]].concat(),
         ),
     ]);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });
@@ -190,7 +197,7 @@ fn offsets_beyond_32767_use_the_odd_instruction() {
         first = false;
     }
     let mut t = Transcript::new(steps);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });
@@ -201,7 +208,7 @@ fn offsets_beyond_32767_use_the_odd_instruction() {
 #[test]
 fn errors_name_the_file() {
     let mut t = Transcript::new(vec![(hex::decode("00B08300DF").unwrap(), vec![0x69, 0x82])]);
-    let mut r = FileReader::new(ReadOptions {
+    let mut r = under_aes(ReadOptions {
         allow_extended: false,
         ..ReadOptions::default()
     });

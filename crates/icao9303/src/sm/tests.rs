@@ -88,7 +88,8 @@ fn nfc_passport_reader_3des_cases() {
             &Response::from_bytes(&h(&c[case]["rapdu"])).unwrap(),
         )
         .unwrap();
-        assert_eq!(r.to_bytes(), h(&c[case]["plain"]), "{case}");
+        assert!(!r.unauthenticated, "{case}");
+        assert_eq!(r.response.to_bytes(), h(&c[case]["plain"]), "{case}");
     }
 }
 
@@ -199,14 +200,16 @@ fn unprotected_sm_errors_and_missing_objects_kill_the_session() {
 }
 
 #[test]
-fn plain_error_status_passes_through() {
+fn plain_error_status_passes_through_marked_unauthenticated() {
     let t = Transcript::from_hex(&[(
         "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800",
         "6A82",
     )]);
     let mut sm = d4_session(t);
+    assert_eq!(sm.last_status_unauthenticated(), None);
     assert_eq!(sm.transmit(&hx("00A4020C02011E")).unwrap(), hx("6A82"));
     assert_eq!(sm.session_lost(), None);
+    assert_eq!(sm.last_status_unauthenticated(), Some(StatusWord(0x6A82)));
     sm.into_inner().finish().unwrap();
 }
 
@@ -299,4 +302,11 @@ proptest! {
         let mut card = CardSecureMessaging::new(keys, &ssc).unwrap();
         let _ = card.unwrap_command(&resp);
     }
+}
+
+#[test]
+fn the_largest_short_read_per_cipher() {
+    assert_eq!(largest_short_read(Cipher::Aes128), 223);
+    assert_eq!(largest_short_read(Cipher::Aes256), 223);
+    assert_eq!(largest_short_read(Cipher::Tdes), 231);
 }
