@@ -62,7 +62,9 @@ pub fn check_issuing_state(
     link_issuers: &[Certificate],
 ) -> CheckState {
     let Some(code) = issuing_state_code else {
-        return CheckState::not_performed("the document's issuing state is not known (no DG1)");
+        return CheckState::not_performed(
+            "the document's issuing state is not known (DG1 was not given or cannot be parsed)",
+        );
     };
     let shown = code.trim();
     let alpha2 = match issuing_state(code) {
