@@ -14,6 +14,8 @@ pub struct Entry {
     pub cert: Certificate,
     /// `built-in`, `test (--allow-test-csca)`, or the file.
     pub source: String,
+    /// What a built-in CSCA is for (`None` for the others).
+    pub purpose: Option<&'static str>,
 }
 
 /// Certificate files in a folder (DER or PEM by extension).
@@ -49,10 +51,11 @@ pub fn entries(
 ) -> Result<Vec<Entry>, CliError> {
     let mut out = Vec::new();
     if cfg.builtin {
-        for cert in trust::builtin::builtin_cscas().map_err(|e| CliError::Other(e.to_string()))? {
+        for b in trust::builtin::builtin_anchors().map_err(|e| CliError::Other(e.to_string()))? {
             out.push(Entry {
-                cert,
+                cert: b.certificate,
                 source: "built-in".into(),
+                purpose: Some(b.purpose),
             });
         }
     }
@@ -80,6 +83,7 @@ pub fn entries(
             out.push(Entry {
                 cert,
                 source: path.display().to_string(),
+                purpose: None,
             });
         }
     }
@@ -88,6 +92,7 @@ pub fn entries(
         out.push(Entry {
             cert,
             source: "test (--allow-test-csca)".into(),
+            purpose: Some("the virtual card (tests and demo only)"),
         });
     }
     Ok(out)
@@ -99,10 +104,7 @@ pub fn load(
     extra: &[PathBuf],
     allow_test_csca: bool,
 ) -> Result<CscaStore, CliError> {
-    let mut store = CscaStore::new();
-    for e in entries(cfg, extra, allow_test_csca)? {
-        store.add(e.cert);
-    }
+    let mut store = store_of(&entries(cfg, extra, allow_test_csca)?);
     // CRLs come after the certificates: each is accepted only when its CSCA verifies it.
     let mut crls = crl_files(&cfg.store_dir());
     for p in extra.iter().filter(|p| p.is_dir()) {
@@ -118,6 +120,16 @@ pub fn load(
             .map_err(|e| CliError::Config(format!("{}: {e}", path.display())))?;
     }
     Ok(store)
+}
+
+/// The certificates of `entries` in a store: self-issued CSCAs trusted as given, link
+/// certificates once a CSCA among them verifies them (ICAO 9303-12 §4).
+pub fn store_of(entries: &[Entry]) -> CscaStore {
+    let mut store = CscaStore::new();
+    for e in entries {
+        store.add(e.cert.clone());
+    }
+    store
 }
 
 /// CRL files (`*.crl`, DER or PEM) in a folder.

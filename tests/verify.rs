@@ -20,6 +20,16 @@ fn read_verdict(sim: &Sim, extra: &[&str]) -> serde_json::Value {
     json(&o)["verification"].clone()
 }
 
+/// `cccd ARGS --config CFG`.
+fn cccd_with_config(cfg: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(cccd_path())
+        .args(args)
+        .arg("--config")
+        .arg(cfg)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn verdicts_through_pcscd() {
     let _slots = lock_slots();
@@ -127,25 +137,41 @@ fn the_csca_store_commands() {
     let dir = std::env::temp_dir().join(format!("cccd-store-{}", std::process::id()));
     let cfg = dir.with_extension("toml");
     std::fs::write(&cfg, format!("[trust]\nstore = \"{}\"\n", dir.display())).unwrap();
-    let cccd_cfg = |args: &[&str]| {
-        Command::new(cccd_path())
-            .args(args)
-            .arg("--config")
-            .arg(&cfg)
-            .output()
-            .unwrap()
-    };
-    // Out of the box: Vietnam's CSCA.
+    let cccd_cfg = |args: &[&str]| cccd_with_config(&cfg, args);
+    // Out of the box: Vietnam's two CSCAs, the CCCD's and the passport's, each with its use.
     let o = cccd_cfg(&["trust", "list", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
-    assert!(
-        v.as_array().unwrap().iter().any(|c| c["subject"]
-            .as_str()
+    let builtin = |cn: &str| {
+        v.as_array()
             .unwrap()
-            .contains("CSCA ePassport Vietnam")
-            && c["source"] == "built-in"),
-        "{v}"
+            .iter()
+            .find(|c| c["subject"].as_str().unwrap().starts_with(cn) && c["source"] == "built-in")
+            .unwrap_or_else(|| panic!("{cn} in {v}"))
+            .clone()
+    };
+    let cccd_csca = builtin("CN=CSCA Vietnam,");
+    assert_eq!(
+        cccd_csca["fingerprint"],
+        "6f0a20d63a43fc589eaf0d8c52113a2a8bfa341c6f2fab04121238aa0c22b1a9"
+    );
+    assert_eq!(cccd_csca["purpose"], "citizen ID cards (CCCD) since 2021");
+    assert_eq!(
+        cccd_csca["subjectKeyIdentifier"],
+        "57:AB:75:08:22:44:83:F0:49:CC:63:5B:2C:95:C4:E4:46:A5:88:08"
+    );
+    assert_eq!(cccd_csca["kind"], "csca");
+    assert_eq!(cccd_csca["trusted"], true);
+    assert_eq!(
+        builtin("CN=CSCA ePassport Vietnam")["purpose"],
+        "passports since 2023"
+    );
+    let text = stdout(&cccd_cfg(&["trust", "list"]));
+    assert!(
+        text.contains("for citizen ID cards (CCCD) since 2021")
+            && text.contains("for passports since 2023")
+            && text.contains("key id 57:AB:75:08"),
+        "{text}"
     );
     // A master list needs its anchor.
     let ml = concat!(
@@ -179,7 +205,11 @@ fn the_csca_store_commands() {
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(listed, imported + 1);
+    assert_eq!(
+        listed,
+        imported + 2,
+        "the master list's CSCAs and the two built-in ones"
+    );
     let fp = json(&cccd_cfg(&["trust", "list", "--json"]))
         .as_array()
         .unwrap()
@@ -196,7 +226,7 @@ fn the_csca_store_commands() {
             .as_array()
             .unwrap()
             .len(),
-        imported
+        imported + 1
     );
     // The test CSCA never goes into a store, and a store holding it is refused.
     let pki = dir.with_extension("pki");
@@ -292,4 +322,137 @@ fn a_crl_in_the_store_revokes_the_document_signer() {
     for f in [&cfg, &crl, &forged] {
         std::fs::remove_file(f).unwrap();
     }
+}
+
+/// A CSCA that rolls over: its link certificate goes into the store only after the CSCA that
+/// issued it, and then a document of the new CSCA verifies; `cccd verify` takes the issuing
+/// state from DG1.
+#[test]
+fn link_certificates_and_the_issuing_state() {
+    let dir = std::env::temp_dir().join(format!("cccd-links-{}", std::process::id()));
+    let files = dir.with_extension("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let cfg = dir.with_extension("toml");
+    std::fs::write(&cfg, format!("[trust]\nstore = \"{}\"\n", dir.display())).unwrap();
+    let cccd_cfg = |args: &[&str]| cccd_with_config(&cfg, args);
+    let pki = card_sim::pki::RolloverPki::new();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = files.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let old = write("old.der", &pki.old_csca_cert);
+    let link = write("link.der", &pki.link_cert);
+    let forged = write("forged.der", &pki.forged_link_cert);
+
+    // The link alone: refused, the store unchanged.
+    let o = cccd_cfg(&["trust", "import", &link]);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is a link certificate") && stderr(&o).contains("first"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
+    // The old CSCA, then a forged link (signed by another key): refused.
+    assert!(cccd_cfg(&["trust", "import", &old]).status.success());
+    let o = cccd_cfg(&["trust", "import", &forged]);
+    assert_eq!(o.status.code(), Some(8), "{}", stderr(&o));
+    assert!(stderr(&o).contains("does not verify"), "{}", stderr(&o));
+    // The genuine link: imported, listed as a trusted link issued by the old CSCA.
+    let o = cccd_cfg(&["trust", "import", &link, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = json(&cccd_cfg(&["trust", "list", "--json"]));
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "link")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["trusted"], true, "{entry}");
+    assert!(
+        entry["linkIssuer"]
+            .as_str()
+            .unwrap()
+            .contains("ROLLOVER CSCA 2020"),
+        "{entry}"
+    );
+
+    // A document of the new CSCA: its DG1 is the virtual card's (issuing state VNM, C=VN).
+    let profile = card_sim::Profile::default_profile().unwrap();
+    let dg = |fid: u16| {
+        profile
+            .files
+            .iter()
+            .find(|(f, _, _)| *f == fid)
+            .unwrap()
+            .2
+            .clone()
+    };
+    let (dg1, dg13) = (dg(0x0101), dg(0x010D));
+    let sod = pki.sign_sod(&[(1, &dg1), (13, &dg13)], "270601000000");
+    let sod = write("sod.bin", &sod);
+    let dg1_arg = format!("1={}", write("dg1.bin", &dg1));
+    let dg13_arg = format!("13={}", write("dg13.bin", &dg13));
+    let verify = |extra: &[&str]| {
+        let o = cccd_cfg(&[&["verify", "--json", "--sod", &sod][..], extra].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        json(&o)
+    };
+    let state_of = |v: &serde_json::Value| {
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "chain.issuing-state")
+            .unwrap()
+            .clone()
+    };
+    let v = verify(&["--dg", &dg1_arg, "--dg", &dg13_arg]);
+    assert_eq!(v["verdict"], "incomplete", "{v}");
+    assert_eq!(state_of(&v)["state"], "passed", "{v}");
+    // Without DG1 the issuing state is unknown: the check is not performed.
+    let v = verify(&["--dg", &dg13_arg]);
+    assert_eq!(state_of(&v)["state"], "not-performed", "{v}");
+
+    // A German DG1 (BSI TR-03105-5's, `D<<`) signed under this Vietnamese PKI: not trusted.
+    let de_dg1 = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/pymrtd/BSI_TR03105-5_HJP_DG1.bin"
+    ))
+    .unwrap();
+    let de_sod = write("de-sod.bin", &pki.sign_sod(&[(1, &de_dg1)], "270601000000"));
+    let de_dg1_arg = format!("1={}", write("de-dg1.bin", &de_dg1));
+    let o = cccd_cfg(&["verify", "--json", "--sod", &de_sod, "--dg", &de_dg1_arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["verdict"], "unknown-issuer", "{v}");
+    let st = state_of(&v);
+    assert_eq!(st["state"], "failed", "{v}");
+    assert!(
+        st["reason"].as_str().unwrap().contains("DE (D<<)")
+            && st["reason"].as_str().unwrap().contains("of VN"),
+        "{st}"
+    );
+
+    // A forged link copied into the store by hand: listed as not trusted, and ignored.
+    std::fs::copy(&forged, dir.join("sneaked.der")).unwrap();
+    let listed = json(&cccd_cfg(&["trust", "list", "--json"]));
+    let sneaked = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"].as_str().unwrap().ends_with("sneaked.der"))
+        .unwrap()
+        .clone();
+    assert_eq!(sneaked["trusted"], false, "{sneaked}");
+    assert!(sneaked["untrustedBecause"].is_string(), "{sneaked}");
+    let v = verify(&["--dg", &dg1_arg, "--dg", &dg13_arg]);
+    assert_eq!(v["verdict"], "incomplete", "{v}");
+
+    for d in [&dir, &files] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+    std::fs::remove_file(&cfg).unwrap();
 }

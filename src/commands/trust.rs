@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use trust::{Certificate, MasterList};
+use trust::{Certificate, CscaStore, MasterList, Standing};
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -11,10 +11,12 @@ use crate::trust_store;
 /// `cccd trust` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum TrustCommand {
-    /// List the trusted CSCAs: built-in ones and those in the store folder.
+    /// List the trusted CSCAs and link certificates: built-in ones (with what each is for) and
+    /// those in the store folder.
     List,
-    /// Add a CSCA certificate (DER or PEM), the CSCAs of a master list after verifying it
-    /// against --anchor, or a CSCA's CRL (verified with that CSCA).
+    /// Add a CSCA certificate (DER or PEM), a link certificate to a CSCA's successor (verified
+    /// with the CSCA already trusted that issued it), the CSCAs of a master list after
+    /// verifying it against --anchor, or a CSCA's CRL (verified with that CSCA).
     Import {
         /// The certificate or master list.
         file: PathBuf,
@@ -34,19 +36,73 @@ pub enum TrustCommand {
 struct CertJson {
     subject: String,
     fingerprint: String,
+    /// Colon-separated hex, as certificate viewers show it; a document signer names its CSCA
+    /// by this value (its authority key identifier).
+    subject_key_identifier: Option<String>,
     not_before: String,
     not_after: String,
     source: String,
+    /// What a built-in CSCA is for.
+    purpose: Option<&'static str>,
+    /// `csca` (self-issued) or `link` (a link certificate, ICAO 9303-12 §4).
+    kind: &'static str,
+    /// Whether verification uses it: always for a CSCA; for a link certificate, only once a
+    /// trusted CSCA verifies it.
+    trusted: bool,
+    /// For a link certificate: the CSCA that verified it, or why none did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    untrusted_because: Option<String>,
 }
 
-fn describe(c: &Certificate, source: &str) -> CertJson {
+fn describe(
+    c: &Certificate,
+    source: &str,
+    purpose: Option<&'static str>,
+    store: &CscaStore,
+) -> CertJson {
+    let standing = store.standing(c);
     CertJson {
         subject: c.subject_string(),
         fingerprint: c.fingerprint(),
+        subject_key_identifier: c.subject_key_identifier_hex(),
         not_before: c.not_before().to_string(),
         not_after: c.not_after().to_string(),
         source: source.to_owned(),
+        purpose,
+        kind: if c.is_self_issued() { "csca" } else { "link" },
+        trusted: store.is_trusted(c),
+        link_issuer: match standing {
+            Some(Standing::Link { issuer }) => Some(issuer.subject_string()),
+            _ => None,
+        },
+        untrusted_because: match standing {
+            Some(Standing::Untrusted { reason }) => Some(reason.to_owned()),
+            _ => None,
+        },
     }
+}
+
+/// The text of `cccd trust list` and `cccd trust import` for one certificate.
+fn describe_text(c: &CertJson) -> String {
+    let mut s = format!("{}  {}\n", &c.fingerprint[..16], c.subject);
+    if let Some(p) = c.purpose {
+        s += &format!("    for {p}\n");
+    }
+    s += &format!(
+        "    valid {} to {}, key id {}, from {}\n",
+        c.not_before,
+        c.not_after,
+        c.subject_key_identifier.as_deref().unwrap_or("(none)"),
+        c.source
+    );
+    match (&c.link_issuer, &c.untrusted_because) {
+        (Some(issuer), _) => s += &format!("    link certificate, trusted: issued by {issuer}\n"),
+        (None, Some(why)) => s += &format!("    NOT TRUSTED: {why}\n"),
+        (None, None) => {}
+    }
+    s
 }
 
 /// `cccd trust ...`.
@@ -54,21 +110,16 @@ pub fn run(out: &Output, cfg: &Config, cmd: &TrustCommand) -> Result<(), CliErro
     let dir = cfg.trust.store_dir();
     match cmd {
         TrustCommand::List => {
-            let list: Vec<CertJson> = trust_store::entries(&cfg.trust, &[], false)?
+            let entries = trust_store::entries(&cfg.trust, &[], false)?;
+            let store = trust_store::store_of(&entries);
+            let list: Vec<CertJson> = entries
                 .iter()
-                .map(|e| describe(&e.cert, &e.source))
+                .map(|e| describe(&e.cert, &e.source, e.purpose, &store))
                 .collect();
             out.emit(&list, || {
                 let mut s = format!("store: {}\n", dir.display());
                 for c in &list {
-                    s += &format!(
-                        "{}  {}\n    valid {} to {}, from {}\n",
-                        &c.fingerprint[..16],
-                        c.subject,
-                        c.not_before,
-                        c.not_after,
-                        c.source
-                    );
+                    s += &describe_text(c);
                 }
                 s
             });
@@ -80,12 +131,22 @@ pub fn run(out: &Output, cfg: &Config, cmd: &TrustCommand) -> Result<(), CliErro
             if let Ok(crl) = trust::crl::Crl::load(&bytes) {
                 return import_crl(out, cfg, &dir, crl);
             }
-            let certs = match Certificate::load(&bytes) {
-                Ok(c) => c,
-                Err(_) => master_list_cscas(&bytes, anchor)?,
+            let (certs, from_list) = match Certificate::load(&bytes) {
+                Ok(c) => (c, false),
+                Err(_) => (master_list_cscas(&bytes, anchor)?, true),
             };
             if certs.iter().any(trust::builtin::is_test_csca) {
                 return Err(CliError::BadInput("this is the virtual card's TEST CSCA: it must not go into a store (tests use --allow-test-csca)".into()));
+            }
+            // The store as it is, then what the file adds, in order: a link certificate must
+            // verify with a CSCA trusted before it (ICAO 9303-12 §4). A master list's
+            // certificates are vouched for by its verified signature.
+            let mut store = trust_store::load(&cfg.trust, &[], false)?;
+            for c in &certs {
+                if !from_list {
+                    check_importable(file, c, &store)?;
+                }
+                store.add(c.clone());
             }
             std::fs::create_dir_all(&dir)
                 .map_err(|e| CliError::Other(format!("cannot create {}: {e}", dir.display())))?;
@@ -95,14 +156,20 @@ pub fn run(out: &Output, cfg: &Config, cmd: &TrustCommand) -> Result<(), CliErro
                 std::fs::write(&path, c.der()).map_err(|e| {
                     CliError::Other(format!("cannot write {}: {e}", path.display()))
                 })?;
-                added.push(describe(c, &path.display().to_string()));
+                added.push(describe(c, &path.display().to_string(), None, &store));
             }
             out.emit(&added, || {
-                format!(
-                    "imported {} certificate(s) into {}",
+                let mut s = format!(
+                    "imported {} certificate(s) into {}\n",
                     added.len(),
                     dir.display()
-                )
+                );
+                if added.len() <= 10 {
+                    for c in &added {
+                        s += &describe_text(c);
+                    }
+                }
+                s
             });
             Ok(())
         }
@@ -142,6 +209,37 @@ pub fn run(out: &Output, cfg: &Config, cmd: &TrustCommand) -> Result<(), CliErro
                 )),
             }
         }
+    }
+}
+
+/// Whether `c` (from `file`) may go into the store: a self-issued CSCA whose self-signature
+/// verifies (or uses an algorithm we cannot check), or a link certificate (ICAO 9303-12 §4,
+/// §7.1.1.1) that a CSCA already trusted verifies.
+fn check_importable(
+    file: &std::path::Path,
+    c: &Certificate,
+    store: &CscaStore,
+) -> Result<(), CliError> {
+    if c.is_self_issued() {
+        let own = c.public_key().and_then(|k| c.verify_signed_by(k));
+        return match own {
+            Ok(()) | Err(trust::TrustError::Unsupported(_)) => Ok(()),
+            Err(e) => Err(CliError::BadInput(format!(
+                "{}: {} names itself as issuer but its self-signature does not verify ({e}): not imported",
+                file.display(),
+                c.subject_string()
+            ))),
+        };
+    }
+    match store.verify_link_certificate(c) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(CliError::BadInput(format!(
+            "{}: {} is a link certificate issued by {}, and no trusted CSCA verifies it ({}): not imported. Import the CSCA that issued it first (its own certificate, or a master list that holds it).",
+            file.display(),
+            c.subject_string(),
+            c.issuer_string(),
+            e.to_string().trim_start_matches("untrusted: ")
+        ))),
     }
 }
 

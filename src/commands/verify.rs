@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use trust::{ChipProof, verify_card_at};
+use trust::{ChipProof, SodVerification};
 
 use crate::config::Config;
 use crate::error::CliError;
@@ -27,8 +27,9 @@ pub struct VerifyArgs {
     allow_test_csca: bool,
 }
 
-/// `cccd verify`: passive authentication of files read earlier. The chip is not there to
-/// prove itself, so the best verdict is `incomplete`.
+/// `cccd verify`: passive authentication of files read earlier, under a CSCA of the issuing
+/// state of DG1 when DG1 is given. The chip is not there to prove itself, so the best verdict
+/// is `incomplete`.
 pub fn run(out: &Output, cfg: &Config, args: &VerifyArgs) -> Result<(), CliError> {
     let read = |p: &PathBuf| {
         std::fs::read(p)
@@ -71,13 +72,16 @@ pub fn run(out: &Output, cfg: &Config, args: &VerifyArgs) -> Result<(), CliError
     };
     let store = trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
     let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, d)| (*n, d.as_slice())).collect();
-    let v = verify_card_at(
-        &sod,
+    // ICAO 9303-11 §5.1: the CSCA must be of the issuing state DG1 names (not checked without
+    // DG1: the check is then reported not performed).
+    let issuing_state = refs
+        .iter()
+        .find(|(n, _)| *n == 1)
+        .and_then(|(_, dg1)| pipeline::issuing_state_of_dg1(dg1));
+    let v = SodVerification::new(&sod, Some(&store), at, None).judge(
         &refs,
-        Some(&store),
+        issuing_state.as_deref(),
         &ChipProof::NotPerformed("files only: the chip was not there to prove itself".into()),
-        None,
-        at,
         None,
     );
     out.emit(&trust_store::verification_json(&v), || {

@@ -122,9 +122,14 @@ impl PkiKey {
 }
 
 fn name(cn: &str, o: &str) -> Vec<u8> {
+    name_in("VN", cn, o)
+}
+
+/// A name `C=country, O=o, CN=cn`.
+fn name_in(country: &str, cn: &str, o: &str) -> Vec<u8> {
     let rdn = |t: &str, v: Vec<u8>| set_of(vec![seq(&[&oid(t), &v])]);
     seq(&[
-        &rdn("2.5.4.6", printable("VN")),
+        &rdn("2.5.4.6", printable(country)),
         &rdn("2.5.4.10", utf8(o)),
         &rdn("2.5.4.3", utf8(cn)),
     ])
@@ -166,12 +171,18 @@ struct CertSpec<'a> {
     subject_key: &'a PkiKey,
     issuer_key: &'a PkiKey,
     ca: bool,
+    /// basicConstraints' pathLenConstraint of a CA (ICAO 9303-12 §7.1.1.1: 0 for CSCA and link
+    /// certificates); `None` leaves it out, as the virtual card's certificates always have.
+    path_len: Option<u64>,
+    /// The key named by the authority key identifier when it is not the signing key (a forgery
+    /// that claims another issuer).
+    claimed_issuer_key: Option<&'a PkiKey>,
 }
 
 fn certificate(spec: &CertSpec<'_>) -> Vec<u8> {
     let sig_alg = seq(&[&oid(ECDSA_WITH_SHA256)]);
     let ski = key_id(&spec.subject_key.point());
-    let aki = key_id(&spec.issuer_key.point());
+    let aki = key_id(&spec.claimed_issuer_key.unwrap_or(spec.issuer_key).point());
     let ext = |id: &str, critical: bool, value: Vec<u8>| {
         if critical {
             seq(&[&oid(id), &[0x01, 0x01, 0xFF], &octets(&value)])
@@ -191,7 +202,11 @@ fn certificate(spec: &CertSpec<'_>) -> Vec<u8> {
         ext("2.5.29.35", false, seq(&[&tlv(0x80, &aki)])),
     ];
     if spec.ca {
-        exts.insert(0, ext("2.5.29.19", true, seq(&[&[0x01, 0x01, 0xFF]])));
+        let path_len = spec.path_len.map(int).unwrap_or_default();
+        exts.insert(
+            0,
+            ext("2.5.29.19", true, seq(&[&[0x01, 0x01, 0xFF], &path_len])),
+        );
     }
     let tbs = seq(&[
         &ctx(0, &int(2)),
@@ -257,6 +272,8 @@ impl TestPki {
             subject_key: &csca_key,
             issuer_key: &csca_key,
             ca: true,
+            path_len: None,
+            claimed_issuer_key: None,
         });
         let ds_cert = certificate(&CertSpec {
             serial: 2,
@@ -267,6 +284,8 @@ impl TestPki {
             subject_key: &ds_key,
             issuer_key: &csca_key,
             ca: false,
+            path_len: None,
+            claimed_issuer_key: None,
         });
         let expired_ds_cert = certificate(&CertSpec {
             serial: 3,
@@ -277,6 +296,8 @@ impl TestPki {
             subject_key: &ds_key,
             issuer_key: &csca_key,
             ca: false,
+            path_len: None,
+            claimed_issuer_key: None,
         });
         let other_csca_cert = certificate(&CertSpec {
             serial: 1,
@@ -287,6 +308,8 @@ impl TestPki {
             subject_key: &other_csca_key,
             issuer_key: &other_csca_key,
             ca: true,
+            path_len: None,
+            claimed_issuer_key: None,
         });
         let other_ds_cert = certificate(&CertSpec {
             serial: 2,
@@ -297,6 +320,8 @@ impl TestPki {
             subject_key: &other_ds_key,
             issuer_key: &other_csca_key,
             ca: false,
+            path_len: None,
+            claimed_issuer_key: None,
         });
         Self {
             csca_key,
@@ -322,49 +347,12 @@ impl TestPki {
         content_type: &str,
         signing_time: &str,
     ) -> Vec<u8> {
-        let sha256 = seq(&[&oid(SHA256)]);
-        let hashes: Vec<Vec<u8>> = data_groups
-            .iter()
-            .map(|(n, d)| seq(&[&int(u64::from(*n)), &octets(&Sha256::digest(d))]))
-            .collect();
-        let lds = seq(&[
-            &int(0),
-            &sha256,
-            &seq(&hashes.iter().map(Vec::as_slice).collect::<Vec<_>>()),
-        ]);
         let (key, cert) = match signer {
             Signer2::TestDs => (&self.ds_key, &self.ds_cert),
             Signer2::ExpiredDs => (&self.ds_key, &self.expired_ds_cert),
             Signer2::UnknownCsca => (&self.other_ds_key, &self.other_ds_cert),
         };
-        let attr = |id: &str, value: Vec<u8>| seq(&[&oid(id), &set_of(vec![value])]);
-        let attrs = set_of(vec![
-            attr("1.2.840.113549.1.9.3", oid(content_type)),
-            attr("1.2.840.113549.1.9.4", octets(&Sha256::digest(&lds))),
-            attr("1.2.840.113549.1.9.5", utc_time(signing_time)),
-        ]);
-        // RFC 5652 §5.4: the signature covers the DER SET OF; in the SignerInfo the same bytes
-        // carry the [0] IMPLICIT tag.
-        let signature = key.sign(&attrs);
-        let mut signed_attrs = attrs.clone();
-        signed_attrs[0] = 0xA0;
-        let (issuer, serial) = issuer_and_serial(cert);
-        let signer_info = seq(&[
-            &int(1),
-            &seq(&[&issuer, &serial]),
-            &sha256,
-            &signed_attrs,
-            &seq(&[&oid(ECDSA_WITH_SHA256)]),
-            &octets(&signature),
-        ]);
-        let signed_data = seq(&[
-            &int(3),
-            &set_of(vec![sha256.clone()]),
-            &seq(&[&oid(content_type), &ctx(0, &octets(&lds))]),
-            &ctx(0, cert),
-            &set_of(vec![signer_info]),
-        ]);
-        tlv(0x77, &seq(&[&oid(ID_SIGNED_DATA), &ctx(0, &signed_data)]))
+        sign_sod_with(key, cert, data_groups, content_type, signing_time)
     }
 
     /// A CRL (RFC 5280 §5.1) of the test CSCA revoking the certificates with these serial
@@ -417,6 +405,193 @@ impl Default for TestPki {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A test PKI whose CSCA rolls over (ICAO 9303-12 §4, §5.1.1): the old CSCA, its successor
+/// (self-signed), the link certificate between them (the new CSCA's name and key, signed with
+/// the old key, CA with pathLenConstraint 0), a forged link signed by another key that claims
+/// the old CSCA as issuer, and a document signer under the new CSCA. Fixed seeds, P-256, as
+/// deterministic as [`TestPki`]; the names say "ROLLOVER", never the virtual card's "TEST CSCA".
+pub struct RolloverPki {
+    old_csca_key: PkiKey,
+    old_name: Vec<u8>,
+    new_csca_key: PkiKey,
+    new_name: Vec<u8>,
+    forger_key: PkiKey,
+    ds_key: PkiKey,
+    /// The old CSCA's self-signed certificate (valid 2020-2035: it expires before the document
+    /// signer, so that tests can judge it at a later signing time).
+    pub old_csca_cert: Vec<u8>,
+    /// The new CSCA's self-signed certificate (valid 2026-2049).
+    pub new_csca_cert: Vec<u8>,
+    /// The link certificate, valid 2026-01-01 to 2040-12-31.
+    pub link_cert: Vec<u8>,
+    /// A link certificate with the same content, signed by an unrelated key.
+    pub forged_link_cert: Vec<u8>,
+    /// The document signer under the new CSCA (valid 2026-2036).
+    pub ds_cert: Vec<u8>,
+}
+
+impl RolloverPki {
+    /// The rollover PKI of Vietnam (every name `C=VN`).
+    pub fn new() -> Self {
+        Self::with_countries("VN", "VN")
+    }
+
+    /// The same PKI with the old CSCA of `old_country` and the new CSCA and its document
+    /// signer of `new_country` (a link across countries, which no state issues).
+    pub fn with_countries(old_country: &str, new_country: &str) -> Self {
+        let key = |seed: &str| PkiKey::from_seed(PkiCurve::P256, seed);
+        let old_csca_key = key("cccd-bridge rollover old CSCA");
+        let new_csca_key = key("cccd-bridge rollover new CSCA");
+        let forger_key = key("cccd-bridge rollover forger");
+        let ds_key = key("cccd-bridge rollover DS");
+        let o = "cccd-bridge ROLLOVER (not a real authority)";
+        let old_name = name_in(old_country, "cccd-bridge ROLLOVER CSCA 2020", o);
+        let new_name = name_in(new_country, "cccd-bridge ROLLOVER CSCA 2026", o);
+        let self_signed = |serial, name: &Vec<u8>, k: &PkiKey, from, to| {
+            certificate(&CertSpec {
+                serial,
+                issuer: name.clone(),
+                subject: name.clone(),
+                not_before: from,
+                not_after: to,
+                subject_key: k,
+                issuer_key: k,
+                ca: true,
+                path_len: Some(0),
+                claimed_issuer_key: None,
+            })
+        };
+        let old_csca_cert =
+            self_signed(1, &old_name, &old_csca_key, "200101000000", "351231235959");
+        let new_csca_cert =
+            self_signed(1, &new_name, &new_csca_key, "260101000000", "491231235959");
+        let ds_cert = certificate(&CertSpec {
+            serial: 2,
+            issuer: new_name.clone(),
+            subject: name_in(new_country, "cccd-bridge ROLLOVER Document Signer", o),
+            not_before: "260101000000",
+            not_after: "361231235959",
+            subject_key: &ds_key,
+            issuer_key: &new_csca_key,
+            ca: false,
+            path_len: None,
+            claimed_issuer_key: None,
+        });
+        let mut pki = Self {
+            old_csca_key,
+            old_name,
+            new_csca_key,
+            new_name,
+            forger_key,
+            ds_key,
+            old_csca_cert,
+            new_csca_cert,
+            link_cert: Vec::new(),
+            forged_link_cert: Vec::new(),
+            ds_cert,
+        };
+        pki.link_cert = pki.link_valid("260101000000", "401231235959");
+        pki.forged_link_cert = pki.link_signed_by(&pki.forger_key, "260101000000", "401231235959");
+        pki
+    }
+
+    /// A link certificate valid from `not_before` to `not_after` (`YYMMDDhhmmss`).
+    pub fn link_valid(&self, not_before: &str, not_after: &str) -> Vec<u8> {
+        self.link_signed_by(&self.old_csca_key, not_before, not_after)
+    }
+
+    fn link_signed_by(&self, key: &PkiKey, not_before: &str, not_after: &str) -> Vec<u8> {
+        certificate(&CertSpec {
+            serial: 100,
+            issuer: self.old_name.clone(),
+            subject: self.new_name.clone(),
+            not_before,
+            not_after,
+            subject_key: &self.new_csca_key,
+            issuer_key: key,
+            ca: true,
+            path_len: Some(0),
+            claimed_issuer_key: Some(&self.old_csca_key),
+        })
+    }
+
+    /// EF.SOD over `data_groups`, signed by the document signer under the new CSCA at
+    /// `signing_time` (`YYMMDDhhmmss`).
+    pub fn sign_sod(&self, data_groups: &[(u8, &[u8])], signing_time: &str) -> Vec<u8> {
+        sign_sod_with(
+            &self.ds_key,
+            &self.ds_cert,
+            data_groups,
+            LDS_SECURITY_OBJECT,
+            signing_time,
+        )
+    }
+
+    /// The public points of the old CSCA, the new CSCA and the forger (tests).
+    pub fn public_points(&self) -> [Vec<u8>; 3] {
+        [
+            self.old_csca_key.point(),
+            self.new_csca_key.point(),
+            self.forger_key.point(),
+        ]
+    }
+}
+
+impl Default for RolloverPki {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// EF.SOD (ICAO 9303-10 §4.6.2) over `data_groups`' SHA-256 hashes, signed by `key` whose
+/// certificate `cert` it embeds.
+fn sign_sod_with(
+    key: &PkiKey,
+    cert: &[u8],
+    data_groups: &[(u8, &[u8])],
+    content_type: &str,
+    signing_time: &str,
+) -> Vec<u8> {
+    let sha256 = seq(&[&oid(SHA256)]);
+    let hashes: Vec<Vec<u8>> = data_groups
+        .iter()
+        .map(|(n, d)| seq(&[&int(u64::from(*n)), &octets(&Sha256::digest(d))]))
+        .collect();
+    let lds = seq(&[
+        &int(0),
+        &sha256,
+        &seq(&hashes.iter().map(Vec::as_slice).collect::<Vec<_>>()),
+    ]);
+    let attr = |id: &str, value: Vec<u8>| seq(&[&oid(id), &set_of(vec![value])]);
+    let attrs = set_of(vec![
+        attr("1.2.840.113549.1.9.3", oid(content_type)),
+        attr("1.2.840.113549.1.9.4", octets(&Sha256::digest(&lds))),
+        attr("1.2.840.113549.1.9.5", utc_time(signing_time)),
+    ]);
+    // RFC 5652 §5.4: the signature covers the DER SET OF; in the SignerInfo the same bytes
+    // carry the [0] IMPLICIT tag.
+    let signature = key.sign(&attrs);
+    let mut signed_attrs = attrs.clone();
+    signed_attrs[0] = 0xA0;
+    let (issuer, serial) = issuer_and_serial(cert);
+    let signer_info = seq(&[
+        &int(1),
+        &seq(&[&issuer, &serial]),
+        &sha256,
+        &signed_attrs,
+        &seq(&[&oid(ECDSA_WITH_SHA256)]),
+        &octets(&signature),
+    ]);
+    let signed_data = seq(&[
+        &int(3),
+        &set_of(vec![sha256.clone()]),
+        &seq(&[&oid(content_type), &ctx(0, &octets(&lds))]),
+        &ctx(0, cert),
+        &set_of(vec![signer_info]),
+    ]);
+    tlv(0x77, &seq(&[&oid(ID_SIGNED_DATA), &ctx(0, &signed_data)]))
 }
 
 /// The issuer Name and serial number INTEGER of a certificate we built (TBSCertificate fields
@@ -501,6 +676,23 @@ mod tests {
                 verify(curve, &key, parts[0], &parts[2][3..]);
             }
         }
+    }
+
+    #[test]
+    fn the_rollover_certificates_are_signed_by_the_keys_they_should_be() {
+        let pki = RolloverPki::new();
+        let [old, new, forger] = pki.public_points();
+        for (cert, key) in [
+            (&pki.old_csca_cert, &old),
+            (&pki.new_csca_cert, &new),
+            (&pki.link_cert, &old),
+            (&pki.forged_link_cert, &forger),
+            (&pki.ds_cert, &new),
+        ] {
+            let parts = children(cert);
+            verify(PkiCurve::P256, key, parts[0], &parts[2][3..]);
+        }
+        assert_eq!(RolloverPki::new().link_cert, pki.link_cert);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 
 use citizen::CitizenRecord;
 use icao9303::aa::AaHash;
-use icao9303::lds::{DataGroup14, DataGroup15};
+use icao9303::lds::{DataGroup1, DataGroup14, DataGroup15};
 use icao9303::read::LdsFile;
 use icao9303::{ActiveAuthOutcome, ChipAuthOutcome, CloneCheck};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
@@ -137,14 +137,28 @@ impl<'s> Progress<'s> {
                     .map(|n| (n, d.as_slice()))
             })
             .collect();
+        // ICAO 9303-11 §5.1: trusted only under a CSCA of the state DG1 names.
+        let issuing_state = get(files, LdsFile::Dg(1)).and_then(issuing_state_of_dg1);
         let proof = chip_proof(self.check.as_ref());
         let dg15 = get(files, LdsFile::Dg(15)).map(DataGroup15::parse);
         let aa = dg15.as_ref().map(|d| ActiveAuthenticationKey {
             spki: d.as_ref().ok().map(|d| d.spki.as_slice()),
             algorithm: get(files, LdsFile::Dg(14)).and_then(aa_algorithm),
         });
-        Some(sod.judge(&dgs, &proof, aa))
+        Some(sod.judge(&dgs, issuing_state.as_deref(), &proof, aa))
     }
+}
+
+/// The issuing state of DG1's MRZ (ICAO 9303-3 §5; positions 3-5 of the first line in the
+/// TD1, TD2 and TD3 formats of 9303-4/5/6), as written there (`VNM`, `D<<`), for trust's
+/// `chain.issuing-state`; `None` when DG1 cannot be parsed.
+pub fn issuing_state_of_dg1(dg1: &[u8]) -> Option<String> {
+    let dg1 = DataGroup1::parse(dg1).ok()?;
+    dg1.mrz
+        .lines()
+        .first()
+        .and_then(|line| line.get(2..5))
+        .map(str::to_owned)
 }
 
 /// What the chip proved, in the trust crate's terms.

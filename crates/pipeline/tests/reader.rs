@@ -77,6 +77,53 @@ fn full_read(fault: Option<Fault>, trusted: bool) -> (Verdict, Vec<String>) {
 }
 
 #[test]
+fn the_verdict_compares_dg1_s_issuing_state_with_the_csca_s_country() {
+    let mut card = card(CccdOptions::default());
+    let (r, _) = read_with(
+        &mut InProcess(&mut card),
+        &can(),
+        &ReadRequest::full(true),
+        VPCD,
+        true,
+    );
+    let r = r.unwrap();
+    let v = r.verification.clone().unwrap();
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    let dg1 = r.file(LdsFile::Dg(1)).unwrap();
+    assert_eq!(pipeline::issuing_state_of_dg1(dg1).as_deref(), Some("VNM"));
+    // DG1's VNM against the test CSCA's and document signer's C=VN: performed, and passed.
+    assert!(
+        v.check(trust::report::names::ISSUING_STATE)
+            .unwrap()
+            .passed(),
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn the_issuing_state_of_other_dg1s() {
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/../../fixtures/pymrtd/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    for (file, state) in [
+        ("BSI_TR03105-5_HJP_DG1.bin", "D<<"),
+        ("ICAO9303-10_A.2.1_TD1_NLD_DG1.bin", "NLD"),
+        ("ICAO9303-4_AppB_TD3_UTO_ERIKSSON_DG1.bin", "UTO"),
+    ] {
+        assert_eq!(
+            pipeline::issuing_state_of_dg1(&fixture(file)).as_deref(),
+            Some(state),
+            "{file}"
+        );
+    }
+    assert_eq!(pipeline::issuing_state_of_dg1(b"\x61\x00"), None);
+}
+
+#[test]
 fn each_fault_gives_its_verdict() {
     assert_eq!(full_read(None, true).0, Verdict::Genuine);
     assert_eq!(full_read(None, false).0, Verdict::UnknownIssuer);

@@ -77,6 +77,7 @@ impl Case {
             cscas: Some(&self.store),
             at: None,
             now: Some(now),
+            issuing_state: None,
         });
         let mut report = pa.report;
         let dgs: Vec<(u8, &[u8])> = self
@@ -114,6 +115,26 @@ fn default_sod() -> Vec<u8> {
 fn store_of(der: &[u8]) -> CscaStore {
     let mut store = CscaStore::new();
     store.add(Certificate::from_der(der).unwrap());
+    store
+}
+
+/// The store of a real sample: its CSCA, and when that is a link certificate (`sod_AT`), the
+/// CSCAs of the same name from the German master list, one of which issued it (a link
+/// certificate is trusted only with its issuer).
+fn real_store_of(der: &[u8]) -> CscaStore {
+    let mut store = store_of(der);
+    let csca = Certificate::from_der(der).unwrap();
+    if !store.is_trusted(&csca) {
+        let list = trust::MasterList::from_bytes(&vector(
+            "gmrtd/master_lists/DE_ML_2026-05-28-08-28-45.ml",
+        ))
+        .unwrap();
+        for c in list.certificates() {
+            if c.is_self_issued() && c.subject() == csca.issuer() {
+                store.add(c.clone());
+            }
+        }
+    }
     store
 }
 
@@ -179,7 +200,7 @@ fn real_cases() -> Vec<Case> {
                 ),
                 sod,
                 ds: (!embedded).then_some(ds_der),
-                store: store_of(&csca_der),
+                store: real_store_of(&csca_der),
                 data_groups: Vec::new(),
             }
         })

@@ -168,6 +168,33 @@ impl Certificate {
             .map(|b| b.ca)
     }
 
+    /// `pathLenConstraint` of `BasicConstraints` (RFC 5280 §4.2.1.9), if present.
+    pub fn path_len_constraint(&self) -> Option<u8> {
+        self.extension::<BasicConstraints>(oid::ID_CE_BASIC_CONSTRAINTS)?
+            .ok()?
+            .path_len_constraint
+    }
+
+    /// Whether the certificate is self-issued by its names and key identifiers: subject equals
+    /// issuer and, when both identifiers are present, the authority key identifier equals the
+    /// subject key identifier (RFC 5280 §3.2, §4.2.1.1). A CSCA's self-signed certificate is;
+    /// a link certificate (ICAO 9303-12 §4), signed with the previous CSCA key, is not, even
+    /// when the CSCA kept its name.
+    pub fn is_self_issued(&self) -> bool {
+        self.could_have_issued(self)
+    }
+
+    /// The `countryName` (C=, OID 2.5.4.6) values of the subject, in order (ICAO 9303-12
+    /// §7.1.1 makes it mandatory in CSCA and document signer names).
+    pub fn subject_countries(&self) -> Vec<String> {
+        countries(self.subject())
+    }
+
+    /// The `countryName` values of the issuer.
+    pub fn issuer_countries(&self) -> Vec<String> {
+        countries(self.issuer())
+    }
+
     /// `notBefore` (RFC 5280 §4.1.2.5).
     pub fn not_before(&self) -> DateTime {
         self.cert
@@ -229,8 +256,30 @@ impl Certificate {
         }
     }
 
+    /// The subject key identifier as colon-separated upper-case hex (`57:AB:...`), the way
+    /// certificate viewers print it.
+    pub fn subject_key_identifier_hex(&self) -> Option<String> {
+        let ski = self.subject_key_identifier()?;
+        Some(
+            ski.iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        )
+    }
+
     /// SHA-256 of the certificate, for identifying it in reports.
     pub fn fingerprint(&self) -> String {
         hex::encode(HashAlgorithm::Sha256.digest(&self.der))
     }
+}
+
+/// `countryName` (X.520, OID 2.5.4.6: `PrintableString (SIZE (2))`) values of a name; other
+/// string types are read as text too, and values that are not text are skipped.
+fn countries(name: &Name) -> Vec<String> {
+    name.iter()
+        .filter(|atv| atv.oid == oid::ID_AT_COUNTRY_NAME)
+        .filter_map(|atv| std::str::from_utf8(atv.value.value()).ok())
+        .map(|c| c.trim().to_owned())
+        .collect()
 }

@@ -68,14 +68,6 @@ pub fn verify_issued_by<'a>(
         return (report, None);
     };
     report.push(names::CERTIFICATE_SIGNATURE, CheckState::Passed);
-    if issuer.authority_key_identifier().is_some() && issuer.subject() != issuer.issuer() {
-        report.warn(format!(
-            "issuer {} is a link certificate (issued by {})",
-            issuer.subject_string(),
-            issuer.issuer_string()
-        ));
-    }
-
     let signer_ku = match signer.key_usage() {
         None => CheckState::Passed,
         Some(Err(e)) => CheckState::failed_because(format!("keyUsage undecodable: {e}")),

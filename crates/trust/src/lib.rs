@@ -15,6 +15,7 @@ pub mod certificate;
 pub mod chain;
 pub mod crl;
 mod error;
+pub mod issuing_state;
 pub mod masterlist;
 pub mod oid;
 pub mod report;
@@ -29,8 +30,7 @@ pub use error::TrustError;
 pub use masterlist::MasterList;
 pub use report::{Check, CheckState, Report};
 pub use sod::{DataGroupHash, EfSod, LdsSecurityObject, PassiveAuthentication, VerifyOptions};
-pub use store::CscaStore;
+pub use store::{CscaStore, Standing};
 pub use verdict::{
     ActiveAuthenticationKey, CardVerification, ChipProof, SodVerification, Verdict, verify_card,
-    verify_card_at,
 };

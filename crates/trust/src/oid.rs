@@ -54,6 +54,9 @@ pub const BRAINPOOL_P256R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.7");
 pub const BRAINPOOL_P384R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.11");
 pub const BRAINPOOL_P512R1: Oid = Oid::new_unwrap("1.3.36.3.3.2.8.1.1.13");
 
+// Name attributes: X.520 / RFC 5280 Appendix A.1.
+pub const ID_AT_COUNTRY_NAME: Oid = Oid::new_unwrap("2.5.4.6");
+
 // Certificate extensions: RFC 5280 §4.2.1.
 pub const ID_CE_SUBJECT_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.14");
 pub const ID_CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");

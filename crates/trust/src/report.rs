@@ -117,6 +117,11 @@ pub mod names {
     pub const ISSUER_VALIDITY: &str = "chain.issuer-validity";
     /// RFC 5280 §6.3 / ICAO 9303-12 §7.1.4: the signer certificate is not on a configured CRL.
     pub const NOT_REVOKED: &str = "chain.not-revoked";
+    /// ICAO 9303-12 §4: the CSCAs a link certificate chains to were valid at the signing time.
+    pub const LINK_ISSUER_VALIDITY: &str = "chain.link-issuer-validity";
+    /// ICAO 9303-11 §5.1, BSI TR-03105-5: the document signer and its CSCA are of the
+    /// document's issuing state (DG1).
+    pub const ISSUING_STATE: &str = "chain.issuing-state";
     /// Prefix of the data-group hash checks: `dg.1`, `dg.2`, ...
     pub const DATA_GROUP_PREFIX: &str = "dg.";
 }

@@ -23,6 +23,7 @@ use der::asn1::ObjectIdentifier;
 use crate::algorithms::HashAlgorithm;
 use crate::certificate::Certificate;
 use crate::chain::{SignerRole, system_now, verify_issued_by};
+use crate::issuing_state::check_issuing_state;
 use crate::report::{CheckState, Report, names};
 use crate::signed_data::SignedData;
 use crate::store::CscaStore;
@@ -115,6 +116,10 @@ pub struct VerifyOptions<'a> {
     pub at: Option<DateTime>,
     /// The current time (for "expired since" warnings); default: the system clock.
     pub now: Option<DateTime>,
+    /// The document's issuing state as DG1's MRZ writes it (`VNM`, `D<<`), to check that the
+    /// document signer and its CSCA are of that state (`chain.issuing-state`, ICAO 9303-11
+    /// §5.1); `None` leaves that check out of this report.
+    pub issuing_state: Option<&'a str>,
 }
 
 /// The outcome of passive authentication of an EF.SOD (without the data groups).
@@ -124,8 +129,11 @@ pub struct PassiveAuthentication {
     pub report: Report,
     /// The document signer certificate used, if found.
     pub document_signer: Option<Certificate>,
-    /// The CSCA that issued it, if found and verified.
+    /// The CSCA that issued it, if found and verified (for a new CSCA trusted through a link
+    /// certificate, that link certificate: it holds the new CSCA's name and key).
     pub csca: Option<Certificate>,
+    /// When `csca` is a link certificate, the trusted CSCAs it chains to, nearest first.
+    pub link_issuers: Vec<Certificate>,
     /// The time validity was judged at.
     pub signing_time: Option<DateTime>,
 }
@@ -217,6 +225,7 @@ impl EfSod {
             .or_else(|| signer.as_ref().map(Certificate::not_before));
         let now = options.now.unwrap_or_else(system_now);
         let mut csca = None;
+        let mut link_issuers = Vec::new();
         match (&signer, options.cscas, at) {
             (Some(ds), Some(store), Some(at)) => {
                 let candidates = store.issuers_of(ds);
@@ -224,6 +233,10 @@ impl EfSod {
                     verify_issued_by(ds, &candidates, SignerRole::DocumentSigner, at, now);
                 report.extend(chain);
                 csca = issuer.cloned();
+                if let Some(issuer) = issuer {
+                    link_issuers = store.link_issuers(issuer).into_iter().cloned().collect();
+                    verify_link_issuers(issuer, &link_issuers, at, &mut report);
+                }
                 // ICAO 9303-12 §7.1.4: a CSCA's CRL revokes document signers; checked only
                 // where a verified CRL of that CSCA was configured.
                 match store.is_revoked(ds) {
@@ -246,10 +259,17 @@ impl EfSod {
                 CheckState::not_performed("document signer certificate not available"),
             ),
         }
+        if options.issuing_state.is_some() {
+            report.push(
+                names::ISSUING_STATE,
+                check_issuing_state(options.issuing_state, signer.as_ref(), &link_issuers),
+            );
+        }
         PassiveAuthentication {
             report,
             document_signer: signer,
             csca,
+            link_issuers,
             signing_time: at,
         }
     }
@@ -295,4 +315,44 @@ impl EfSod {
             report.push(name, state);
         }
     }
+}
+
+/// A CSCA trusted through a link certificate (ICAO 9303-12 §4): the link certificate itself was
+/// judged as the document signer's issuer; the CSCAs it chains to must have been valid at the
+/// signing time too, like every other element of the chain (`chain.link-issuer-validity`).
+fn verify_link_issuers(
+    link: &Certificate,
+    link_issuers: &[Certificate],
+    at: DateTime,
+    report: &mut Report,
+) {
+    let Some(first) = link_issuers.first() else {
+        return;
+    };
+    report.warn(format!(
+        "the CSCA {} is trusted through a link certificate issued by {}",
+        link.subject_string(),
+        first.subject_string()
+    ));
+    let expired: Vec<String> = link_issuers
+        .iter()
+        .filter(|c| !c.is_valid_at(at))
+        .map(|c| {
+            format!(
+                "{} (valid {} to {})",
+                c.subject_string(),
+                c.not_before(),
+                c.not_after()
+            )
+        })
+        .collect();
+    let state = if expired.is_empty() {
+        CheckState::Passed
+    } else {
+        CheckState::failed_because(format!(
+            "the CSCA that issued the link certificate was not valid at signing time {at}: {}",
+            expired.join(", ")
+        ))
+    };
+    report.push(names::LINK_ISSUER_VALIDITY, state);
 }

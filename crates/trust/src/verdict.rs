@@ -4,7 +4,7 @@
 //! | verdict | when |
 //! |---|---|
 //! | `forged` | an SOD signature, a DS-to-CSCA signature or a DG hash fails (or EF.SOD is unreadable) |
-//! | `unknown-issuer` | PA consistent, but no trusted CSCA for the DS certificate |
+//! | `unknown-issuer` | PA consistent, but no trusted CSCA for the DS certificate, or a chain check failed (validity, key usage, revocation, or a DS or CSCA of another country than DG1's issuing state: `chain.issuing-state`) |
 //! | `clone-suspected` | PA passes to a trusted CSCA, and CA or AA fails |
 //! | `incomplete` | PA passes to a trusted CSCA, and neither CA nor AA could be done |
 //! | `genuine` | PA passes to a trusted CSCA, and CA or AA passes |
@@ -15,6 +15,8 @@
 use der::DateTime;
 
 use crate::algorithms::{EcdsaSignatureEncoding, PublicKey, SignatureAlgorithm, verify_signature};
+use crate::certificate::Certificate;
+use crate::issuing_state::check_issuing_state;
 use crate::report::{Check, CheckState, names};
 use crate::sod::{EfSod, VerifyOptions};
 use crate::store::CscaStore;
@@ -96,43 +98,41 @@ pub const SOD_PARSE: &str = "sod.parse";
 /// The data groups whose content reception shows: they must be covered by the signature.
 const SHOWN: [u8; 3] = [1, 2, 13];
 
-/// Verifies a card: EF.SOD (`sod`, as read), the data groups read (number, bytes), the trusted
-/// CSCAs (`None`: none configured, so at best `unknown-issuer`), the chip's proof, and for AA
-/// DG15's `SubjectPublicKeyInfo` (DER, as `icao9303::lds::DataGroup15` gives it) with DG14's
-/// active-authentication algorithm. `now` is the clock (injected in tests).
+/// Verifies a card: EF.SOD (`sod`, as read), the data groups read (number, bytes), the issuing
+/// state of DG1's MRZ (`VNM`; `None` when DG1 was not read: `chain.issuing-state` is then not
+/// performed), the trusted CSCAs (`None`: none configured, so at best `unknown-issuer`), the
+/// chip's proof, and for AA DG15's `SubjectPublicKeyInfo` (DER, as
+/// `icao9303::lds::DataGroup15` gives it) with DG14's active-authentication algorithm. `now` is
+/// the clock (injected in tests). To judge certificate validity at another time than the
+/// signing time (`cccd verify --at`), use [`SodVerification::new`] with `at`.
 pub fn verify_card(
     sod: &[u8],
     data_groups: &[(u8, &[u8])],
+    issuing_state: Option<&str>,
     cscas: Option<&CscaStore>,
     proof: &ChipProof,
     aa: Option<ActiveAuthenticationKey<'_>>,
     now: Option<DateTime>,
 ) -> CardVerification {
-    verify_card_at(sod, data_groups, cscas, proof, aa, None, now)
-}
-
-/// [`verify_card`] judging certificate validity at `at` instead of the document's signing
-/// time (for `cccd verify --at`).
-pub fn verify_card_at(
-    sod: &[u8],
-    data_groups: &[(u8, &[u8])],
-    cscas: Option<&CscaStore>,
-    proof: &ChipProof,
-    aa: Option<ActiveAuthenticationKey<'_>>,
-    at: Option<DateTime>,
-    now: Option<DateTime>,
-) -> CardVerification {
-    SodVerification::new(sod, cscas, at, now).judge(data_groups, proof, aa)
+    SodVerification::new(sod, cscas, None, now).judge(data_groups, issuing_state, proof, aa)
 }
 
 /// EF.SOD parsed and its signature and certificate chain checked once (passive authentication,
-/// ICAO 9303-11 §5.1 steps 1 and 2); [`SodVerification::judge`] then adds the data groups
-/// (step 3) and the chip's proof (§6) as often as more of the card arrives, without verifying
-/// the signatures again. [`verify_card`] is both in one call.
+/// ICAO 9303-11 §5.1 steps 1 and 2); [`SodVerification::judge`] then adds the issuing state,
+/// the data groups (step 3) and the chip's proof (§6) as often as more of the card arrives,
+/// without verifying the signatures again. [`verify_card`] is both in one call.
 #[derive(Debug, Clone)]
 pub struct SodVerification {
-    /// The parsed SOD with passive authentication's report, or why EF.SOD cannot be parsed.
-    sod: Result<(EfSod, crate::Report), String>,
+    /// The parsed SOD with passive authentication's outcome, or why EF.SOD cannot be parsed.
+    sod: Result<Verified, String>,
+}
+
+#[derive(Debug, Clone)]
+struct Verified {
+    sod: EfSod,
+    report: crate::Report,
+    document_signer: Option<Certificate>,
+    link_issuers: Vec<Certificate>,
 }
 
 impl SodVerification {
@@ -152,8 +152,14 @@ impl SodVerification {
                     cscas,
                     at,
                     now,
+                    issuing_state: None,
                 });
-                (sod, pa.report)
+                Verified {
+                    sod,
+                    report: pa.report,
+                    document_signer: pa.document_signer,
+                    link_issuers: pa.link_issuers,
+                }
             })
             .map_err(|e| format!("EF.SOD cannot be parsed: {e}"));
         Self { sod }
@@ -161,19 +167,21 @@ impl SodVerification {
 
     /// The parsed SOD (None when it cannot be parsed: the verdict is then `forged`).
     pub fn sod(&self) -> Option<&EfSod> {
-        self.sod.as_ref().ok().map(|(sod, _)| sod)
+        self.sod.as_ref().ok().map(|v| &v.sod)
     }
 
-    /// The verdict with the data groups read (number, bytes), the chip's proof, and for AA
-    /// DG15's `SubjectPublicKeyInfo` (DER) with DG14's active-authentication algorithm.
+    /// The verdict with the data groups read (number, bytes), DG1's issuing state (`None`: DG1
+    /// not read), the chip's proof, and for AA DG15's `SubjectPublicKeyInfo` (DER) with DG14's
+    /// active-authentication algorithm.
     pub fn judge(
         &self,
         data_groups: &[(u8, &[u8])],
+        issuing_state: Option<&str>,
         proof: &ChipProof,
         aa: Option<ActiveAuthenticationKey<'_>>,
     ) -> CardVerification {
-        let (sod, pa_report) = match &self.sod {
-            Ok(parsed) => parsed,
+        let verified = match &self.sod {
+            Ok(verified) => verified,
             Err(reason) => {
                 return CardVerification {
                     verdict: Verdict::Forged,
@@ -187,7 +195,17 @@ impl SodVerification {
                 };
             }
         };
-        judge(sod, pa_report.clone(), data_groups, proof, aa)
+        let mut report = verified.report.clone();
+        // ICAO 9303-11 §5.1: trusted only under a CSCA of the document's own issuing state.
+        report.push(
+            names::ISSUING_STATE,
+            check_issuing_state(
+                issuing_state,
+                verified.document_signer.as_ref(),
+                &verified.link_issuers,
+            ),
+        );
+        judge(&verified.sod, report, data_groups, proof, aa)
     }
 }
 

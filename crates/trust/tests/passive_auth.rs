@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 
 use trust::report::names;
-use trust::{Certificate, CheckState, CscaStore, DataGroupHash, EfSod, Report, VerifyOptions};
+use trust::{
+    Certificate, CheckState, ChipProof, CscaStore, DataGroupHash, EfSod, Report, Verdict,
+    VerifyOptions, verify_card,
+};
 
 fn vector(path: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -31,20 +34,69 @@ fn assert_all_passed(what: &str, report: &Report) {
 
 const COUNTRIES: [&str; 8] = ["AT", "AU", "DE", "FR", "MY", "NZ", "UK", "US"];
 
+/// The trusted CSCAs of a sample passport: its `CSCA.cer`, and when that is a link certificate
+/// (gmrtd's `sod_AT/CSCA.cer` is: the re-keyed CSCA-AUSTRIA signed with the previous key), the
+/// CSCA that issued it, taken from the verified German master list: a link certificate alone
+/// is not trusted (ICAO 9303-12 §4).
+fn sample_store(country: &str) -> CscaStore {
+    static GERMAN_LIST: std::sync::OnceLock<Vec<Certificate>> = std::sync::OnceLock::new();
+    let csca = cert(&format!("gmrtd/sod_{country}/CSCA.cer"));
+    let mut store = CscaStore::new();
+    store.add(csca.clone());
+    if !store.is_trusted(&csca) {
+        let list = GERMAN_LIST.get_or_init(|| {
+            let list = trust::MasterList::from_bytes(&vector(
+                "gmrtd/master_lists/DE_ML_2026-05-28-08-28-45.ml",
+            ))
+            .unwrap();
+            let root = cert("gmrtd/master_lists/DE_ROOT_CA_CSCA07.cer");
+            assert!(
+                list.verify(&[root], trust::chain::system_now())
+                    .all_passed()
+            );
+            list.certificates().to_vec()
+        });
+        for c in list
+            .iter()
+            .filter(|c| c.is_self_issued() && c.subject() == csca.issuer())
+        {
+            store.add(c.clone());
+        }
+        assert!(store.is_trusted(&csca), "{country}: {csca:?}");
+    }
+    store
+}
+
+/// The issuing state each sample passport's MRZ carries (ICAO 9303-3 §5: Germany is `D<<`).
+fn mrz_issuing_state(country: &str) -> &'static str {
+    match country {
+        "AT" => "AUT",
+        "AU" => "AUS",
+        "DE" => "D<<",
+        "FR" => "FRA",
+        "MY" => "MYS",
+        "NZ" => "NZL",
+        "UK" => "GBR",
+        "US" => "USA",
+        _ => unreachable!(),
+    }
+}
+
 #[test]
 fn every_real_sod_verifies_with_its_ds_and_csca() {
     for country in COUNTRIES {
         let dir = format!("gmrtd/sod_{country}");
         let sod = EfSod::from_bytes(&vector(&format!("{dir}/EF_SOD.bin"))).unwrap();
         let ds = cert(&format!("{dir}/DSC.cer"));
-        let mut store = CscaStore::new();
-        store.add(cert(&format!("{dir}/CSCA.cer")));
+        let store = sample_store(country);
         let pa = sod.verify(&VerifyOptions {
             document_signer: Some(&ds),
             cscas: Some(&store),
+            issuing_state: Some(mrz_issuing_state(country)),
             ..Default::default()
         });
         assert_all_passed(country, &pa.report);
+        assert!(state(&pa.report, names::ISSUING_STATE).passed());
         assert_eq!(pa.document_signer.as_ref(), Some(&ds), "{country}");
         assert!(pa.csca.is_some(), "{country}");
         println!(
@@ -332,8 +384,7 @@ fn ds_certificate_with_a_flipped_byte_fails_the_chain() {
     ds_der[mid] ^= 0x01;
     let ds = Certificate::from_der(&ds_der)
         .unwrap_or_else(|e| panic!("the DS certificate with byte {mid} flipped must parse: {e}"));
-    let mut store = CscaStore::new();
-    store.add(cert(&format!("{dir}/CSCA.cer")));
+    let store = sample_store("AT");
     let sod = EfSod::from_bytes(&vector(&format!("{dir}/EF_SOD.bin"))).unwrap();
     let pa = sod.verify(&VerifyOptions {
         document_signer: Some(&ds),
@@ -401,4 +452,103 @@ fn validity_is_judged_at_signing_time_and_later_expiry_is_a_warning() {
         ..Default::default()
     });
     assert!(state(&pa.report, names::SIGNER_VALIDITY).failed());
+}
+
+#[test]
+fn a_document_is_trusted_only_under_a_csca_of_its_issuing_state() {
+    for country in COUNTRIES {
+        let dir = format!("gmrtd/sod_{country}");
+        let sod = vector(&format!("{dir}/EF_SOD.bin"));
+        let store = sample_store(country);
+        let not_there = ChipProof::NotPerformed("files only".into());
+        let judge = |issuing_state| {
+            verify_card(
+                &sod,
+                &[],
+                issuing_state,
+                Some(&store),
+                &not_there,
+                None,
+                None,
+            )
+        };
+        // Its own state: the best verdict without the chip, and the check passed.
+        let own = judge(Some(mrz_issuing_state(country)));
+        assert_eq!(own.verdict, Verdict::Incomplete, "{country}: {own:#?}");
+        assert!(own.check(names::ISSUING_STATE).unwrap().passed());
+        // The same signature claimed for a Vietnamese document: no trusted CSCA of Viet Nam.
+        let vn = judge(Some("VNM"));
+        assert_eq!(vn.verdict, Verdict::UnknownIssuer, "{country}: {vn:#?}");
+        let st = vn.check(names::ISSUING_STATE).unwrap();
+        let alpha2 = if country == "UK" { "GB" } else { country };
+        assert!(
+            st.failed()
+                && st.reason().unwrap().contains("VN (VNM)")
+                && st.reason().unwrap().contains(&format!("of {alpha2}")),
+            "{country}: {st:?}"
+        );
+        // A code without a country, an unknown code or no DG1: not performed, no verdict change.
+        for unknown in [Some("XXA"), Some("ZZZ"), None] {
+            let v = judge(unknown);
+            assert_eq!(v.verdict, Verdict::Incomplete, "{country} {unknown:?}");
+            assert!(matches!(
+                v.check(names::ISSUING_STATE),
+                Some(CheckState::NotPerformed { .. })
+            ));
+        }
+    }
+}
+
+#[test]
+fn the_bsi_reference_document_of_d_is_german() {
+    // BSI TR-03105-5's reference data set: DG1 says `D<<`, the document signer is C=DE.
+    let sod = EfSod::from_bytes(&vector("pymrtd/BSI_TR03105-5_HJP_EF_SOD.bin")).unwrap();
+    let ds = cert("pymrtd/dsc_de_0142fd5cf927.cer");
+    let dg1 = vector("pymrtd/BSI_TR03105-5_HJP_DG1.bin");
+    assert!(dg1.windows(5).any(|w| w == b"P<D<<"));
+    for (code, passed) in [("D<<", true), ("DEU", true), ("VNM", false), ("UTO", false)] {
+        let pa = sod.verify(&VerifyOptions {
+            document_signer: Some(&ds),
+            issuing_state: Some(code),
+            ..Default::default()
+        });
+        assert_eq!(
+            state(&pa.report, names::ISSUING_STATE).passed(),
+            passed,
+            "{code}: {:#?}",
+            pa.report
+        );
+    }
+}
+
+#[test]
+fn the_austrian_sample_csca_is_a_link_certificate_trusted_only_with_its_issuer() {
+    // Same name as issuer and subject, but the key identifiers differ and the self-signature
+    // does not verify: the new CSCA-AUSTRIA key certified by the previous one.
+    let link = cert("gmrtd/sod_AT/CSCA.cer");
+    assert!(!link.is_self_issued());
+    assert!(link.verify_signed_by(link.public_key().unwrap()).is_err());
+    let mut alone = CscaStore::new();
+    alone.add(link.clone());
+    assert!(!alone.is_trusted(&link));
+    let sod = vector("gmrtd/sod_AT/EF_SOD.bin");
+    let not_there = ChipProof::NotPerformed("files only".into());
+    let v = verify_card(&sod, &[], Some("AUT"), Some(&alone), &not_there, None, None);
+    assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
+    // With the previous CSCA-AUSTRIA alone (the one whose key identifier the link names), the
+    // link makes the new key trusted.
+    let previous: Vec<Certificate> = sample_store("AT")
+        .certificates()
+        .iter()
+        .filter(|c| c.subject_key_identifier() == link.authority_key_identifier())
+        .cloned()
+        .collect();
+    assert_eq!(previous.len(), 1);
+    let mut store = alone;
+    store.add(previous[0].clone());
+    assert!(store.is_trusted(&link));
+    let v = verify_card(&sod, &[], Some("AUT"), Some(&store), &not_there, None, None);
+    assert_eq!(v.verdict, Verdict::Incomplete, "{v:#?}");
+    assert!(v.check(names::LINK_ISSUER_VALIDITY).unwrap().passed());
+    assert!(v.check(names::ISSUING_STATE).unwrap().passed());
 }

@@ -56,16 +56,25 @@ fn the_table() {
     let card = Card::default_card();
     let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
     let store = test_store();
-    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some("VNM"),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
     assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
     assert!(v.warnings.is_empty(), "{:?}", v.warnings);
 
-    let v = verify_card(&sod, &card.read(), None, &CA_OK, None, None);
+    let v = verify_card(&sod, &card.read(), Some("VNM"), None, &CA_OK, None, None);
     assert_eq!(v.verdict, Verdict::UnknownIssuer);
 
     let v = verify_card(
         &sod,
         &card.read(),
+        Some("VNM"),
         Some(&store),
         &ChipProof::ChipAuthenticationFailed("the chip's answer did not verify".into()),
         None,
@@ -76,6 +85,7 @@ fn the_table() {
     let v = verify_card(
         &sod,
         &card.read(),
+        Some("VNM"),
         Some(&store),
         &ChipProof::NotPerformed("not offered".into()),
         None,
@@ -93,7 +103,7 @@ fn the_table() {
             *d = &dg13;
         }
     }
-    let v = verify_card(&sod, &read, Some(&store), &CA_OK, None, None);
+    let v = verify_card(&sod, &read, Some("VNM"), Some(&store), &CA_OK, None, None);
     assert_eq!(v.verdict, Verdict::Forged);
     assert!(v.check("dg.13").unwrap().failed());
 
@@ -102,7 +112,16 @@ fn the_table() {
     let n = bad.len();
     bad[n - 10] ^= 0x01;
     assert_eq!(
-        verify_card(&bad, &card.read(), Some(&store), &CA_OK, None, None).verdict,
+        verify_card(
+            &bad,
+            &card.read(),
+            Some("VNM"),
+            Some(&store),
+            &CA_OK,
+            None,
+            None
+        )
+        .verdict,
         Verdict::Forged
     );
 
@@ -111,6 +130,7 @@ fn the_table() {
         verify_card(
             &[0x77, 0x02, 0x30, 0x00],
             &card.read(),
+            Some("VNM"),
             Some(&store),
             &CA_OK,
             None,
@@ -132,10 +152,10 @@ fn one_sod_verification_judges_the_card_as_it_grows() {
     let without_photo: Vec<(u8, &[u8])> =
         card.read().into_iter().filter(|(n, _)| *n != 2).collect();
     for read in [without_photo, card.read()] {
-        let judged = once.judge(&read, &CA_OK, None);
+        let judged = once.judge(&read, Some("VNM"), &CA_OK, None);
         assert_eq!(
             judged,
-            verify_card(&sod, &read, Some(&store), &CA_OK, None, None)
+            verify_card(&sod, &read, Some("VNM"), Some(&store), &CA_OK, None, None)
         );
         assert_eq!(judged.verdict, Verdict::Genuine, "{judged:#?}");
     }
@@ -148,19 +168,19 @@ fn one_sod_verification_judges_the_card_as_it_grows() {
         .into_iter()
         .map(|(n, d)| if n == 2 { (n, dg2.as_slice()) } else { (n, d) })
         .collect();
-    let judged = once.judge(&read, &CA_OK, None);
+    let judged = once.judge(&read, Some("VNM"), &CA_OK, None);
     assert_eq!(judged.verdict, Verdict::Forged);
     assert!(judged.check("dg.2").unwrap().failed());
     // A chip proof that fails later is judged too.
     let failed = ChipProof::ChipAuthenticationFailed("the chip's answer did not verify".into());
     assert_eq!(
-        once.judge(&card.read(), &failed, None).verdict,
+        once.judge(&card.read(), Some("VNM"), &failed, None).verdict,
         Verdict::CloneSuspected
     );
     // An unparsable SOD: forged whatever arrives.
     let garbage = SodVerification::new(&[0x77, 0x02, 0x30, 0x00], Some(&store), None, None);
     assert!(garbage.sod().is_none());
-    let judged = garbage.judge(&card.read(), &CA_OK, None);
+    let judged = garbage.judge(&card.read(), Some("VNM"), &CA_OK, None);
     assert_eq!(judged.verdict, Verdict::Forged);
     assert!(judged.check(trust::verdict::SOD_PARSE).unwrap().failed());
 }
@@ -172,6 +192,7 @@ fn signers_expired_since_and_unknown_issuers() {
     let v = verify_card(
         &card.sod(Signer2::ExpiredDs, pki::LDS_SECURITY_OBJECT),
         &card.read(),
+        Some("VNM"),
         Some(&store),
         &CA_OK,
         None,
@@ -186,6 +207,7 @@ fn signers_expired_since_and_unknown_issuers() {
     let v = verify_card(
         &card.sod(Signer2::UnknownCsca, pki::LDS_SECURITY_OBJECT),
         &card.read(),
+        Some("VNM"),
         Some(&store),
         &CA_OK,
         None,
@@ -200,6 +222,7 @@ fn a_validly_signed_id_data_sod_passes_with_a_warning() {
     let v = verify_card(
         &card.sod(Signer2::TestDs, pki::ID_DATA),
         &card.read(),
+        Some("VNM"),
         Some(&test_store()),
         &CA_OK,
         None,
@@ -236,6 +259,7 @@ fn active_authentication_with_ecdsa() {
     let v = verify_card(
         &sod,
         &card.read(),
+        Some("VNM"),
         Some(&test_store()),
         &aa,
         Some(ActiveAuthenticationKey {
@@ -252,6 +276,7 @@ fn active_authentication_with_ecdsa() {
     let v = verify_card(
         &sod,
         &card.read(),
+        Some("VNM"),
         Some(&test_store()),
         &wrong,
         Some(ActiveAuthenticationKey {
@@ -276,10 +301,26 @@ fn a_card_signed_by_the_brainpool_test_pki_is_genuine() {
     );
     let mut store = CscaStore::new();
     store.add(Certificate::from_der(&pki.csca_cert).unwrap());
-    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some("VNM"),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
     assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
     // The P-256 test CSCA did not issue this document signer.
-    let v = verify_card(&sod, &card.read(), Some(&test_store()), &CA_OK, None, None);
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some("VNM"),
+        Some(&test_store()),
+        &CA_OK,
+        None,
+        None,
+    );
     assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
 }
 
@@ -293,7 +334,15 @@ fn a_crl_of_the_csca_revokes_its_document_signer() {
     store
         .add_crl(trust::crl::Crl::from_der(&pki.crl(&[99])).unwrap())
         .unwrap();
-    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some("VNM"),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
     assert_eq!(v.verdict, Verdict::Genuine);
     assert!(v.check("chain.not-revoked").unwrap().passed());
     // A CRL that lists the test DS (serial 2): never genuine.
@@ -301,7 +350,15 @@ fn a_crl_of_the_csca_revokes_its_document_signer() {
     store
         .add_crl(trust::crl::Crl::from_der(&pki.crl(&[2])).unwrap())
         .unwrap();
-    let v = verify_card(&sod, &card.read(), Some(&store), &CA_OK, None, None);
+    let v = verify_card(
+        &sod,
+        &card.read(),
+        Some("VNM"),
+        Some(&store),
+        &CA_OK,
+        None,
+        None,
+    );
     assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
     assert!(v.check("chain.not-revoked").unwrap().failed());
     // A CRL not signed by the CSCA it names is refused.
@@ -317,5 +374,52 @@ fn a_crl_of_the_csca_revokes_its_document_signer() {
         empty
             .add_crl(trust::crl::Crl::from_der(&pki.crl(&[2])).unwrap())
             .is_err()
+    );
+}
+
+#[test]
+fn the_virtual_card_is_vietnamese_and_so_is_its_test_pki() {
+    let card = Card::default_card();
+    // DG1's MRZ: document code, then the issuing state (ICAO 9303-5 §4.2.2: positions 3-5).
+    let mrz_start = card
+        .dg(1)
+        .windows(2)
+        .position(|w| w == [0x5F, 0x1F])
+        .unwrap()
+        + 3;
+    assert_eq!(&card.dg(1)[mrz_start + 2..mrz_start + 5], b"VNM");
+    let pki = TestPki::new();
+    for der in [&pki.csca_cert, &pki.ds_cert] {
+        assert_eq!(
+            Certificate::from_der(der).unwrap().subject_countries(),
+            ["VN"]
+        );
+    }
+    let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
+    let store = test_store();
+    let read = card.read();
+    let judge = |state| verify_card(&sod, &read, state, Some(&store), &CA_OK, None, None);
+    let v = judge(Some("VNM"));
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    assert!(v.check("chain.issuing-state").unwrap().passed());
+    // The same card claiming to be German: no trusted CSCA of its state.
+    let v = judge(Some("D<<"));
+    assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
+    let reason = v
+        .check("chain.issuing-state")
+        .unwrap()
+        .reason()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("DE (D<<)") && reason.contains("of VN"),
+        "{reason}"
+    );
+    // DG1 not given: the check is not performed, the verdict as before.
+    let v = judge(None);
+    assert_eq!(v.verdict, Verdict::Genuine, "{v:#?}");
+    assert_eq!(
+        v.check("chain.issuing-state").unwrap().as_str(),
+        "not-performed"
     );
 }
