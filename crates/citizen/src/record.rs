@@ -474,20 +474,28 @@ impl CitizenRecord {
     }
 
     fn check_consistency(&mut self, dg1: Option<&DataGroup1>) {
-        let id = match self.id_number.as_deref().map(IdNumber::new) {
+        // A province code unknown today is a warning, not a reason to skip the other checks
+        // (domain notes: the 12 digits are promised by the law, new units may come).
+        let id = match self.id_number.as_deref().map(IdNumber::new_any_province) {
             None => {
                 self.warnings
                     .push("DG13 has no ID number (field 1)".to_owned());
                 None
             }
             Some(Err(_)) => {
-                self.warnings.push(
-                    "the ID number is not 12 digits starting with a province code (001-096)"
-                        .to_owned(),
-                );
+                self.warnings
+                    .push("the ID number is not 12 digits".to_owned());
                 None
             }
-            Some(Ok(id)) => Some(id),
+            Some(Ok(id)) => {
+                if !id.province_is_known() {
+                    self.warnings.push(
+                        "the ID number's first 3 digits are not a province code known today (001-096)"
+                            .to_owned(),
+                    );
+                }
+                Some(id)
+            }
         };
         let dob = self.date_of_birth.map(|d| d.year());
         if let Some(id) = &id {

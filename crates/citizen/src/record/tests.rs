@@ -234,6 +234,22 @@ fn consistency_warnings() {
 }
 
 #[test]
+fn an_unknown_province_code_is_a_warning_and_the_other_checks_still_run() {
+    let mut card = full_card();
+    card[0] = entry(1, &utf8("099089012345"));
+    let r = record(&card);
+    assert_eq!(r.id_number.as_deref(), Some("099089012345"));
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("province code"));
+    // The century and sex digits are still checked.
+    card[0] = entry(1, &utf8("099190012345"));
+    assert_eq!(record(&card).warnings.len(), 3);
+    card[0] = entry(1, &utf8("09919001234"));
+    let r = record(&card);
+    assert_eq!(r.warnings, ["the ID number is not 12 digits"]);
+}
+
+#[test]
 fn duplicates_are_kept() {
     let mut card = full_card();
     card.push(entry(2, &utf8("Khác")));
