@@ -372,6 +372,17 @@ fn the_jmrtd_specimen_passport_without_dg13() {
         Some("2013-10-31")
     );
     assert_eq!(r.id_number, None);
+    // As docs/data.md shows it.
+    assert_eq!(
+        serde_json::to_value(&r).unwrap(),
+        json!({"source": "dg1", "idNumber": null, "fullName": "MUSTERMANN ERIKA",
+            "dateOfBirth": "1996-08-12", "sex": "F", "nationality": "D", "ethnicity": null,
+            "religion": null, "placeOfOrigin": null, "placeOfResidence": null,
+            "identifyingMarks": null, "dateOfIssue": null, "dateOfExpiry": "2013-10-31",
+            "fatherName": null, "motherName": null, "spouseName": null, "relatives": [],
+            "oldIdNumber": null, "documentNumber": "C11T002JM", "issuingState": "D",
+            "otherFields": {}, "warnings": []})
+    );
     let d = format!("{r:?}");
     assert!(!d.contains("MUSTERMANN") && !d.contains("C11T"), "{d}");
 }
