@@ -4,6 +4,8 @@
 //! - the virtual card (`card-sim`) is a normal dependency of the `cccd` binary only, and of the
 //!   daemon only as an optional dependency behind its `demo` feature; in the binary's `src/`, only
 //!   the modules of `cccd demo`, `cccd sim` and `cccd counts` name it (dev-dependencies are free);
+//! - the independent card images (`card-images`) are a dev-dependency only, never published,
+//!   and depend on no workspace crate (they test the reader, so they must share none of its code);
 //! - no OpenSSL, native-tls or aws-lc anywhere in the graph (all platforms);
 //! - every package's licence is one of an allowed list.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -192,6 +194,55 @@ fn the_virtual_card_is_a_dependency_of_the_binary_and_of_the_daemons_demo_featur
         "card-sim (the virtual card) may be a normal dependency of cccd, and of daemon only \
          optionally through its `demo` feature, so that nothing `cccd serve` runs depends on it",
         &offences,
+    );
+}
+
+#[test]
+fn the_card_images_are_a_dev_dependency_only_and_depend_on_no_workspace_crate() {
+    let members = metadata()["workspace_members"].as_array().unwrap();
+    let member_names: Vec<&str> = packages()
+        .iter()
+        .filter(|p| members.contains(&p["id"]))
+        .map(|p| string(p, "name"))
+        .collect();
+    let mut offences = Vec::new();
+    let mut dev_users = 0;
+    for (package, declaration) in dependents_of("card-images") {
+        if is_dev(declaration) {
+            dev_users += 1;
+        } else {
+            offences.push(format!(
+                "{} has a {} dependency on card-images",
+                describe(package),
+                kind(declaration)
+            ));
+        }
+    }
+    let images = packages()
+        .iter()
+        .find(|p| is_workspace_package(p, "card-images"))
+        .expect("card-images is not a workspace member: has it moved? Update this test");
+    for d in images["dependencies"].as_array().unwrap() {
+        let name = string(d, "name");
+        if member_names.contains(&name) {
+            offences.push(format!(
+                "card-images has a {} dependency on the workspace crate {name}",
+                kind(d)
+            ));
+        }
+    }
+    // `publish = false` appears as an empty registry list.
+    if images["publish"] != serde_json::json!([]) {
+        offences.push("card-images is publishable: set `publish = false`".to_owned());
+    }
+    assert_no_offence(
+        "card-images (card images encoded independently of the reader) may only be a \
+         dev-dependency, is never published, and depends on no workspace crate",
+        &offences,
+    );
+    assert!(
+        dev_users > 0,
+        "nothing dev-depends on card-images: the rule checks nothing"
     );
 }
 

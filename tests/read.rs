@@ -326,7 +326,9 @@ fn the_citizen_record_is_the_profiles_and_the_photo_a_jpeg() {
         .unwrap();
     let c = profile["citizen"].as_table().unwrap();
     let s = |k: &str| c[k].as_str().unwrap().to_owned();
+    let relative = |relation: &str, key: &str| serde_json::json!({"relation": relation, "name": s(key), "otherValues": []});
     let expected = serde_json::json!({
+        "source": "dg13",
         "idNumber": s("id_number"),
         "fullName": s("full_name"),
         "dateOfBirth": iso(&s("date_of_birth")),
@@ -342,7 +344,14 @@ fn the_citizen_record_is_the_profiles_and_the_photo_a_jpeg() {
         "fatherName": s("father_name"),
         "motherName": s("mother_name"),
         "spouseName": s("spouse_name"),
+        "relatives": [
+            relative("father", "father_name"),
+            relative("mother", "mother_name"),
+            relative("spouse", "spouse_name"),
+        ],
         "oldIdNumber": s("old_id_number"),
+        "documentNumber": s("id_number")[3..],
+        "issuingState": "VNM",
         "otherFields": {},
         "warnings": [],
     });

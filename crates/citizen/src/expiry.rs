@@ -53,11 +53,15 @@ impl Expiry {
 }
 
 /// The possible expiry dates of a card, most likely first, from the holder's date of birth and
-/// the card's issue date (the QR code has both but no expiry).
+/// the card's issue date (the QR code has both but no expiry). Duplicates are removed.
 ///
-/// The rule of both laws: the card expires on the birthday at the first renewal age A such that
-/// the card was issued earlier than 2 years before that birthday; a card issued within those
-/// 2 years stays valid until the next age; past the last age, no expiry.
+/// First the rule of both laws, by exact dates: the card expires on the birthday at the first
+/// renewal age A such that the card was issued earlier than 2 years before that birthday; a
+/// card issued within those 2 years stays valid until the next age; past the last age, no
+/// expiry. Then the production vendor SDK's coarser rule by whole years (domain notes: issue
+/// year minus birth year under A − 2 gives the birthday at A), which disagrees with the first
+/// for one calendar year per age. The notes give that rule for 25, 40 and 60; for cards of Law
+/// 26/2023 it is applied with 14 too (an assumption a real 2024 card can settle).
 ///
 /// Where the birthday is not a single day, every day it could be is a candidate: a 29 February
 /// birthday in a common year (28 February first, then 1 March: which one the issuing authority
@@ -73,37 +77,57 @@ pub fn expiry_candidates(dob: PartialDate, issued: Date) -> Vec<Expiry> {
         }
         PartialDate::Year(_) => vec![(1, 1), (12, 31)],
     };
+    let year = dob.year();
+    let exact = birthdays
+        .iter()
+        .flat_map(|&(m, d)| by_exact_dates(year, m, d, issued, law));
+    let whole_years = birthdays
+        .iter()
+        .flat_map(|&(m, d)| by_whole_years(year, m, d, issued, law));
     let mut out = Vec::new();
-    for (month, day) in birthdays {
-        for e in candidates_for_birthday(dob.year(), month, day, issued, law) {
-            if !out.contains(&e) {
-                out.push(e);
-            }
+    for e in exact.chain(whole_years) {
+        if !out.contains(&e) {
+            out.push(e);
         }
     }
     out
 }
 
-fn candidates_for_birthday(
-    birth_year: i16,
-    month: i8,
-    day: i8,
-    issued: Date,
-    law: CardLaw,
-) -> Vec<Expiry> {
+/// The birthday in `year`: the day itself, or 28 February then 1 March for a 29 February
+/// birthday in a common year.
+fn birthdays_in(year: i16, month: i8, day: i8) -> Vec<Date> {
+    if month == 2 && day == 29 && Date::new(year, 2, 29).is_err() {
+        vec![date(year, 2, 28), date(year, 3, 1)]
+    } else {
+        Date::new(year, month, day).into_iter().collect()
+    }
+}
+
+/// Law 59/2014 art. 21 and Law 26/2023, by exact dates.
+fn by_exact_dates(birth_year: i16, month: i8, day: i8, issued: Date, law: CardLaw) -> Vec<Expiry> {
     for &age in law.renewal_ages() {
-        let year = birth_year + age;
-        let days: Vec<Date> = if month == 2 && day == 29 && Date::new(year, 2, 29).is_err() {
-            vec![date(year, 2, 28), date(year, 3, 1)]
-        } else {
-            Date::new(year, month, day).into_iter().collect()
-        };
+        let days = birthdays_in(birth_year + age, month, day);
         let Some(&first) = days.first() else { continue };
         let Ok(limit) = first.checked_sub(2.years()) else {
             continue;
         };
         if issued < limit {
             return days.into_iter().map(Expiry::On).collect();
+        }
+    }
+    vec![Expiry::Never]
+}
+
+/// The production vendor SDK's rule, by whole years: the first age A with issue year minus
+/// birth year under A − 2.
+fn by_whole_years(birth_year: i16, month: i8, day: i8, issued: Date, law: CardLaw) -> Vec<Expiry> {
+    let years = issued.year() - birth_year;
+    for &age in law.renewal_ages() {
+        if years < age - 2 {
+            return birthdays_in(birth_year + age, month, day)
+                .into_iter()
+                .map(Expiry::On)
+                .collect();
         }
     }
     vec![Expiry::Never]
@@ -139,9 +163,11 @@ mod tests {
             expiry_candidates(full(1983, 5, 20), date(2021, 5, 20)),
             vec![Expiry::On(date(2043, 5, 20))]
         );
+        // The day before: 40 by exact dates; the vendor's whole years (2021 - 1983 = 38, not
+        // under 38) say 60: both, in that order.
         assert_eq!(
             expiry_candidates(full(1983, 5, 20), date(2021, 5, 19)),
-            vec![Expiry::On(date(2023, 5, 20))]
+            vec![Expiry::On(date(2023, 5, 20)), Expiry::On(date(2043, 5, 20))]
         );
         // Issued at 58 or later: no expiry.
         assert_eq!(
@@ -175,6 +201,103 @@ mod tests {
         assert_eq!(
             expiry_candidates(full(2012, 9, 9), date(2024, 3, 1)),
             vec![Expiry::On(date(2037, 9, 9))]
+        );
+    }
+
+    fn on(y: i16, m: i8, d: i8) -> Expiry {
+        Expiry::On(date(y, m, d))
+    }
+
+    /// Each age of Law 59/2014: the exact 2-year boundary (the day before, the day itself) and
+    /// the vendor's whole-year boundary (issue year minus birth year A - 3, A - 2).
+    #[test]
+    fn every_age_boundary_of_law_59_2014() {
+        for (age, born) in [(25, 2000), (40, 1983), (60, 1963)] {
+            let dob = full(born, 6, 15);
+            let at = on(born + age, 6, 15);
+            let next = match age {
+                25 => on(born + 40, 6, 15),
+                40 => on(born + 60, 6, 15),
+                _ => Expiry::Never,
+            };
+            let limit = date(born + age - 2, 6, 15);
+            assert_eq!(
+                expiry_candidates(dob, limit.yesterday().unwrap()),
+                vec![at, next],
+                "age {age}: the day before the 2-year limit, the vendor's rule second"
+            );
+            assert_eq!(
+                expiry_candidates(dob, limit),
+                vec![next],
+                "age {age}: the limit"
+            );
+            assert_eq!(
+                expiry_candidates(dob, date(born + age - 3, 12, 31)),
+                vec![at],
+                "age {age}: both rules"
+            );
+            assert_eq!(
+                expiry_candidates(dob, date(born + age - 2, 1, 1)),
+                vec![at, next],
+                "age {age}: whole years say the next age"
+            );
+        }
+    }
+
+    /// The same for Law 26/2023 (cards issued from 1 July 2024), ages 14, 25, 40 and 60.
+    #[test]
+    fn every_age_boundary_of_law_26_2023() {
+        for (age, born) in [(14, 2012), (25, 2001), (40, 1986), (60, 1966)] {
+            let dob = full(born, 9, 9);
+            let at = on(born + age, 9, 9);
+            let next = match age {
+                14 => on(born + 25, 9, 9),
+                25 => on(born + 40, 9, 9),
+                40 => on(born + 60, 9, 9),
+                _ => Expiry::Never,
+            };
+            let limit = date(2024, 9, 9);
+            assert_eq!(born + age - 2, 2024);
+            assert_eq!(CardLaw::for_issue_date(limit), CardLaw::Law26Of2023);
+            assert_eq!(
+                expiry_candidates(dob, limit.yesterday().unwrap()),
+                vec![at, next],
+                "age {age}: the day before the limit"
+            );
+            assert_eq!(
+                expiry_candidates(dob, limit),
+                vec![next],
+                "age {age}: the limit"
+            );
+        }
+        // The vendor's boundary at 14: 11 whole years at issue gives 14.
+        assert_eq!(
+            expiry_candidates(full(2013, 9, 9), date(2024, 12, 31)),
+            vec![on(2027, 9, 9)]
+        );
+        // 12 whole years: the exact rule still says 14, whole years say 25.
+        assert_eq!(
+            expiry_candidates(full(2013, 9, 9), date(2025, 1, 1)),
+            vec![on(2027, 9, 9), on(2038, 9, 9)]
+        );
+    }
+
+    #[test]
+    fn a_29_february_birthday_at_a_boundary() {
+        // 25 falls in 2021, a common year; the 2-year limit is 28 February 2019.
+        let dob = full(1996, 2, 29);
+        assert_eq!(
+            expiry_candidates(dob, date(2019, 2, 27)),
+            vec![on(2021, 2, 28), on(2021, 3, 1), on(2036, 2, 29)]
+        );
+        assert_eq!(
+            expiry_candidates(dob, date(2019, 2, 28)),
+            vec![on(2036, 2, 29)]
+        );
+        // 60 in 2056, a leap year: the day itself, then no expiry by whole years.
+        assert_eq!(
+            expiry_candidates(dob, date(2054, 2, 27)),
+            vec![on(2056, 2, 29), Expiry::Never]
         );
     }
 

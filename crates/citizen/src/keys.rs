@@ -1,46 +1,48 @@
 use icao9303::{Can, MrzInfo};
 
-use crate::{CccdQr, Error, IdNumber, expiry_candidates};
+use crate::{CccdQr, Error, IdNumber, PartialDate, expiry_candidates};
 
 /// The CAN of a CCCD from its 12-digit ID number: the last 6 digits.
 pub fn can_from_id(id: &IdNumber) -> Result<Can, Error> {
     Ok(Can::new(id.can_digits())?)
 }
 
-/// The BAC/PACE-MRZ keys a CCCD's QR code allows, most likely first: document number = last
-/// 9 digits of the ID, the date of birth, and each possible expiry date
-/// ([`expiry_candidates`]). Usually one; a few when the birthday is 29 February or known only
-/// in part. Each failed BAC costs time (and some chips slow down after failures), so callers
-/// should prefer PACE with the CAN when the card offers it.
+/// The MRZ forms a date of birth may take, most likely first: the full `YYMMDD`; for a date
+/// known in part ICAO's `<` for the unknown digits (ICAO 9303-3 §4.6), then zeros, which some
+/// issuers print instead (domain notes: "`YY<<<<` or `YY0000`: try both").
+fn mrz_dates_of_birth(dob: PartialDate) -> Vec<String> {
+    let icao = dob.to_mrz();
+    match dob {
+        PartialDate::Full(_) => vec![icao],
+        PartialDate::YearMonth(..) | PartialDate::Year(_) => {
+            let zeros = icao.replace('<', "0");
+            vec![icao, zeros]
+        }
+    }
+}
+
+/// The BAC/PACE-MRZ keys a CCCD's QR code allows, most likely first, without duplicates:
+/// document number = last 9 digits of the ID, each MRZ form of the date of birth, and each
+/// possible expiry date ([`expiry_candidates`]: the exact-date rule first, the vendor's
+/// whole-year rule second), expiry by expiry. Usually one or two; a few more when the birthday
+/// is 29 February or known only in part. Each failed BAC costs time (and some chips slow down
+/// after failures), so callers should prefer PACE with the CAN when the card offers it.
+///
+/// The dates are kept as the MRZ prints them, `<` included: ICAO 9303-11 §9.7.1 keys BAC with
+/// the MRZ characters, and [`MrzInfo`] takes them as they are.
 pub fn mrz_keys_from_qr(qr: &CccdQr) -> Result<Vec<MrzInfo>, Error> {
-    let dob = qr.date_of_birth.to_mrz();
-    expiry_candidates(qr.date_of_birth, qr.date_of_issue)
-        .iter()
-        .map(|e| Ok(MrzInfo::new(qr.id.document_number(), &dob, &e.to_mrz())?))
-        .collect()
+    let dobs = mrz_dates_of_birth(qr.date_of_birth);
+    let mut keys: Vec<MrzInfo> = Vec::new();
+    for e in expiry_candidates(qr.date_of_birth, qr.date_of_issue) {
+        for dob in &dobs {
+            let key = MrzInfo::new(qr.id.document_number(), dob, &e.to_mrz())?;
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_from_id_and_qr() {
-        let id = IdNumber::new("001089012345").unwrap();
-        assert_eq!(can_from_id(&id).unwrap().digits(), "012345");
-        let qr = CccdQr::parse("001089012345|123456789|Nguyễn Văn An|05071989|Nam|Hà Nội|10032021")
-            .unwrap();
-        let keys = mrz_keys_from_qr(&qr).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(keys[0].document_number(), "089012345");
-        assert_eq!(keys[0].date_of_birth(), "890705");
-        assert_eq!(keys[0].date_of_expiry(), "290705");
-        let qr = CccdQr::parse("036150123456||Lê Văn Cao|00001950|Nam|Nam Định|01022021").unwrap();
-        let keys = mrz_keys_from_qr(&qr).unwrap();
-        assert_eq!(keys.len(), 1);
-        assert_eq!(
-            (keys[0].date_of_birth(), keys[0].date_of_expiry()),
-            ("50<<<<", "991231")
-        );
-    }
-}
+mod tests;

@@ -5,16 +5,18 @@ use zeroize::Zeroize;
 
 use crate::{Error, IdNumber, PartialDate};
 
-/// The QR code on the front of a CCCD:
+/// The QR code of a CCCD (on the front of 2021 cards, on the back of the 2024 "Căn cước"):
 /// `ID12|oldID9|full name|DOB ddmmyyyy|sex|residence|issue date ddmmyyyy`, with an empty old ID
-/// when there is none, and possibly more fields on cards issued since 2024 (kept, not
-/// interpreted). Barcode scanners type it like a keyboard, so surrounding whitespace is
-/// ignored.
+/// when there is none. The 2024 card's field order is not published (domain notes): field 2 is
+/// kept as printed whatever it holds, the ID's province code is not checked, and fields after
+/// the seventh are kept, not interpreted. Barcode scanners type it like a keyboard, so
+/// surrounding whitespace is ignored.
 #[derive(Clone)]
 pub struct CccdQr {
-    /// The 12-digit ID number.
+    /// The 12-digit ID number (any province code: [`IdNumber::new_any_province`]).
     pub id: IdNumber,
-    /// The old 9-digit ID (CMND), when printed.
+    /// Field 2 as printed, when not empty: the old 9-digit ID (CMND) on 2021 cards; not
+    /// checked, since what 2024 cards put there is not published.
     pub old_id: Option<String>,
     /// Full name as printed.
     pub full_name: String,
@@ -37,14 +39,9 @@ impl CccdQr {
         if fields.len() < 7 {
             return Err(Error::BadQr("fewer than 7 fields separated by |"));
         }
-        let id = IdNumber::new(fields[0])
+        let id = IdNumber::new_any_province(fields[0])
             .map_err(|_| Error::BadQr("the first field is not a 12-digit ID number"))?;
         let old = fields[1].trim();
-        if !(old.is_empty() || (old.len() == 9 && old.bytes().all(|b| b.is_ascii_digit()))) {
-            return Err(Error::BadQr(
-                "the second field is not empty or a 9-digit old ID",
-            ));
-        }
         let date_of_birth = PartialDate::parse_vietnamese(fields[3])
             .map_err(|_| Error::BadQr("the date of birth is not ddmmyyyy"))?;
         let date_of_issue = match PartialDate::parse_vietnamese(fields[6]) {
@@ -108,13 +105,29 @@ mod tests {
     }
 
     #[test]
+    fn accepts_what_a_2024_card_may_print() {
+        // An unknown province code, a second field that is not a 9-digit ID (a cancelled
+        // 12-digit number, say), extra fields after the seventh.
+        let qr = CccdQr::parse(
+            "099305000123|001089012345|Trần Thị Bình|15082005|Nữ|Phường Bến Nghé, TP Hồ Chí Minh|20082024|Nơi đăng ký khai sinh|A+",
+        )
+        .unwrap();
+        assert_eq!(qr.id.as_str(), "099305000123");
+        assert!(!qr.id.province_is_known());
+        assert_eq!(qr.old_id.as_deref(), Some("001089012345"));
+        assert_eq!(qr.extra.len(), 2);
+        let qr = CccdQr::parse("001089012345|12|A|05071989|Nam|X|10032021").unwrap();
+        assert_eq!(qr.old_id.as_deref(), Some("12"));
+    }
+
+    #[test]
     fn refuses_other_texts() {
         for bad in [
             "",
             "hello",
             "001089012345|123456789|A|05071989|Nam|X",
             "00108901234|1|A|05071989|Nam|X|10032021",
-            "001089012345|12|A|05071989|Nam|X|10032021",
+            "0010890123456||A|05071989|Nam|X|10032021",
             "001089012345||A|5071989|Nam|X|10032021",
             "001089012345||A|05071989|Nam|X|2021",
         ] {

@@ -1,6 +1,6 @@
 //! The Vietnamese citizen record read from the chip: DG13's meaning, the consistency checks
-//! against the ID number and DG1, and the one serde type shared by the CLI, card profiles and
-//! the daemon's API.
+//! against the ID number and DG1, the record of a document without DG13 (from DG1 alone), and
+//! the one serde type shared by the CLI, card profiles and the daemon's API.
 //!
 //! DG13 layout and field numbers: `shared/domain/cccd-chip.md` (the generic structure is parsed
 //! by [`icao9303::lds::DataGroup13`]).
@@ -9,11 +9,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use icao9303::lds::{Asn1Value, DataGroup1, DataGroup13};
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroize;
 
-use crate::{Error, IdNumber, PartialDate, Sex};
+use crate::relatives::{NotPersons, Person, Relation, Relative, persons_of};
+use crate::{Error, IdNumber, PartialDate, Sex, dg1};
 
 /// DG13 field numbers of the CCCD (domain notes; no official source published).
 pub mod dg13_field {
@@ -41,11 +43,13 @@ pub mod dg13_field {
     pub const DATE_OF_ISSUE: u32 = 11;
     /// Date of expiry, or "Không thời hạn" (no expiry).
     pub const DATE_OF_EXPIRY: u32 = 12;
-    /// SEQUENCE { father's name, mother's name }.
+    /// Parents: one constructed value per person (father, then mother; one alone is the
+    /// mother), or one `SEQUENCE { father, mother }`.
     pub const PARENTS: u32 = 13;
-    /// SEQUENCE { spouse's name }, absent if single.
+    /// Spouse: one constructed value `SEQUENCE { name, ... }` (or a name), absent if single.
     pub const SPOUSE: u32 = 14;
-    /// Old 9-digit ID number (sources disagree between 15 and 16; 15 is used).
+    /// Old 9-digit ID number (confirmed by the production SDK; numbers from 16 on are kept
+    /// raw).
     pub const OLD_ID_NUMBER: u32 = 15;
 }
 
@@ -86,31 +90,51 @@ impl Zeroize for OtherValue {
     }
 }
 
+/// Where a [`CitizenRecord`] comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordSource {
+    /// DG13, the Vietnamese data group of a CCCD (with DG1 for the document number and the
+    /// consistency checks when it was read).
+    #[default]
+    Dg13,
+    /// DG1's MRZ alone: a document without DG13 (a foreign patient's passport). The record
+    /// has no Vietnamese part: no ID number, ethnicity, religion, places, marks, issue date
+    /// or relatives.
+    Dg1,
+}
+
 /// The citizen record: what the chip says about its holder, as reception and the HIS want it.
 ///
-/// JSON (camelCase): `idNumber`, `fullName`, `dateOfBirth`, `sex`, `nationality`, `ethnicity`,
-/// `religion`, `placeOfOrigin`, `placeOfResidence`, `identifyingMarks`, `dateOfIssue`,
-/// `dateOfExpiry`, `fatherName`, `motherName`, `spouseName`, `oldIdNumber`, `otherFields`,
-/// `warnings`. Dates are ISO 8601, as precise as the card (`"1950"`, `"1950-03"`,
-/// `"1950-03-02"`); `dateOfExpiry` is `null` for "Không thời hạn"; absent fields are `null`.
-/// Text is Unicode NFC, as written on the card otherwise. `otherFields` maps unknown field
-/// numbers (and values that could not be interpreted) to their raw values. `warnings` lists
-/// inconsistencies in plain words, never repeating the personal data.
+/// JSON (camelCase): `source` (`"dg13"`, or `"dg1"` for a document without DG13), `idNumber`,
+/// `fullName`, `dateOfBirth`, `sex`, `nationality`, `ethnicity`, `religion`, `placeOfOrigin`,
+/// `placeOfResidence`, `identifyingMarks`, `dateOfIssue`, `dateOfExpiry`, `fatherName`,
+/// `motherName`, `spouseName`, `relatives`, `oldIdNumber`, `documentNumber`, `issuingState`,
+/// `otherFields`, `warnings`. Dates are ISO 8601, as precise as the card (`"1950"`,
+/// `"1950-03"`, `"1950-03-02"`); `dateOfExpiry` is `null` for "Không thời hạn"; absent fields
+/// are `null`. Text is Unicode NFC, as written on the card otherwise. `relatives` lists the
+/// persons of fields 13 and 14 with whatever the card stores beside their names;
+/// `documentNumber` and `issuingState` come from DG1 when it was read. `otherFields` maps
+/// unknown field numbers (and values that could not be interpreted) to their raw values.
+/// `warnings` lists inconsistencies in plain words, never repeating the personal data.
 ///
-/// Personal data: `Debug` redacts everything but the warnings' count, and the strings are
-/// zeroized on drop.
+/// Personal data: `Debug` redacts everything but the counts, and the strings are zeroized on
+/// drop.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CitizenRecord {
+    /// DG13 (a CCCD) or DG1 alone (a document without DG13).
+    #[serde(default)]
+    pub source: RecordSource,
     /// Field 1: the 12-digit ID number.
     pub id_number: Option<String>,
-    /// Field 2.
+    /// Field 2 (from DG1: the MRZ's primary then secondary identifiers, `<` as spaces).
     pub full_name: Option<String>,
     /// Field 3 (partial when the card is; ISO 8601 in JSON).
     pub date_of_birth: Option<PartialDate>,
-    /// Field 4, as written ("Nam"/"Nữ").
+    /// Field 4, as written ("Nam"/"Nữ"; from DG1: "M"/"F", `None` when unspecified).
     pub sex: Option<String>,
-    /// Field 5.
+    /// Field 5 (from DG1: the ICAO code without fillers, "D", "UTO").
     pub nationality: Option<String>,
     /// Field 6.
     pub ethnicity: Option<String>,
@@ -126,14 +150,22 @@ pub struct CitizenRecord {
     pub date_of_issue: Option<PartialDate>,
     /// Field 12 (ISO 8601 in JSON); `None` also for "Không thời hạn".
     pub date_of_expiry: Option<PartialDate>,
-    /// Field 13, first name.
+    /// Field 13, the father's name (the first of two persons).
     pub father_name: Option<String>,
-    /// Field 13, second name.
+    /// Field 13, the mother's name (the second of two persons, or the only one).
     pub mother_name: Option<String>,
-    /// Field 14.
+    /// Field 14, the spouse's name.
     pub spouse_name: Option<String>,
+    /// Fields 13 and 14 in full: each relative with the other values the card stores.
+    #[serde(default)]
+    pub relatives: Vec<Relative>,
     /// Field 15.
     pub old_id_number: Option<String>,
+    /// DG1's document number (a CCCD's: the ID's last 9 digits; a passport's number), when
+    /// DG1 was read.
+    pub document_number: Option<String>,
+    /// DG1's issuing state (ICAO code without fillers: "VNM", "D"), when DG1 was read.
+    pub issuing_state: Option<String>,
     /// Field number (decimal) → raw value, for numbers without a known meaning.
     pub other_fields: BTreeMap<String, OtherValue>,
     /// Inconsistencies found (never failures).
@@ -144,7 +176,9 @@ impl fmt::Debug for CitizenRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "CitizenRecord(<redacted>, {} other fields, {} warnings)",
+            "CitizenRecord({:?}, <redacted>, {} relatives, {} other fields, {} warnings)",
+            self.source,
+            self.relatives.len(),
             self.other_fields.len(),
             self.warnings.len()
         )
@@ -167,6 +201,8 @@ impl Drop for CitizenRecord {
             &mut self.mother_name,
             &mut self.spouse_name,
             &mut self.old_id_number,
+            &mut self.document_number,
+            &mut self.issuing_state,
         ] {
             s.zeroize();
         }
@@ -182,11 +218,13 @@ impl Drop for CitizenRecord {
 }
 
 /// NFC, surrounding whitespace removed.
-fn nfc(s: &str) -> String {
+pub(crate) fn nfc(s: &str) -> String {
     s.trim().nfc().collect()
 }
 
-fn other_value(v: &Asn1Value) -> OtherValue {
+/// A value kept raw: text when it is a character string, a list when constructed, else its
+/// tag and hex.
+pub(crate) fn other_value(v: &Asn1Value) -> OtherValue {
     if let Some(t) = v.text() {
         return OtherValue::Text(nfc(t));
     }
@@ -237,8 +275,46 @@ impl CitizenRecord {
             seen.push(n);
             r.interpret(n, &field.values);
         }
+        // Father, mother, spouse, whatever the order of the entries in the file.
+        r.relatives.sort_by_key(|p| p.relation);
+        if let Some(dg1) = dg1 {
+            r.document_number = dg1::code(dg1.mrz.document_number());
+            r.issuing_state = dg1::issuing_state(&dg1.mrz);
+        }
         r.check_consistency(dg1);
         r
+    }
+
+    /// The record of a document without DG13 (a foreign patient's passport), from DG1's MRZ
+    /// alone: `source` `dg1`, the name, document number, issuing state, nationality, sex,
+    /// dates of birth (the century that does not put it after `today`) and expiry (in the
+    /// 2000s; `991231`, the CCCD's "no expiry", gives none). Never fails.
+    pub fn from_dg1(dg1: &DataGroup1, today: Date) -> Self {
+        let mrz = &dg1.mrz;
+        let mut r = Self::default();
+        r.source = RecordSource::Dg1;
+        r.full_name = dg1::full_name(mrz);
+        r.date_of_birth = dg1::date_of_birth(mrz, today);
+        r.sex = dg1::sex(mrz);
+        r.nationality = dg1::code(mrz.nationality());
+        r.date_of_expiry = dg1::date_of_expiry(mrz);
+        r.document_number = dg1::code(mrz.document_number());
+        r.issuing_state = dg1::issuing_state(mrz);
+        if r.date_of_birth.is_none() && mrz.date_of_birth() != "<<<<<<" {
+            r.warnings
+                .push("DG1's date of birth is not a date; it is left out".to_owned());
+        }
+        if !mrz.composite_check_ok() {
+            r.warnings
+                .push("DG1's composite check digit does not match".to_owned());
+        }
+        r
+    }
+
+    /// Parses DG1 and builds the record of a document without DG13 ([`Self::from_dg1`]).
+    pub fn from_dg1_file(dg1: &[u8], today: Date) -> Result<Self, Error> {
+        let dg1 = DataGroup1::parse(dg1).map_err(Error::Lds)?;
+        Ok(Self::from_dg1(&dg1, today))
     }
 
     /// Parses DG13 (and DG1 when given) and builds the record. Malformed files are errors
@@ -288,39 +364,71 @@ impl CitizenRecord {
         }
     }
 
-    /// The names of a SEQUENCE of names (fields 13 and 14), or the values themselves when the
-    /// card lists them directly after the number.
-    fn names_of(&mut self, n: u32, values: &[Asn1Value]) -> Vec<Option<String>> {
-        let items = match values {
-            [seq] if seq.constructed => match seq.elements() {
-                Ok(items) => items,
-                Err(_) => {
-                    self.warnings.push(format!(
-                        "DG13 field {n} is a malformed SEQUENCE; it is kept in otherFields"
-                    ));
-                    self.keep_raw(n, values);
-                    return Vec::new();
-                }
-            },
-            other => other.to_vec(),
-        };
-        let mut out = Vec::new();
-        for item in &items {
-            match item.text() {
-                Some(t) => {
-                    let t = nfc(t);
-                    out.push((!t.is_empty()).then_some(t));
-                }
-                None => {
-                    self.warnings.push(format!(
-                        "DG13 field {n} holds a value that is not a name; it is kept in otherFields"
-                    ));
-                    self.keep_raw(n, values);
-                    return Vec::new();
-                }
+    /// The persons of field 13 or 14, or a warning and the field kept raw.
+    fn persons(&mut self, n: u32, values: &[Asn1Value]) -> Vec<Person> {
+        match persons_of(values) {
+            Ok(p) => p,
+            Err(why) => {
+                let what = match why {
+                    NotPersons::Malformed => "a malformed constructed value",
+                    NotPersons::NotAName => "a value that is neither a name nor a person",
+                };
+                self.warnings.push(format!(
+                    "DG13 field {n} holds {what}; it is kept in otherFields"
+                ));
+                self.keep_raw(n, values);
+                Vec::new()
             }
         }
-        out
+    }
+
+    /// Adds a relative and returns its name.
+    fn relative(&mut self, person: Person, relation: Relation) -> Option<String> {
+        let r = person.into_relative(relation)?;
+        let name = r.name.clone();
+        if name.is_none() {
+            self.warnings.push(format!(
+                "a relative ({relation:?}) in DG13 has no name; the other values are in relatives"
+            ));
+        }
+        self.relatives.push(r);
+        name
+    }
+
+    /// Field 13: two persons are the father and the mother; one alone is the mother (as the
+    /// production SDK reads it), never the father.
+    fn parents(&mut self, n: u32, values: &[Asn1Value]) {
+        let mut persons = self.persons(n, values);
+        if persons.len() > 2 {
+            self.warnings.push(format!(
+                "DG13 field {n} holds more than two persons; the first two are the parents, the whole field is in otherFields"
+            ));
+            self.keep_raw(n, values);
+            persons.truncate(2);
+        }
+        let mut it = persons.into_iter();
+        match (it.next(), it.next()) {
+            (Some(mother), None) => self.mother_name = self.relative(mother, Relation::Mother),
+            (Some(father), Some(mother)) => {
+                self.father_name = self.relative(father, Relation::Father);
+                self.mother_name = self.relative(mother, Relation::Mother);
+            }
+            _ => {}
+        }
+    }
+
+    /// Field 14: the spouse.
+    fn spouse(&mut self, n: u32, values: &[Asn1Value]) {
+        let persons = self.persons(n, values);
+        if persons.len() > 1 {
+            self.warnings.push(format!(
+                "DG13 field {n} holds more than one person; the first is the spouse, the whole field is in otherFields"
+            ));
+            self.keep_raw(n, values);
+        }
+        if let Some(p) = persons.into_iter().next() {
+            self.spouse_name = self.relative(p, Relation::Spouse);
+        }
     }
 
     fn date_of(&mut self, n: u32, values: &[Asn1Value], what: &str) -> Option<PartialDate> {
@@ -358,46 +466,36 @@ impl CitizenRecord {
                     _ => self.date_of(n, values, "date of expiry"),
                 };
             }
-            PARENTS => {
-                let names = self.names_of(n, values);
-                if names.len() > 2 {
-                    self.warnings.push(format!(
-                        "DG13 field {n} has more than two names; the first two are used"
-                    ));
-                }
-                let mut it = names.into_iter();
-                self.father_name = it.next().flatten();
-                self.mother_name = it.next().flatten();
-            }
-            SPOUSE => {
-                let names = self.names_of(n, values);
-                if names.len() > 1 {
-                    self.warnings.push(format!(
-                        "DG13 field {n} has more than one name; the first is used"
-                    ));
-                }
-                self.spouse_name = names.into_iter().next().flatten();
-            }
+            PARENTS => self.parents(n, values),
+            SPOUSE => self.spouse(n, values),
             OLD_ID_NUMBER => self.old_id_number = self.text_of(n, values),
             _ => self.keep_raw(n, values),
         }
     }
 
     fn check_consistency(&mut self, dg1: Option<&DataGroup1>) {
-        let id = match self.id_number.as_deref().map(IdNumber::new) {
+        // A province code unknown today is a warning, not a reason to skip the other checks
+        // (domain notes: the 12 digits are promised by the law, new units may come).
+        let id = match self.id_number.as_deref().map(IdNumber::new_any_province) {
             None => {
                 self.warnings
                     .push("DG13 has no ID number (field 1)".to_owned());
                 None
             }
             Some(Err(_)) => {
-                self.warnings.push(
-                    "the ID number is not 12 digits starting with a province code (001-096)"
-                        .to_owned(),
-                );
+                self.warnings
+                    .push("the ID number is not 12 digits".to_owned());
                 None
             }
-            Some(Ok(id)) => Some(id),
+            Some(Ok(id)) => {
+                if !id.province_is_known() {
+                    self.warnings.push(
+                        "the ID number's first 3 digits are not a province code known today (001-096)"
+                            .to_owned(),
+                    );
+                }
+                Some(id)
+            }
         };
         let dob = self.date_of_birth.map(|d| d.year());
         if let Some(id) = &id {
@@ -449,280 +547,4 @@ impl CitizenRecord {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    use asn1::tlv;
-
-    fn utf8(s: &str) -> Vec<u8> {
-        tlv(0x0C, s.as_bytes())
-    }
-
-    fn entry(n: u8, value: &[u8]) -> Vec<u8> {
-        tlv(0x30, &[vec![0x02, 0x01, n], value.to_vec()].concat())
-    }
-
-    /// DG13 in the documented layout: 6D { SEQUENCE { INTEGER 1, OID UTF-8, SET OF entries } }.
-    fn dg13(entries: &[Vec<u8>]) -> Vec<u8> {
-        let set = tlv(0x31, &entries.concat());
-        let oid = tlv(0x06, icao9303::lds::OID_UTF8);
-        tlv(
-            0x6D,
-            &tlv(0x30, &[vec![0x02, 0x01, 0x01], oid, set].concat()),
-        )
-    }
-
-    fn full_card() -> Vec<Vec<u8>> {
-        vec![
-            entry(1, &utf8("001089012345")),
-            entry(2, &utf8("Nguyễn Văn An")),
-            entry(3, &utf8("05/07/1989")),
-            entry(4, &utf8("Nam")),
-            entry(5, &utf8("Việt Nam")),
-            entry(6, &utf8("Kinh")),
-            entry(7, &utf8("Không")),
-            entry(8, &utf8("Xã Đông Anh, Hà Nội")),
-            entry(9, &utf8("Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội")),
-            entry(10, &utf8("Nốt ruồi cách 2cm dưới mép trái")),
-            entry(11, &utf8("10/03/2021")),
-            entry(12, &utf8("05/07/2029")),
-            entry(
-                13,
-                &tlv(
-                    0x30,
-                    &[utf8("Nguyễn Văn Bình"), utf8("Trần Thị Cúc")].concat(),
-                ),
-            ),
-            entry(14, &tlv(0x30, &utf8("Lê Thị Dung"))),
-            entry(15, &utf8("123456789")),
-        ]
-    }
-
-    fn record(entries: &[Vec<u8>]) -> CitizenRecord {
-        CitizenRecord::from_files(&dg13(entries), None).unwrap()
-    }
-
-    #[test]
-    fn all_fields_and_json_shape() {
-        let r = record(&full_card());
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        let json = serde_json::to_value(&r).unwrap();
-        let expected = serde_json::json!({
-            "idNumber": "001089012345",
-            "fullName": "Nguyễn Văn An",
-            "dateOfBirth": "1989-07-05",
-            "sex": "Nam",
-            "nationality": "Việt Nam",
-            "ethnicity": "Kinh",
-            "religion": "Không",
-            "placeOfOrigin": "Xã Đông Anh, Hà Nội",
-            "placeOfResidence": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
-            "identifyingMarks": "Nốt ruồi cách 2cm dưới mép trái",
-            "dateOfIssue": "2021-03-10",
-            "dateOfExpiry": "2029-07-05",
-            "fatherName": "Nguyễn Văn Bình",
-            "motherName": "Trần Thị Cúc",
-            "spouseName": "Lê Thị Dung",
-            "oldIdNumber": "123456789",
-            "otherFields": {},
-            "warnings": []
-        });
-        assert_eq!(json, expected);
-        let back: CitizenRecord = serde_json::from_value(json).unwrap();
-        assert_eq!(back, r);
-        let keys: Vec<String> = expected.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys.len(), 18);
-    }
-
-    #[test]
-    fn no_spouse_and_no_expiry() {
-        let mut card = full_card();
-        card.retain(|e| e[4] != 14 && e[4] != 15 && e[4] != 12);
-        card.push(entry(12, &utf8("Không thời hạn")));
-        let r = record(&card);
-        assert_eq!(
-            (r.spouse_name.as_deref(), r.old_id_number.as_deref()),
-            (None, None)
-        );
-        assert_eq!(r.date_of_expiry, None);
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        let json = serde_json::to_value(&r).unwrap();
-        assert!(json["spouseName"].is_null() && json["dateOfExpiry"].is_null());
-        assert!(is_no_expiry("KHÔNG THỜI HẠN") && is_no_expiry("khong thoi  han"));
-    }
-
-    #[test]
-    fn year_only_and_month_year_dates() {
-        let mut card = full_card();
-        card[0] = entry(1, &utf8("036050123456"));
-        card[2] = entry(3, &utf8("00/00/1950"));
-        let r = record(&card);
-        assert_eq!(r.date_of_birth.map(|d| d.to_iso()).as_deref(), Some("1950"));
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        card[2] = entry(3, &utf8("00/03/1950"));
-        assert_eq!(
-            record(&card).date_of_birth.map(|d| d.to_iso()).as_deref(),
-            Some("1950-03")
-        );
-        card[2] = entry(3, &utf8("1950"));
-        assert_eq!(
-            record(&card).date_of_birth.map(|d| d.to_iso()).as_deref(),
-            Some("1950")
-        );
-    }
-
-    #[test]
-    fn printable_string_values() {
-        let card = vec![
-            entry(1, &tlv(0x13, b"001089012345")),
-            entry(3, &tlv(0x13, b"05/07/1989")),
-            entry(4, &tlv(0x13, b"Nam")),
-            entry(
-                13,
-                &tlv(
-                    0x30,
-                    &[tlv(0x13, b"NGUYEN VAN B"), utf8("Trần Thị C")].concat(),
-                ),
-            ),
-        ];
-        let r = record(&card);
-        assert_eq!(r.id_number.as_deref(), Some("001089012345"));
-        assert_eq!(
-            r.date_of_birth.map(|d| d.to_iso()).as_deref(),
-            Some("1989-07-05")
-        );
-        assert_eq!(r.father_name.as_deref(), Some("NGUYEN VAN B"));
-        assert_eq!(r.mother_name.as_deref(), Some("Trần Thị C"));
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-    }
-
-    #[test]
-    fn unknown_numbers_are_kept_raw() {
-        let mut card = full_card();
-        card.push(entry(16, &utf8("abc")));
-        card.push(entry(42, &tlv(0x04, &[0xDE, 0xAD])));
-        card.push(entry(43, &tlv(0x30, &[utf8("x"), utf8("y")].concat())));
-        let r = record(&card);
-        let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(
-            json["otherFields"],
-            serde_json::json!({"16": "abc", "42": {"tag": 4, "hex": "dead"}, "43": ["x", "y"]})
-        );
-        assert!(r.warnings.is_empty());
-        let back: CitizenRecord = serde_json::from_value(json).unwrap();
-        assert_eq!(back.other_fields, r.other_fields);
-    }
-
-    #[test]
-    fn nfd_input_is_normalised_to_nfc() {
-        let nfd_name: String = "Nguyễn Thị Ánh".nfd().collect();
-        assert_ne!(nfd_name, "Nguyễn Thị Ánh");
-        let mut card = full_card();
-        card[1] = entry(2, &utf8(&nfd_name));
-        card[3] = entry(4, &utf8(&"Nữ".nfd().collect::<String>()));
-        card[0] = entry(1, &utf8("001189012345"));
-        let r = record(&card);
-        assert_eq!(r.full_name.as_deref(), Some("Nguyễn Thị Ánh"));
-        assert_eq!(r.sex.as_deref(), Some("Nữ"));
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-    }
-
-    #[test]
-    fn consistency_warnings() {
-        let mut card = full_card();
-        // Century digit 3: born in the 2000s (2090 here), female; DG13 says 1989 and "Nam".
-        card[0] = entry(1, &utf8("001390012345"));
-        let r = record(&card);
-        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
-        assert!(r.warnings.iter().all(|w| !w.contains("001390012345")));
-        // DG1 whose document number is the first 9 digits (the known wrong bridge).
-        let mrz = "IDVNM0010890129001089012345<<7\n8907057M3407057VNM<<<<<<<<<<<2\nNGUYEN<<VAN<AN<<<<<<<<<<<<<<<<";
-        let lines: String = mrz.lines().collect();
-        let dg1 = tlv(0x61, &[vec![0x5F, 0x1F, 90], lines.into_bytes()].concat());
-        let r = CitizenRecord::from_files(&dg13(&full_card()), Some(&dg1));
-        match r {
-            Ok(r) => assert!(
-                r.warnings.iter().any(|w| w.contains("last 9 digits")),
-                "{:?}",
-                r.warnings
-            ),
-            Err(e) => panic!("{e}"),
-        }
-        // The right DG1: no warning.
-        let good = "IDVNM0890123456001089012345<<78907057M3407057VNM<<<<<<<<<<<8NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<";
-        let dg1 = tlv(
-            0x61,
-            &[vec![0x5F, 0x1F, 90], good.as_bytes().to_vec()].concat(),
-        );
-        let r = CitizenRecord::from_files(&dg13(&full_card()), Some(&dg1)).unwrap();
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
-        // Missing ID, bad sex text, undatable date, a non-string name.
-        let card = vec![
-            entry(4, &utf8("X")),
-            entry(11, &utf8("hôm qua")),
-            entry(2, &tlv(0x04, b"\x01")),
-        ];
-        let r = record(&card);
-        assert_eq!(r.warnings.len(), 3, "{:?}", r.warnings);
-        assert!(r.other_fields.contains_key("11") && r.other_fields.contains_key("2"));
-    }
-
-    #[test]
-    fn duplicates_are_kept() {
-        let mut card = full_card();
-        card.push(entry(2, &utf8("Khác")));
-        let r = record(&card);
-        assert_eq!(r.full_name.as_deref(), Some("Nguyễn Văn An"));
-        assert_eq!(
-            r.other_fields.get("2"),
-            Some(&OtherValue::Text("Khác".into()))
-        );
-        assert_eq!(r.warnings.len(), 1);
-    }
-
-    #[test]
-    fn malformed_files_are_typed_errors() {
-        let good = dg13(&full_card());
-        let e = CitizenRecord::from_files(&good[..good.len() - 1], None).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                Error::Lds(icao9303::Error::MalformedFile {
-                    file: icao9303::read::LdsFile::Dg(13),
-                    ..
-                })
-            ),
-            "{e:?}"
-        );
-        let mut long = good.clone();
-        let at = long.len() - 10; // inside the last entry's value: make a length overlong
-        long[at] = 0x7F;
-        assert!(CitizenRecord::from_files(&long, None).is_err());
-    }
-
-    #[test]
-    fn debug_redacts() {
-        let r = record(&full_card());
-        let d = format!("{r:?}");
-        assert!(!d.contains("Nguy") && !d.contains("0010"), "{d}");
-    }
-
-    proptest! {
-        #[test]
-        fn arbitrary_dg13_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            let _ = CitizenRecord::from_files(&bytes, None);
-        }
-
-        #[test]
-        fn mutated_dg13_never_panics(pos in any::<usize>(), byte in any::<u8>(), cut in 0usize..32) {
-            let mut b = dg13(&full_card());
-            let i = pos % b.len();
-            b[i] = byte;
-            b.truncate(b.len() - cut);
-            if let Ok(r) = CitizenRecord::from_files(&b, None) {
-                let _ = serde_json::to_string(&r);
-            }
-        }
-    }
-}
+mod tests;
