@@ -76,7 +76,7 @@ pub struct CardIdentity {
     pub verified: bool,
     /// The citizen record (camelCase JSON of the `citizen` crate).
     #[schema(value_type = Object)]
-    pub citizen: CitizenRecord,
+    pub citizen: Box<CitizenRecord>,
 }
 
 /// `card.verified`: the verification (again when the photo's hash changes the verdict).

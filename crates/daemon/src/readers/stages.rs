@@ -61,7 +61,7 @@ pub(super) fn run_read(
                 reader,
                 session_id,
                 verified: false,
-                citizen: c.clone(),
+                citizen: Box::new(c.clone()),
             }));
         }
         Stage::Verified(v) => {
