@@ -1,7 +1,7 @@
 use card_sim::{AccessMode, CardIdentity, CccdOptions, InProcess, default_cccd};
 use icao9303::read::ReadOptions;
 use icao9303::{AccessKey, Can, DocumentRead};
-use pipeline::{CardReader, ReadRequest, files_of_a_read};
+use pipeline::{CardReader, Files, ReadRequest};
 use serde::Serialize;
 
 use ::apdu::TransferStats;
@@ -51,7 +51,7 @@ fn sum(read: &DocumentRead, names: &[&str]) -> TransferStats {
 fn simulate(options: CccdOptions, key: &AccessKey) -> Result<DocumentRead, CliError> {
     let mut card = default_cccd(&options);
     let request = ReadRequest {
-        files: files_of_a_read(true),
+        files: Files::Listed { photo: true },
         clone_check: false,
     };
     let read = CardReader::with_options(ReadOptions::default()).read(

@@ -7,7 +7,7 @@ use icao9303::{AccessKey, MrzInfo};
 use pcsc_backend::Pcsc;
 use std::sync::Arc;
 
-use pipeline::{AccessInput, CardRead, CardReader, ReadRequest};
+use pipeline::{AccessInput, CardRead, CardReader, Files, ReadRequest};
 use serde::Serialize;
 
 use crate::config::Config;
@@ -42,12 +42,9 @@ pub struct ReadArgs {
     /// The text of the QR code on the front of the card.
     #[arg(long, value_name = "STRING")]
     qr: Option<String>,
-    /// Files to read, comma-separated.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "com,sod,dg1,dg2,dg13,dg14,dg15"
-    )]
+    /// Files to read, comma-separated, in this order (default: what the card lists in EF.COM
+    /// and EF.SOD, identity first).
+    #[arg(long, value_delimiter = ',')]
     files: Vec<String>,
     /// Write the files to this folder (EF_COM.bin, EF_SOD.bin, EF_DG1.bin, ...), owner-only.
     #[arg(long, value_name = "DIR")]
@@ -142,7 +139,10 @@ fn access_keys(args: &ReadArgs) -> Result<Vec<AccessKey>, CliError> {
     Ok(pipeline::access_keys(&input)?)
 }
 
-fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
+fn files(args: &ReadArgs) -> Result<Files, CliError> {
+    if args.files.is_empty() {
+        return Ok(Files::Listed { photo: true });
+    }
     let mut out = Vec::new();
     for name in &args.files {
         let f = LdsFile::parse(name).ok_or_else(|| {
@@ -150,14 +150,17 @@ fn files(args: &ReadArgs) -> Result<Vec<LdsFile>, CliError> {
                 "unknown file \"{name}\": use com, sod, dg1 to dg16"
             ))
         })?;
-        if f == LdsFile::Dg(3) {
-            return Err(CliError::BadInput("DG3 (fingerprints) needs terminal authentication, which cccd-bridge does not do: leave it out".into()));
+        if matches!(f, LdsFile::Dg(3 | 4)) {
+            return Err(CliError::BadInput(format!(
+                "{} (fingerprints or iris) needs terminal authentication, which cccd-bridge does not do: leave it out",
+                f.name()
+            )));
         }
         if !out.contains(&f) {
             out.push(f);
         }
     }
-    Ok(out)
+    Ok(Files::Only(out))
 }
 
 /// Writes one file owner-only: it holds personal data.

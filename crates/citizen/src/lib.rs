@@ -5,6 +5,7 @@
 //!
 //! Facts: `shared/domain/cccd-chip.md`.
 
+mod chip;
 mod dates;
 mod dg1;
 mod error;
@@ -15,6 +16,7 @@ mod qr;
 mod record;
 mod relatives;
 
+pub use chip::CCCD_CARD_ACCESS;
 pub use dates::{PartialDate, parse_user_date};
 pub use error::Error;
 pub use expiry::{CardLaw, Expiry, expiry_candidates};

@@ -349,3 +349,48 @@ fn appendix_i1_chip_key() {
             .unwrap();
     assert!(outcome.passed(), "{outcome:?}");
 }
+
+#[test]
+fn without_a_named_cipher_aes256_then_aes128_then_3des_are_tried() {
+    // DG14 holds the key only (no ChipAuthenticationInfo), as on cards whose vendor reader
+    // hard-codes its cipher.
+    for chip_cipher in [Cipher::Aes256, Cipher::Aes128, Cipher::Tdes] {
+        let card = chip(chip_cipher, Curve::BrainpoolP256r1, 9, None);
+        let (_, pk) = card.security_infos_der().unwrap();
+        let infos = dg14(&[pk]);
+        let candidates = ChipAuthParams::candidates(&infos).unwrap();
+        assert_eq!(
+            candidates.iter().map(|c| c.cipher).collect::<Vec<_>>(),
+            [Cipher::Aes256, Cipher::Aes128, Cipher::Tdes]
+        );
+        let (_, outcome) =
+            perform_chip_authentication(session(Cipher::Aes128, card), &infos, &mut CounterRng(4))
+                .unwrap();
+        let ChipAuthOutcome::Passed(details) = &outcome else {
+            panic!("{chip_cipher:?}: {outcome:?}")
+        };
+        assert_eq!(details.cipher, chip_cipher);
+    }
+}
+
+#[test]
+fn a_chip_refusing_every_cipher_has_not_performed_chip_authentication() {
+    // The chip does another key (keyId 2) than DG14's (3): it refuses each cipher.
+    let card = chip(Cipher::Aes128, Curve::BrainpoolP256r1, 1, Some(2));
+    let (_, pk) = chip(Cipher::Aes128, Curve::BrainpoolP256r1, 1, Some(3))
+        .security_infos_der()
+        .unwrap();
+    let (_, outcome) = perform_chip_authentication(
+        session(Cipher::Aes128, card),
+        &dg14(&[pk]),
+        &mut CounterRng(4),
+    )
+    .unwrap();
+    let ChipAuthOutcome::Refused(refusals) = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        refusals.iter().map(|r| r.cipher).collect::<Vec<_>>(),
+        [Cipher::Aes256, Cipher::Aes128, Cipher::Tdes]
+    );
+}

@@ -26,5 +26,7 @@ mod verify;
 pub use access::{AccessInput, access_keys};
 pub use error::{ErrorKind, PipelineError};
 pub use photo::Photo;
-pub use reader::{CardRead, CardReader, IDENTITY_FIRST, ReadRequest, Stage, files_of_a_read};
+pub use reader::{
+    CardRead, CardReader, Files, IDENTITY_FIRST, ReadRequest, Stage, files_of_a_read,
+};
 pub use verify::issuing_state_of_dg1;

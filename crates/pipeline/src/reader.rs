@@ -29,7 +29,8 @@ pub enum Stage<'a> {
     Photo(&'a Photo),
 }
 
-/// The files of a full read, in the order that lets reception see the identity first.
+/// The files of a full read of a CCCD, in the order that lets reception see the identity
+/// first (what [`Files::Listed`] reads on a card that lists them all).
 pub const IDENTITY_FIRST: [LdsFile; 7] = [
     LdsFile::Dg(1),
     LdsFile::Dg(13),
@@ -50,21 +51,45 @@ pub fn files_of_a_read(photo: bool) -> Vec<LdsFile> {
         .collect()
 }
 
+/// Which files a read asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Files {
+    /// What the card has (ICAO 9303-10 §4.6.1: EF.COM lists the data groups present, EF.SOD
+    /// covers them): DG1 and DG13 first (the identity; a document without DG13 is identified
+    /// from DG1), then EF.COM and EF.SOD, then those of DG14, DG15 and, with `photo`, DG2 that
+    /// either lists. DG3 and DG4 (fingerprints, iris) need Terminal Authentication and are
+    /// never read.
+    Listed {
+        /// Read the photo (DG2).
+        photo: bool,
+    },
+    /// Exactly these files, in this order (a technician's partial read).
+    Only(Vec<LdsFile>),
+}
+
 /// What to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadRequest {
-    /// The files, in the order to read them.
-    pub files: Vec<LdsFile>,
+    /// The files.
+    pub files: Files,
     /// Run the clone check (chip authentication, else active authentication) right after the
-    /// last of DG14 and DG15 in `files`.
+    /// last of DG14 and DG15 read.
     pub clone_check: bool,
 }
 
 impl ReadRequest {
-    /// A full read ([`files_of_a_read`]) with the clone check.
+    /// A full read: what the card lists ([`Files::Listed`]), with the clone check.
     pub fn full(photo: bool) -> Self {
         Self {
-            files: files_of_a_read(photo),
+            files: Files::Listed { photo },
+            clone_check: true,
+        }
+    }
+
+    /// Exactly `files`, with the clone check when DG14 or DG15 is among them.
+    pub fn only(files: Vec<LdsFile>) -> Self {
+        Self {
+            files: Files::Only(files),
             clone_check: true,
         }
     }
@@ -117,7 +142,11 @@ impl CardReader {
     /// strategy's options ([`read_options_for`]). No CSCA trusted (at best `unknown-issuer`),
     /// the operating system's random source.
     pub fn for_reader(reader_name: &str) -> Self {
-        Self::with_options(read_options_for(reader_name))
+        let mut options = read_options_for(reader_name);
+        // A chip that gives no EF.CardAccess is tried with the CCCD's published PACE
+        // parameters (with a CAN) before BAC.
+        options.assumed_card_access = Some(&citizen::CCCD_CARD_ACCESS);
+        Self::with_options(options)
     }
 
     /// A reader with explicit options (the in-process virtual card of `cccd counts`).
@@ -166,10 +195,11 @@ impl CardReader {
         let mut last = None;
         for (i, key) in keys.iter().enumerate() {
             let store = self.trust.clone();
-            let mut progress = Progress::new(&request.files, request.clone_check, store.as_deref());
+            let mut progress = Progress::new(store.as_deref());
             match self.read_with(&mut watched, key, request, &mut progress, on) {
                 Ok((document, clone_check)) => {
-                    let verification = progress.verify(&document.files, true);
+                    let verification =
+                        progress.verification(&document.files, &document.unavailable, true);
                     return Ok(CardRead {
                         document,
                         clone_check,
@@ -212,21 +242,119 @@ impl CardReader {
         let rng = &mut *self.rng;
         let mut doc = Document::open(&mut *tx, key, self.options, rng)?;
         on(Stage::Opened(doc.protocol()));
-        let check_after = request
-            .files
-            .iter()
-            .rposition(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)))
-            .filter(|_| request.clone_check);
-        let mut clone_check = CloneCheck::default();
-        for (index, file) in request.files.iter().enumerate() {
-            doc.read_file(*file, rng)?;
-            if check_after == Some(index) {
-                clone_check = doc.clone_check(rng)?;
-                progress.clone_checked(clone_check.clone());
+        let check = match &request.files {
+            Files::Listed { photo } => {
+                let photo = *photo;
+                read_listed(&mut doc, request.clone_check, photo, progress, on, rng)?
             }
-            progress.advance(doc.files(), on);
+            Files::Only(files) => {
+                read_only(&mut doc, files, request.clone_check, progress, on, rng)?
+            }
+        };
+        Ok((doc.finish(), check))
+    }
+}
+
+/// A full read ([`Files::Listed`]).
+fn read_listed<T: CardTransaction>(
+    doc: &mut Document<T>,
+    clone_check: bool,
+    photo: bool,
+    progress: &mut Progress<'_>,
+    on: &mut dyn FnMut(Stage<'_>),
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<CloneCheck, icao9303::Error> {
+    // DG1 is every eMRTD's (ICAO 9303-10 §4.7.1): a chip without it cannot be read.
+    if doc.read_file(LdsFile::Dg(1), rng)?.is_none() {
+        return Err(not_given(doc, LdsFile::Dg(1)));
+    }
+    doc.read_file(LdsFile::Dg(13), rng)?;
+    progress.identity(doc.files(), on);
+    doc.read_file(LdsFile::Com, rng)?;
+    doc.read_file(LdsFile::Sod, rng)?;
+    let listed = progress.listed(doc.files());
+    let security: Vec<LdsFile> = [14, 15]
+        .into_iter()
+        .filter(|n| listed.contains(n))
+        .map(LdsFile::Dg)
+        .collect();
+    for f in &security {
+        doc.read_file(*f, rng)?;
+    }
+    let check = clone_check_after(doc, clone_check, &security, progress, rng)?;
+    if security.is_empty() {
+        progress.no_clone_check("the card lists neither DG14 nor DG15: no clone check is possible");
+    }
+    progress.verified(doc.files(), doc.unavailable(), on);
+    if photo && listed.contains(&2) {
+        doc.read_file(LdsFile::Dg(2), rng)?;
+        progress.photo(doc.files(), on);
+    }
+    Ok(check)
+}
+
+/// A read of exactly `files` ([`Files::Only`]); the stages come once every file is in.
+fn read_only<T: CardTransaction>(
+    doc: &mut Document<T>,
+    files: &[LdsFile],
+    clone_check: bool,
+    progress: &mut Progress<'_>,
+    on: &mut dyn FnMut(Stage<'_>),
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<CloneCheck, icao9303::Error> {
+    let security: Vec<LdsFile> = files
+        .iter()
+        .copied()
+        .filter(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)))
+        .collect();
+    let check_after = files.iter().rposition(|f| security.contains(f));
+    let mut check = CloneCheck::default();
+    for (index, file) in files.iter().enumerate() {
+        doc.read_file(*file, rng)?;
+        if check_after == Some(index) {
+            check = clone_check_after(doc, clone_check, &security, progress, rng)?;
         }
-        Ok((doc.finish(), clone_check))
+    }
+    if files.contains(&LdsFile::Dg(13)) {
+        progress.identity(doc.files(), on);
+    }
+    if files.contains(&LdsFile::Sod) {
+        progress.verified(doc.files(), doc.unavailable(), on);
+    }
+    progress.photo(doc.files(), on);
+    Ok(check)
+}
+
+/// Runs the clone check when asked and DG14 or DG15 was read.
+fn clone_check_after<T: CardTransaction>(
+    doc: &mut Document<T>,
+    asked: bool,
+    security: &[LdsFile],
+    progress: &mut Progress<'_>,
+    rng: &mut (impl CryptoRng + ?Sized),
+) -> Result<CloneCheck, icao9303::Error> {
+    let read = security.iter().any(|f| doc.file(*f).is_some());
+    if !asked || !read {
+        return Ok(CloneCheck::default());
+    }
+    let check = doc.clone_check(rng)?;
+    progress.clone_checked(check.clone());
+    Ok(check)
+}
+
+/// The error of a file the read cannot do without.
+fn not_given<T: CardTransaction>(doc: &Document<T>, file: LdsFile) -> icao9303::Error {
+    let sw = doc.unavailable().iter().find(|(f, _)| *f == file).map_or(
+        apdu::StatusWord::FILE_NOT_FOUND,
+        |(_, why)| match why {
+            icao9303::FileUnavailable::NotFound => apdu::StatusWord::FILE_NOT_FOUND,
+            icao9303::FileUnavailable::Refused(sw)
+            | icao9303::FileUnavailable::Unauthenticated(sw) => *sw,
+        },
+    );
+    icao9303::Error::CardRefused {
+        step: file.name(),
+        sw,
     }
 }
 

@@ -3,12 +3,13 @@
 //! the photo (DG2, checked against EF.SOD).
 
 use std::cell::OnceCell;
+use std::collections::BTreeSet;
 
 use citizen::CitizenRecord;
 use icao9303::aa::AaHash;
-use icao9303::lds::{DataGroup1, DataGroup14, DataGroup15};
+use icao9303::lds::{DataGroup1, DataGroup14, DataGroup15, EfCom};
 use icao9303::read::LdsFile;
-use icao9303::{ActiveAuthOutcome, ChipAuthOutcome, CloneCheck};
+use icao9303::{ActiveAuthOutcome, ChipAuthOutcome, CloneCheck, FileUnavailable};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
 use trust::{
     ActiveAuthenticationKey, CardVerification, ChipProof, CscaStore, DataGroupHash, SodVerification,
@@ -17,51 +18,47 @@ use trust::{
 use crate::photo::{Photo, photo_of};
 use crate::reader::Stage;
 
-/// The files a read is after, what has come of them, and which stages were reported.
+/// Files as read, and files the chip did not give.
+pub(crate) type Files = [(LdsFile, Vec<u8>)];
+pub(crate) type NotGiven = [(LdsFile, FileUnavailable)];
+
+/// What a read has established, reported as stages when the caller says each is complete.
 pub(crate) struct Progress<'s> {
-    wanted: Vec<LdsFile>,
-    /// A clone check will run (it is asked for, and DG14 or DG15 is among the files).
-    check_expected: bool,
     store: Option<&'s CscaStore>,
     check: Option<CloneCheck>,
+    /// Why there is no clone check, when there is none.
+    no_check: String,
     pub(crate) citizen: Option<CitizenRecord>,
-    identity_sent: bool,
-    verified_sent: bool,
     pub(crate) photo: Option<Photo>,
     /// EF.SOD's signature and chain, verified once, at the first verdict (so that `cccd bench`
     /// still counts it as verification); the final verdict and the photo's hash check reuse it.
     sod: OnceCell<SodVerification>,
 }
 
-fn get(files: &[(LdsFile, Vec<u8>)], f: LdsFile) -> Option<&[u8]> {
+fn get(files: &Files, f: LdsFile) -> Option<&[u8]> {
     files
         .iter()
         .find(|(g, _)| *g == f)
         .map(|(_, d)| d.as_slice())
 }
 
+fn not_given(unavailable: &NotGiven, f: LdsFile) -> Option<FileUnavailable> {
+    unavailable
+        .iter()
+        .find(|(g, _)| *g == f)
+        .map(|(_, why)| *why)
+}
+
 impl<'s> Progress<'s> {
-    pub(crate) fn new(wanted: &[LdsFile], clone_check: bool, store: Option<&'s CscaStore>) -> Self {
-        let check_expected = clone_check
-            && wanted
-                .iter()
-                .any(|f| matches!(f, LdsFile::Dg(14) | LdsFile::Dg(15)));
+    pub(crate) fn new(store: Option<&'s CscaStore>) -> Self {
         Self {
-            wanted: wanted.to_vec(),
-            check_expected,
             store,
             check: None,
+            no_check: "DG14 and DG15 were not read".into(),
             citizen: None,
-            identity_sent: false,
-            verified_sent: false,
             photo: None,
             sod: OnceCell::new(),
         }
-    }
-
-    fn has_all(&self, files: &[(LdsFile, Vec<u8>)], fs: &[LdsFile]) -> bool {
-        fs.iter()
-            .all(|f| !self.wanted.contains(f) || get(files, *f).is_some())
     }
 
     /// The clone check is done.
@@ -69,52 +66,73 @@ impl<'s> Progress<'s> {
         self.check = Some(check);
     }
 
-    /// Reports the stages that `files` (everything read so far) complete.
-    pub(crate) fn advance(&mut self, files: &[(LdsFile, Vec<u8>)], on: &mut dyn FnMut(Stage<'_>)) {
-        if !self.identity_sent
-            && let Some(dg13) = get(files, LdsFile::Dg(13))
-            && self.has_all(files, &[LdsFile::Dg(1)])
-        {
-            self.identity_sent = true;
-            match CitizenRecord::from_files(dg13, get(files, LdsFile::Dg(1))) {
-                Ok(record) => {
-                    on(Stage::Identity(&record));
-                    self.citizen = Some(record);
-                }
-                Err(e) => tracing::warn!(error = %e, "DG13 could not be parsed"),
+    /// No clone check will run, because `why`.
+    pub(crate) fn no_clone_check(&mut self, why: impl Into<String>) {
+        self.no_check = why.into();
+    }
+
+    /// The identity, once DG1 and DG13 have been asked for: from DG13 (with DG1) when the chip
+    /// gave it, else from DG1 alone (a document without the Vietnamese part: a passport).
+    pub(crate) fn identity(&mut self, files: &Files, on: &mut dyn FnMut(Stage<'_>)) {
+        let dg1 = get(files, LdsFile::Dg(1));
+        let record = match (get(files, LdsFile::Dg(13)), dg1) {
+            (Some(dg13), dg1) => CitizenRecord::from_files(dg13, dg1),
+            (None, Some(dg1)) => CitizenRecord::from_dg1_file(dg1, jiff::Zoned::now().date()),
+            (None, None) => return,
+        };
+        match record {
+            Ok(record) => {
+                on(Stage::Identity(&record));
+                self.citizen = Some(record);
             }
-        }
-        let security = [LdsFile::Sod, LdsFile::Dg(14), LdsFile::Dg(15)];
-        let check_done = self.check.is_some() || !self.check_expected;
-        if !self.verified_sent
-            && get(files, LdsFile::Sod).is_some()
-            && self.has_all(files, &security)
-            && check_done
-        {
-            self.verified_sent = true;
-            if let Some(v) = self.verify(files, false) {
-                on(Stage::Verified(&v));
-            }
-        }
-        if self.photo.is_none()
-            && let Some(dg2) = get(files, LdsFile::Dg(2))
-        {
-            match photo_of(dg2) {
-                Ok(mut p) => {
-                    p.hash_verified = self
-                        .sod_verification(files)
-                        .and_then(SodVerification::sod)
-                        .is_some_and(|s| s.check_data_group(2, dg2) == DataGroupHash::Matches);
-                    on(Stage::Photo(&p));
-                    self.photo = Some(p);
-                }
-                Err(e) => tracing::warn!(error = %e, "the photo could not be shown"),
-            }
+            Err(e) => tracing::warn!(error = %e, "the identity files could not be parsed"),
         }
     }
 
+    /// The verification of everything read so far but the photo, reported.
+    pub(crate) fn verified(
+        &mut self,
+        files: &Files,
+        unavailable: &NotGiven,
+        on: &mut dyn FnMut(Stage<'_>),
+    ) {
+        if let Some(v) = self.verification(files, unavailable, false) {
+            on(Stage::Verified(&v));
+        }
+    }
+
+    /// The photo (DG2) with its hash checked against EF.SOD, reported.
+    pub(crate) fn photo(&mut self, files: &Files, on: &mut dyn FnMut(Stage<'_>)) {
+        let Some(dg2) = get(files, LdsFile::Dg(2)) else {
+            return;
+        };
+        match photo_of(dg2) {
+            Ok(mut p) => {
+                p.hash_verified = self
+                    .sod_verification(files)
+                    .and_then(SodVerification::sod)
+                    .is_some_and(|s| s.check_data_group(2, dg2) == DataGroupHash::Matches);
+                on(Stage::Photo(&p));
+                self.photo = Some(p);
+            }
+            Err(e) => tracing::warn!(error = %e, "the photo could not be shown"),
+        }
+    }
+
+    /// The data groups the card lists: EF.COM's tag list and EF.SOD's hashes, as far as read.
+    pub(crate) fn listed(&self, files: &Files) -> BTreeSet<u8> {
+        let mut listed = BTreeSet::new();
+        if let Some(com) = get(files, LdsFile::Com).and_then(|c| EfCom::parse(c).ok()) {
+            listed.extend(com.data_groups());
+        }
+        if let Some(sod) = self.sod_verification(files).and_then(SodVerification::sod) {
+            listed.extend(sod.lds_security_object().data_group_hashes.keys().copied());
+        }
+        listed
+    }
+
     /// EF.SOD verified (once), when it has been read.
-    fn sod_verification(&self, files: &[(LdsFile, Vec<u8>)]) -> Option<&SodVerification> {
+    fn sod_verification(&self, files: &Files) -> Option<&SodVerification> {
         let bytes = get(files, LdsFile::Sod)?;
         Some(
             self.sod
@@ -122,13 +140,26 @@ impl<'s> Progress<'s> {
         )
     }
 
-    /// The verdict on `files` (all of them with `with_photo`, else without DG2).
-    pub(crate) fn verify(
+    /// The verdict on `files` (all of them with `with_photo`, else without DG2), with the
+    /// files the card lists but did not give; `None` when EF.SOD was not asked for.
+    pub(crate) fn verification(
         &self,
-        files: &[(LdsFile, Vec<u8>)],
+        files: &Files,
+        unavailable: &NotGiven,
         with_photo: bool,
     ) -> Option<CardVerification> {
-        let sod = self.sod_verification(files)?;
+        let listed = self.listed(files);
+        let missing: Vec<(u8, String)> = unavailable
+            .iter()
+            .filter_map(|(f, why)| f.dg_number().map(|n| (n, why)))
+            .filter(|(n, _)| listed.contains(n))
+            .map(|(n, why)| (n, why.to_string()))
+            .collect();
+        let Some(sod) = self.sod_verification(files) else {
+            return not_given(unavailable, LdsFile::Sod).map(|why| {
+                CardVerification::without_sod(&why.to_string()).with_files_not_given(&missing)
+            });
+        };
         let dgs: Vec<(u8, &[u8])> = files
             .iter()
             .filter_map(|(f, d)| {
@@ -139,13 +170,16 @@ impl<'s> Progress<'s> {
             .collect();
         // ICAO 9303-11 §5.1: trusted only under a CSCA of the state DG1 names.
         let issuing_state = get(files, LdsFile::Dg(1)).and_then(issuing_state_of_dg1);
-        let proof = chip_proof(self.check.as_ref());
+        let proof = chip_proof(self.check.as_ref(), &self.no_check);
         let dg15 = get(files, LdsFile::Dg(15)).map(DataGroup15::parse);
         let aa = dg15.as_ref().map(|d| ActiveAuthenticationKey {
             spki: d.as_ref().ok().map(|d| d.spki.as_slice()),
             algorithm: get(files, LdsFile::Dg(14)).and_then(aa_algorithm),
         });
-        Some(sod.judge(&dgs, issuing_state.as_deref(), &proof, aa))
+        Some(
+            sod.judge(&dgs, issuing_state.as_deref(), &proof, aa)
+                .with_files_not_given(&missing),
+        )
     }
 }
 
@@ -161,15 +195,16 @@ pub fn issuing_state_of_dg1(dg1: &[u8]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// What the chip proved, in the trust crate's terms.
-fn chip_proof(check: Option<&CloneCheck>) -> ChipProof {
+/// What the chip proved, in the trust crate's terms (`no_check`: why there was no clone check,
+/// when there was none).
+fn chip_proof(check: Option<&CloneCheck>, no_check: &str) -> ChipProof {
     let Some(p) = check else {
-        return ChipProof::NotPerformed("DG14 and DG15 were not read".into());
+        return ChipProof::NotPerformed(no_check.to_owned());
     };
     match (&p.chip_authentication, &p.active_authentication) {
         (Some(ChipAuthOutcome::Passed(_)), _) => ChipProof::ChipAuthenticationPassed,
         (Some(ChipAuthOutcome::Failed { reason, .. }), _) => {
-            ChipProof::ChipAuthenticationFailed(format!("{reason:?}"))
+            ChipProof::ChipAuthenticationFailed(reason.to_string())
         }
         (
             _,
@@ -184,6 +219,14 @@ fn chip_proof(check: Option<&CloneCheck>) -> ChipProof {
         (_, Some(ActiveAuthOutcome::Refused { sw, .. })) => {
             ChipProof::NotPerformed(format!("the chip refused active authentication ({sw})"))
         }
+        (Some(ChipAuthOutcome::Refused(refusals)), None) => ChipProof::NotPerformed(format!(
+            "the chip refused chip authentication with every cipher tried ({})",
+            refusals
+                .iter()
+                .map(|r| format!("{:?}: {}", r.cipher, r.sw))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         (Some(ChipAuthOutcome::NotSupported(why)), None) => {
             ChipProof::NotPerformed(format!("chip authentication not supported: {why}"))
         }

@@ -153,7 +153,12 @@ fn without_the_clone_check_a_genuine_card_is_incomplete() {
     for request in [
         // DG14 and DG15 not read.
         ReadRequest {
-            files: vec![LdsFile::Dg(1), LdsFile::Dg(13), LdsFile::Com, LdsFile::Sod],
+            files: pipeline::Files::Only(vec![
+                LdsFile::Dg(1),
+                LdsFile::Dg(13),
+                LdsFile::Com,
+                LdsFile::Sod,
+            ]),
             clone_check: true,
         },
         // Read, but the clone check not run.
@@ -205,7 +210,7 @@ fn the_stages_come_in_order_and_only_when_complete() {
     for (files, want) in cases {
         let mut card = card(CccdOptions::default());
         let request = ReadRequest {
-            files: files.clone(),
+            files: pipeline::Files::Only(files.clone()),
             clone_check: true,
         };
         let (r, stages) = read_with(&mut InProcess(&mut card), &can(), &request, VPCD, true);

@@ -94,6 +94,65 @@ pub const CHIP_AUTHENTICATION: &str = "chip.authentication";
 pub const ACTIVE_AUTHENTICATION: &str = "chip.active-authentication";
 /// Name of the SOD parsing check.
 pub const SOD_PARSE: &str = "sod.parse";
+/// Name of the check that EF.SOD could be read at all.
+pub const SOD_READ: &str = "sod.read";
+/// Prefix of the checks of files the card lists but did not give (`file.dg2`).
+pub const FILE_GIVEN_PREFIX: &str = "file.dg";
+
+impl CardVerification {
+    /// The verification of a card whose EF.SOD could not be read (`why`): nothing it says can
+    /// be checked, so `incomplete`, never better (ICAO 9303-10 §4.6.2 makes EF.SOD mandatory).
+    pub fn without_sod(why: &str) -> Self {
+        Self {
+            verdict: Verdict::Incomplete,
+            checks: vec![Check {
+                name: SOD_READ.into(),
+                state: CheckState::NotPerformed {
+                    reason: format!("EF.SOD was not given: {why}"),
+                },
+            }],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// This verification with the data groups the card lists (in EF.COM or EF.SOD) but did not
+    /// give (`(number, why)`): each gets a check `file.dgN`. Missing data never makes a verdict
+    /// better: any such file keeps it from `genuine` (at best `incomplete`), and DG14 or DG15,
+    /// which hold the chip's keys, make it `clone-suspected`: a clone, or a man in the middle,
+    /// must not escape the clone check by answering `6A82` (ICAO 9303-11 §6: a genuine chip
+    /// gives the files its EF.SOD covers). `forged` and `unknown-issuer` stay as they are.
+    #[must_use]
+    pub fn with_files_not_given(mut self, missing: &[(u8, String)]) -> Self {
+        let mut clone_proof_missing = false;
+        for (n, why) in missing {
+            let key_file = matches!(n, 14 | 15);
+            clone_proof_missing |= key_file;
+            let state = if key_file {
+                CheckState::Failed {
+                    reason: format!(
+                        "DG{n}, which holds the chip's key, is listed but was not given ({why})"
+                    ),
+                }
+            } else {
+                CheckState::NotPerformed {
+                    reason: format!("DG{n} is listed but was not given ({why})"),
+                }
+            };
+            self.checks.push(Check {
+                name: format!("{FILE_GIVEN_PREFIX}{n}"),
+                state,
+            });
+        }
+        self.verdict = match self.verdict {
+            Verdict::Genuine | Verdict::Incomplete if clone_proof_missing => {
+                Verdict::CloneSuspected
+            }
+            Verdict::Genuine if !missing.is_empty() => Verdict::Incomplete,
+            v => v,
+        };
+        self
+    }
+}
 
 /// The data groups whose content reception shows: they must be covered by the signature.
 const SHOWN: [u8; 3] = [1, 2, 13];

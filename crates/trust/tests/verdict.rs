@@ -423,3 +423,44 @@ fn the_virtual_card_is_vietnamese_and_so_is_its_test_pki() {
         "not-performed"
     );
 }
+
+#[test]
+fn files_not_given_never_make_a_verdict_better() {
+    use trust::{CardVerification, CheckState};
+    let with = |verdict: Verdict, missing: &[(u8, &str)]| {
+        let missing: Vec<(u8, String)> = missing.iter().map(|(n, w)| (*n, w.to_string())).collect();
+        CardVerification {
+            verdict,
+            checks: Vec::new(),
+            warnings: Vec::new(),
+        }
+        .with_files_not_given(&missing)
+    };
+    // Nothing missing: unchanged.
+    for v in [Verdict::Genuine, Verdict::Incomplete, Verdict::Forged] {
+        assert_eq!(with(v, &[]).verdict, v);
+    }
+    // Another file: at best incomplete.
+    let v = with(Verdict::Genuine, &[(2, "not found on the chip (6A82)")]);
+    assert_eq!(v.verdict, Verdict::Incomplete);
+    assert!(
+        matches!(&v.checks[0].state, CheckState::NotPerformed { reason } if reason.contains("DG2") && reason.contains("6A82"))
+    );
+    assert_eq!(v.checks[0].name, "file.dg2");
+    // The chip's keys: clone suspected, also from incomplete.
+    for (before, n) in [(Verdict::Genuine, 14), (Verdict::Incomplete, 15)] {
+        let v = with(before, &[(n, "refused")]);
+        assert_eq!(v.verdict, Verdict::CloneSuspected, "DG{n} from {before:?}");
+        assert!(v.checks[0].state.failed());
+    }
+    // Worse verdicts stay as they are.
+    assert_eq!(with(Verdict::Forged, &[(14, "x")]).verdict, Verdict::Forged);
+    assert_eq!(
+        with(Verdict::UnknownIssuer, &[(14, "x")]).verdict,
+        Verdict::UnknownIssuer
+    );
+    // No EF.SOD at all: incomplete, saying why.
+    let v = CardVerification::without_sod("not found on the chip (6A82)");
+    assert_eq!(v.verdict, Verdict::Incomplete);
+    assert_eq!(v.checks[0].name, "sod.read");
+}

@@ -94,7 +94,7 @@ pub(super) fn check_transfer(
                 if n == 65_536 {
                     ""
                 } else {
-                    "; under secure messaging 223 or less"
+                    "; under secure messaging 223 under AES, 231 under 3DES, or less"
                 }
             ),
         ),

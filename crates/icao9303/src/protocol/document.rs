@@ -228,7 +228,21 @@ impl<T: CardTransaction> Document<T> {
             reaccess_due: false,
         };
         doc.step("cardAccess".into());
-        let (sm, protocol) = establish_access(counting, doc.access_with.as_deref(), key, rng)?;
+        let assumed = doc.card_access.is_none() && doc.access_with.is_some();
+        let (sm, protocol) = establish_access(counting, doc.access_with.as_deref(), key, rng)
+            .map_err(|e| match e {
+                // PACE on assumed parameters refused: this chip has no PACE (or not those
+                // parameters), which is what a CAN cannot get past.
+                Error::CardRefused { .. }
+                | Error::UnsupportedPace(_)
+                | Error::UnexpectedResponse(_)
+                    if assumed =>
+                {
+                    tracing::info!(error = %e, "PACE with the published parameters refused");
+                    Error::NoPaceForCan
+                }
+                e => e,
+            })?;
         doc.start_session(sm);
         doc.protocol = protocol;
         doc.step("access".into());
