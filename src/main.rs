@@ -12,6 +12,7 @@ mod logfile;
 mod output;
 mod paths;
 mod private_dir;
+mod trust_acl;
 mod trust_store;
 
 use std::path::PathBuf;
