@@ -70,7 +70,7 @@ fn rights(field: &str) -> Result<u32, String> {
     {
         return u32::from_str_radix(hex, 16).map_err(|_| format!("rights {field:?}"));
     }
-    if field.len() % 2 != 0 {
+    if !field.len().is_multiple_of(2) {
         return Err(format!("rights {field:?}"));
     }
     let mut mask = 0;
@@ -135,7 +135,7 @@ fn dacl(sddl: &str) -> Result<Vec<Ace>, String> {
 /// The text of `icacls /save`'s file: UTF-16LE (with or without a byte-order mark), or UTF-8.
 fn decode(bytes: &[u8]) -> String {
     let utf16 = bytes.starts_with(&[0xFF, 0xFE])
-        || (bytes.len() >= 2 && bytes.len() % 2 == 0 && bytes[1] == 0);
+        || (bytes.len() >= 2 && bytes.len().is_multiple_of(2) && bytes[1] == 0);
     if utf16 {
         let units: Vec<u16> = bytes
             .chunks_exact(2)
