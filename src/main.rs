@@ -14,6 +14,7 @@ mod logging;
 mod output;
 mod paths;
 mod private_dir;
+mod trust_acl;
 mod trust_store;
 
 use std::path::PathBuf;
@@ -124,6 +125,9 @@ enum Command {
 enum ConfigCommand {
     /// Print the effective configuration (secrets masked) and every problem found.
     Check,
+    /// Read a password from standard input (its first line) and print its Argon2id hash, for
+    /// `[[server.page_logins]] password_hash`.
+    HashPassword,
 }
 
 /// The log format and the desk's name, from the command line and the configuration. A
@@ -161,11 +165,14 @@ fn init_logging(verbose: u8, format: logging::LogFormat, desk: &str) {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     let out = output::Output::new(cli.json);
-    if let Command::Config {
-        command: ConfigCommand::Check,
-    } = cli.command
-    {
-        return commands::config::check(&out, cli.config.as_deref());
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => return commands::config::check(&out, cli.config.as_deref()),
+        Command::Config {
+            command: ConfigCommand::HashPassword,
+        } => return commands::config::hash_password(&out),
+        _ => {}
     }
     // The service commands load the configuration themselves (the service, when it runs).
     if let Command::Service { command } = &cli.command {

@@ -448,3 +448,88 @@ fn the_reception_page_shows_a_recheck_arriving() {
     assert_eq!(gateway.stats()["checkRequests"], 1);
     browser.screenshot(&artifact("reception-recheck.png"));
 }
+
+/// Staff logins on the reception page of `cccd serve` (`[[server.page_logins]]`, the hash made
+/// by `cccd config hash-password`): the page asks for a login before anything else, refuses a
+/// wrong password, shows who is logged in as the operator, reads a card, and asks again after
+/// the logout.
+#[test]
+fn the_reception_page_asks_for_a_staff_login_when_logins_are_configured() {
+    let _slots = lock_slots();
+    let _sim = Sim::start(&[]);
+    let gateway = Gateway::start();
+    let dir = temp_dir("page-login");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    let mut hasher = Command::new(cccd_path())
+        .args(["config", "hash-password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        hasher.stdin.as_mut().unwrap(),
+        "mật khẩu của Bình\n".as_bytes(),
+    )
+    .unwrap();
+    let hashed = hasher.wait_with_output().unwrap();
+    assert!(hashed.status.success());
+    let line = String::from_utf8(hashed.stdout).unwrap();
+    assert!(line.starts_with("password_hash = \"$argon2id$"), "{line}");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text += &format!(
+        "[[server.page_logins]]\nusername = \"binh\"\n{line}operator_name = \"Trần Thị Bình\"\noperator_id = \"038190000001\"\n"
+    );
+    std::fs::write(&config, text).unwrap();
+    let daemon = Daemon::start(&dir, &config);
+    let browser = Browser::start("login");
+    browser.goto(&format!("http://{}/", daemon.addr));
+    let title = browser.wait_js(
+        "the login form",
+        "const l = document.getElementById('login'); return getComputedStyle(l).display !== 'none' && l.textContent",
+    );
+    assert!(
+        title
+            .as_str()
+            .unwrap()
+            .contains("Đăng nhập nhân viên tiếp đón"),
+        "{title}"
+    );
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('app')).display"),
+        "none"
+    );
+    browser.type_into("#username", "binh");
+    browser.type_into("#password", "sai mật khẩu");
+    browser.click("#loginButton");
+    browser.wait_js(
+        "the wrong password refused",
+        "return document.getElementById('loginError').textContent === 'Sai tên đăng nhập hoặc mật khẩu.'",
+    );
+    browser.type_into("#password", "mật khẩu của Bình");
+    browser.click("#loginButton");
+    browser.wait_js(
+        "the page after the login",
+        "return getComputedStyle(document.getElementById('app')).display !== 'none' && document.getElementById('readers').textContent.includes('Virtual PCD 00 00')",
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('who').textContent"),
+        "Cán bộ tra cứu: Trần Thị Bình"
+    );
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    let elig = browser.wait_js(
+        "the eligibility verdict",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("ĐƯỢC HƯỞNG BHYT"), "{elig}");
+    browser.click("#logout");
+    browser.wait_js(
+        "the login form after the logout",
+        "return getComputedStyle(document.getElementById('login')).display !== 'none' && getComputedStyle(document.getElementById('app')).display === 'none'",
+    );
+    // The page's credential never reached the HIS's routes (no key in the page either).
+    let html = http::get(&daemon.addr, "/", None);
+    assert!(
+        html.header("set-cookie").is_none(),
+        "no credential without a login"
+    );
+}

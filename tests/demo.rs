@@ -1,6 +1,7 @@
 //! End to end: `cccd demo --json` as a child process, spoken to over real HTTP: health, the
 //! reception page, a read of the virtual card (citizen record, `genuine`, `eligible`) and the
-//! server-sent events of that read, in order.
+//! server-sent events of that read, in order; the page's credential and its small rights; the
+//! read's session deleted, and nothing of it left to replay.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -130,7 +131,7 @@ fn demo_serves_a_full_read_over_http_with_events_in_order() {
     assert_eq!(first, "reader.added");
     let (status, _, _) = http(&addr, "POST", "/v1/demo/tap", Some(&key), None);
     assert_eq!(status, 204);
-    let (status, _, body) = http(
+    let (status, read_head, body) = http(
         &addr,
         "POST",
         "/v1/cards/read",
@@ -139,6 +140,12 @@ fn demo_serves_a_full_read_over_http_with_events_in_order() {
     );
     let read: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(status, 200, "{read}");
+    assert!(
+        read_head
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{read_head}"
+    );
     assert_eq!(read["citizen"]["idNumber"], "038095012345");
     assert_eq!(read["verification"]["verdict"], "genuine");
     assert_eq!(read["eligibility"]["category"], "eligible");
@@ -173,5 +180,70 @@ fn demo_serves_a_full_read_over_http_with_events_in_order() {
             "eligibility.result",
             "card.removed"
         ]
+    );
+
+    // The page's credential (this test connects from 127.0.0.1: the server saw a loopback
+    // peer) lists the readers but may not look up a number at the gateway.
+    let (_, page_head, _) = http(&addr, "GET", "/", None, None);
+    let cookie = page_head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let with_cookie = |method: &str, path: &str, body: &str| {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw
+    };
+    assert!(with_cookie("GET", "/v1/readers", "").starts_with("HTTP/1.1 200"));
+    let refused = with_cookie(
+        "POST",
+        "/v1/eligibility/check",
+        r#"{"id":"038095012345","name":"Nguyễn Văn An","dob":"17/08/1995"}"#,
+    );
+    assert!(
+        refused.starts_with("HTTP/1.1 403") && refused.contains("page-not-allowed"),
+        "{refused}"
+    );
+
+    // Deleted: nothing of the read replays from the event buffer any more.
+    let sid = read["sessionId"].as_str().unwrap();
+    let (status, _, _) = http(
+        &addr,
+        "DELETE",
+        &format!("/v1/sessions/{sid}"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(status, 204);
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    write!(s, "GET /v1/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nLast-Event-ID: 0\r\n\r\n").unwrap();
+    let mut replay = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        replay.extend_from_slice(&buf[..n]);
+    }
+    let replay = String::from_utf8_lossy(&replay);
+    assert!(replay.contains("reader.added"), "{replay}");
+    assert!(
+        !replay.contains(sid)
+            && !replay.contains("Nguyễn Văn An")
+            && !replay.contains("038095012345"),
+        "the deleted read replays: {replay}"
     );
 }

@@ -70,3 +70,24 @@ pub fn check(out: &Output, explicit: Option<&Path>) -> Result<(), CliError> {
         None => Ok(()),
     }
 }
+
+/// `cccd config hash-password`: the first line of standard input (typed, or piped from a
+/// password manager) hashed for `[[server.page_logins]] password_hash`. The password is never
+/// printed; an empty one is refused.
+pub fn hash_password(out: &Output) -> Result<(), CliError> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        CliError::Other(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let password = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    if password.is_empty() {
+        return Err(CliError::BadInput(
+            "give the password on standard input (its first line): it is empty".into(),
+        ));
+    }
+    let hash = daemon::hash_page_password(&password).map_err(|e| CliError::Other(e.to_string()))?;
+    out.emit(&serde_json::json!({ "passwordHash": hash }), || {
+        format!("password_hash = \"{hash}\"\n")
+    });
+    Ok(())
+}

@@ -549,6 +549,9 @@ mod windows {
             &format!("cccd-bridge {} started", env!("CARGO_PKG_VERSION")),
         );
         let result = crate::config::load(config.as_deref()).and_then(|loaded| {
+            // Anyone who can write the trust folder can add a CSCA: not trusted then.
+            crate::trust_acl::check_trust_folder(&loaded.config.trust.store_dir())
+                .map_err(CliError::Config)?;
             let out = Output::new(false);
             super::super::serve::run_until(
                 &out,

@@ -74,3 +74,39 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[cfg(test)]
+mod page_login_tests {
+    use super::*;
+
+    /// `[[server.page_logins]]` parses, its problems are the configuration's, and the hash is
+    /// masked in `cccd config check`'s view.
+    #[test]
+    fn page_logins_are_checked_and_their_hash_masked() {
+        let hash = daemon::hash_page_password("mật khẩu").unwrap();
+        let text = format!(
+            "[server]\npage_credential_ttl_secs = 3600\n[[server.page_logins]]\nusername = \"binh\"\npassword_hash = \"{hash}\"\noperator_name = \"Trần Thị Bình\"\noperator_id = \"038190000001\"\n"
+        );
+        let loaded = |text: &str| Loaded {
+            config: super::super::parse(text, &[]).unwrap().0,
+            source: Source::Defaults,
+            overrides: Vec::new(),
+        };
+        let ok = loaded(&text);
+        assert_eq!(ok.config.server.page_logins.len(), 1);
+        assert_eq!(ok.config.server.page_credential_ttl_secs, 3600);
+        assert!(problems(&ok).is_empty(), "{:?}", problems(&ok));
+        let shown = super::super::masked(&ok.config).to_string();
+        assert!(
+            !shown.contains("argon2") && shown.contains("binh"),
+            "{shown}"
+        );
+        let bad = loaded(&text.replace("038190000001", "12"));
+        let p = problems(&bad);
+        assert!(p.iter().any(|p| p.contains("operator_id must be")), "{p:?}");
+        assert!(!p.iter().any(|p| p.contains("argon2")), "{p:?}");
+        // A password inline is an unknown key, hence an error.
+        let e = super::super::parse(&text.replace("password_hash", "password"), &[]).unwrap_err();
+        assert!(e.contains("password"), "{e}");
+    }
+}

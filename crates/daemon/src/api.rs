@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodFilter, on};
 use axum::{Extension, Json, Router};
 use citizen::IdNumber;
 use eligibility::CheckRequest;
@@ -160,11 +160,11 @@ pub(crate) async fn read_card(
     ApiJson(req): ApiJson<ReadRequest>,
 ) -> Result<Json<SessionView>, ApiError> {
     let mut record = AuditRecord {
-        caller: caller.0.clone(),
+        caller: caller.name.clone(),
         action: "card.read",
         ..AuditRecord::default()
     };
-    let result = read_card_inner(&st, &req, &mut record).await;
+    let result = read_card_inner(&st, &req, &caller, &mut record).await;
     record.outcome = match &result {
         Ok(_) => "ok".into(),
         Err(e) => e.code.into(),
@@ -173,9 +173,35 @@ pub(crate) async fn read_card(
     result.map(Json)
 }
 
+/// The operator of a read's eligibility check: for the reception page, the staff member
+/// logged in (none: the facility's configured operator), never one named in the request; for
+/// an API key, the request's or the facility's.
+fn read_operator(
+    st: &AppState,
+    facility: &eligibility::Facility,
+    req: &ReadRequest,
+    caller: &Caller,
+) -> Result<Option<eligibility::Operator>, ApiError> {
+    let Some(page) = &caller.page else {
+        return insurance::operator(facility, req.operator.as_ref());
+    };
+    if req.operator.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "page-not-allowed",
+            "the reception page cannot name the operator: it is the staff member logged in at the page ([server] page_logins), or the facility's configured one",
+        ));
+    }
+    match page.login.and_then(|i| st.0.page_logins.get(i)) {
+        Some(login) => Ok(Some(login.operator.clone())),
+        None => insurance::operator(facility, None),
+    }
+}
+
 async fn read_card_inner(
     st: &AppState,
     req: &ReadRequest,
+    caller: &Caller,
     record: &mut AuditRecord,
 ) -> Result<SessionView, ApiError> {
     let input = access_input(req)?;
@@ -187,7 +213,7 @@ async fn read_card_inner(
             let facility = insurance::facility(service, req.facility.as_deref())?;
             Some((
                 facility.code.clone(),
-                insurance::operator(facility, req.operator.as_ref())?,
+                read_operator(st, facility, req, caller)?,
             ))
         }
         _ => None,
@@ -200,6 +226,7 @@ async fn read_card_inner(
     worker
         .send(Job::Read(ReadJob {
             session_id: session_id.clone(),
+            page: caller.page.as_ref().map(|g| g.id.clone()),
             keys,
             want_photo: req.photo.unwrap_or(true),
             deadline: Instant::now() + wait,
@@ -316,23 +343,22 @@ pub(crate) async fn get_photo(
 
 #[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions", security(("bearer" = [])),
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 204, description = "Deleted and wiped, with the re-checks its eligibility check queued"),
+    responses((status = 204, description = "Deleted and wiped everywhere it was copied: the session (record, photo), its events in the buffer Last-Event-ID replays, the re-checks its eligibility check queued"),
               (status = 404, description = "session-not-found", body = crate::error::ErrorBody)))]
 pub(crate) async fn delete_session(
     State(st): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !st.sessions().remove(&id) {
+    if !st.sessions().contains(&id) {
         return Err(ApiError::session_not_found());
     }
-    // Its queued re-checks go with it (they hold the card number, name and date of birth).
     let wiped = st.clone();
-    let _ = tokio::task::spawn_blocking(move || wiped.delete_session_rechecks(&[id])).await;
+    let _ = tokio::task::spawn_blocking(move || wiped.wipe_session(&id)).await;
     audit(
         &st,
         AuditRecord {
-            caller: caller.0,
+            caller: caller.name,
             action: "session.delete",
             outcome: "ok".into(),
             ..AuditRecord::default()
@@ -392,6 +418,7 @@ fn lost_event() -> SseEvent {
               (status = 401, description = "unauthorized, ticket-invalid", body = crate::error::ErrorBody)))]
 pub(crate) async fn events(
     State(st): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let last = headers
@@ -399,16 +426,36 @@ pub(crate) async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let sub = st.events().subscribe(last);
+    // The page sees readers and its own reads ([`crate::scope::page_may_see`]); nobody sees a
+    // session wiped since its event was emitted.
+    let page = caller.page.map(|g| g.id);
+    let shown = {
+        let st = st.clone();
+        move |e: &Event| {
+            !st.events().is_wiped(e)
+                && page.as_deref().is_none_or(|p| {
+                    crate::scope::page_may_see(&e.event, |sid| st.sessions().read_by_page(sid, p))
+                })
+        }
+    };
     let mut first: Vec<SseEvent> = Vec::new();
     if sub.gap {
         first.push(lost_event());
     }
-    first.extend(sub.backlog.iter().map(|e| sse_event(e)));
-    let live = stream::unfold(sub.live, |mut rx| async move {
-        match rx.recv().await {
-            Ok(e) => Some((sse_event(&e), rx)),
-            Err(RecvError::Lagged(_)) => Some((lost_event(), rx)),
-            Err(RecvError::Closed) => None,
+    first.extend(
+        sub.backlog
+            .iter()
+            .filter(|e| shown(e))
+            .map(|e| sse_event(e)),
+    );
+    let live = stream::unfold((sub.live, shown), |(mut rx, shown)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if shown(&e) => return Some((sse_event(&e), (rx, shown))),
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => return Some((lost_event(), (rx, shown))),
+                Err(RecvError::Closed) => return None,
+            }
         }
     });
     let all = stream::iter(first).chain(live).map(Ok);
@@ -469,27 +516,71 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Every route, behind the guard ([`crate::auth`]).
+/// The routes, each recorded with its method so that a test can hold them against
+/// [`crate::scope::ROUTES`].
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    /// (method, path) of every route.
+    pub(crate) listed: Vec<(&'static str, &'static str)>,
+}
+
+impl Routes {
+    fn on<H, T>(mut self, method: &'static str, path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            _ => MethodFilter::DELETE,
+        };
+        self.router = self.router.route(path, on(filter, handler));
+        self.listed.push((method, path));
+        self
+    }
+}
+
+/// Every route of the daemon.
+pub(crate) fn routes() -> Routes {
+    Routes {
+        router: Router::new(),
+        listed: Vec::new(),
+    }
+    .on("GET", "/", crate::page::index)
+    .on("GET", "/v1/health", health)
+    .on("GET", "/v1/page/credential", crate::page::credential)
+    .on("POST", "/v1/page/login", crate::page::login)
+    .on("POST", "/v1/page/logout", crate::page::logout)
+    .on("GET", "/v1/readers", readers)
+    .on("POST", "/v1/cards/read", read_card)
+    .on("GET", "/v1/sessions/{id}", get_session)
+    .on("DELETE", "/v1/sessions/{id}", delete_session)
+    .on("GET", "/v1/sessions/{id}/photo", get_photo)
+    .on("POST", "/v1/eligibility/check", routes::eligibility_check)
+    .on("POST", "/v1/eligibility/copayment", routes::copayment)
+    .on("GET", "/v1/eligibility/rechecks", routes::list_rechecks)
+    .on(
+        "DELETE",
+        "/v1/eligibility/rechecks/{id}",
+        routes::acknowledge_recheck,
+    )
+    .on("GET", "/v1/events", events)
+    .on("POST", "/v1/events/ticket", events_ticket)
+    .on("GET", "/v1/openapi.json", openapi)
+    .on("POST", "/v1/demo/tap", demo_tap)
+}
+
+/// Every route, behind the guard ([`crate::auth`]) and, for the reception page's credential,
+/// the route table ([`crate::scope`]).
 pub fn router(state: AppState) -> Router {
     let max = state.0.config.max_body_bytes;
-    Router::new()
-        .route("/", get(crate::page::index))
-        .route("/v1/health", get(health))
-        .route("/v1/readers", get(readers))
-        .route("/v1/cards/read", post(read_card))
-        .route("/v1/sessions/{id}", get(get_session).delete(delete_session))
-        .route("/v1/sessions/{id}/photo", get(get_photo))
-        .route("/v1/eligibility/check", post(routes::eligibility_check))
-        .route("/v1/eligibility/copayment", post(routes::copayment))
-        .route("/v1/eligibility/rechecks", get(routes::list_rechecks))
-        .route(
-            "/v1/eligibility/rechecks/{id}",
-            delete(routes::acknowledge_recheck),
-        )
-        .route("/v1/events", get(events))
-        .route("/v1/events/ticket", post(events_ticket))
-        .route("/v1/openapi.json", get(openapi))
-        .route("/v1/demo/tap", post(demo_tap))
+    routes()
+        .router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::scope::check,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max))

@@ -1,22 +1,64 @@
 //! Who may call: the `Host` check (DNS-rebinding defence), allowed origins with CORS
 //! preflights, the body size limit, and the caller's credentials (a `Bearer` key, the reception
-//! page's cookie, or a one-time `EventSource` ticket).
+//! page's signed credential, or a one-time `EventSource` ticket). What the page's credential
+//! may do is the route table of [`crate::scope`].
 
-use axum::extract::{Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::credential::PageGrant;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The reception page's cookie.
 pub const PAGE_COOKIE: &str = "cccd_page";
 
-/// Who is calling, for the audit log: `key:N` (the N-th configured key, from 1), `reception`
-/// (the page's cookie) or `ticket` (an `EventSource` ticket).
+/// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller(pub String);
+pub struct Caller {
+    /// For the audit log: `key:N` (the N-th configured key, from 1), `reception` (the page's
+    /// credential) or `ticket` (an `EventSource` ticket).
+    pub name: String,
+    /// The page's grant, when the caller is the reception page (its rights are the page's
+    /// column of [`crate::scope`]'s table).
+    pub page: Option<PageGrant>,
+}
+
+impl Caller {
+    fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            page: None,
+        }
+    }
+}
+
+/// What every request carries about the page: whether the peer is this machine, and the
+/// page's valid credential if it sent one.
+#[derive(Debug, Clone)]
+pub(crate) struct PageContext {
+    /// The TCP peer is a loopback address (127.0.0.0/8, ::1). False when unknown.
+    pub(crate) loopback: bool,
+    /// The page's credential, checked.
+    pub(crate) grant: Option<PageGrant>,
+}
+
+/// Whether `ip` is this machine: 127.0.0.0/8, ::1, or either mapped into IPv6.
+pub(crate) fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// The `Set-Cookie` of the page's credential (an empty value and no lifetime clears it).
+pub(crate) fn page_cookie(value: &str, max_age_secs: u64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{PAGE_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"
+    ))
+    .ok()
+}
 
 /// Compares without an early exit, so the time taken does not tell how much of a key matched.
 fn same_secret(a: &[u8], b: &[u8]) -> bool {
@@ -70,8 +112,24 @@ impl AppState {
             .any(|o| o.eq_ignore_ascii_case(origin))
     }
 
+    /// The page's credential in `headers`, when it is valid for this peer: signed by this
+    /// daemon and not expired; a staff login's must be of the login's current generation (not
+    /// logged out), the loopback page's must come from this machine while no logins are
+    /// configured.
+    pub(crate) fn page_grant(&self, headers: &HeaderMap, loopback: bool) -> Option<PageGrant> {
+        let g = self.0.page_keys.check(cookie(headers, PAGE_COOKIE)?)?;
+        let logins = &self.0.page_logins;
+        let valid = match g.login {
+            Some(i) => logins
+                .get(i)
+                .is_some_and(|l| l.generation() == g.generation),
+            None => loopback && !logins.required(),
+        };
+        valid.then_some(g)
+    }
+
     /// The caller's identity from the request, if its credentials are good.
-    fn caller(&self, headers: &HeaderMap) -> Option<Caller> {
+    fn caller(&self, headers: &HeaderMap, page: &PageContext) -> Option<Caller> {
         if let Some(key) = header_str(headers, &header::AUTHORIZATION)
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
@@ -83,11 +141,12 @@ impl AppState {
                     found = Some(i + 1);
                 }
             }
-            return found.map(|i| Caller(format!("key:{i}")));
+            return found.map(|i| Caller::named(format!("key:{i}")));
         }
-        cookie(headers, PAGE_COOKIE)
-            .filter(|t| self.page_token_valid(t))
-            .map(|_| Caller("reception".into()))
+        page.grant.clone().map(|g| Caller {
+            name: "reception".into(),
+            page: Some(g),
+        })
     }
 }
 
@@ -152,13 +211,23 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if too_long {
         return body_too_large().into_response();
     }
-    // 4. Credentials on every /v1 route but health.
-    let path = req.uri().path();
-    if path.starts_with("/v1/") && path != "/v1/health" {
-        let caller = match state.caller(headers) {
+    // 4. Credentials on every /v1 route but the open ones (health, the page's login).
+    let loopback = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| is_loopback(c.0.ip()));
+    let page = PageContext {
+        loopback,
+        grant: state.page_grant(headers, loopback),
+    };
+    let path = req.uri().path().to_owned();
+    let api = path.starts_with("/v1/");
+    let mut renew = None;
+    if api && !crate::scope::is_open(&path) {
+        let caller = match state.caller(headers, &page) {
             Some(c) => c,
             None if path == "/v1/events" => match query_param(req.uri().query(), "ticket") {
-                Some(t) if state.take_ticket(t) => Caller("ticket".into()),
+                Some(t) if state.take_ticket(t) => Caller::named("ticket"),
                 Some(_) => {
                     return ApiError::new(
                         StatusCode::UNAUTHORIZED,
@@ -171,11 +240,30 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             },
             None => return ApiError::unauthorized().into_response(),
         };
+        renew = caller
+            .page
+            .as_ref()
+            .filter(|g| state.0.page_keys.needs_renewal(g))
+            .map(|g| state.0.page_keys.renew(g));
         req.extensions_mut().insert(caller);
     }
+    req.extensions_mut().insert(page);
     let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    // A page in use keeps its credential: renewed on an answer now and then (unless the
+    // answer sets it itself, as a logout does).
+    if !h.contains_key(header::SET_COOKIE)
+        && let Some(v) = renew.and_then(|t| page_cookie(&t, state.0.page_keys.ttl().as_secs()))
+    {
+        h.append(header::SET_COOKIE, v);
+    }
+    // Sessions, reads, eligibility answers and events hold personal data: no cache keeps
+    // any answer of the API (the event stream's own `no-cache` lets a cache keep it).
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Some(o) = cors_origin {
-        cors_headers(resp.headers_mut(), &o);
+        cors_headers(h, &o);
     }
     resp
 }

@@ -40,6 +40,44 @@ pub struct ServerConfig {
     pub audit_key_path: Option<PathBuf>,
     /// Do not keep an audit log (not recommended outside tests and the demo).
     pub audit_disabled: bool,
+    /// How long the reception page's credential stays valid without use, seconds (default
+    /// 43200, a 12-hour shift); every use renews it.
+    pub page_credential_ttl_secs: u64,
+    /// `[[server.page_logins]]`: staff logins of the reception page. None (the default): the
+    /// page gets its credential on this machine only (loopback). Some: every page asks for a
+    /// login, from this machine or another, and the staff member is the eligibility operator of
+    /// the page's checks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub page_logins: Vec<PageLoginConfig>,
+}
+
+/// `[[server.page_logins]]`: one staff member who may log in at the reception page. The
+/// password is never in the configuration: `password_hash` is its Argon2id hash (a PHC string,
+/// as `cccd config hash-password` prints it), or `password_file` names a file (owner-only)
+/// whose first line is the password.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PageLoginConfig {
+    /// What the staff member types as the login name.
+    pub username: String,
+    /// The password's Argon2id hash (`$argon2id$v=19$...`).
+    pub password_hash: Option<String>,
+    /// A file whose first line is the password.
+    pub password_file: Option<PathBuf>,
+    /// The staff member's full name: the eligibility operator of the page's checks.
+    pub operator_name: String,
+    /// The staff member's 12-digit ID number (a user registered with BHXH by the facility).
+    pub operator_id: String,
+}
+
+impl fmt::Debug for PageLoginConfig {
+    // The operator's ID number is personal data, and the hash stays out of logs too.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageLoginConfig")
+            .field("username", &self.username)
+            .field("password_file", &self.password_file)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ServerConfig {
@@ -59,6 +97,8 @@ impl Default for ServerConfig {
             audit_path: None,
             audit_key_path: None,
             audit_disabled: false,
+            page_credential_ttl_secs: 12 * 3600,
+            page_logins: Vec::new(),
         }
     }
 }
@@ -80,6 +120,8 @@ impl fmt::Debug for ServerConfig {
             .field("audit_path", &self.audit_path)
             .field("audit_key_path", &self.audit_key_path)
             .field("audit_disabled", &self.audit_disabled)
+            .field("page_credential_ttl_secs", &self.page_credential_ttl_secs)
+            .field("page_logins", &self.page_logins)
             .finish()
     }
 }
@@ -120,6 +162,13 @@ impl ServerConfig {
         if self.max_body_bytes == 0 {
             out.push("[server] max_body_bytes must be positive".to_owned());
         }
+        if self.page_credential_ttl_secs < 60 {
+            out.push(
+                "[server] page_credential_ttl_secs must be at least 60 (default 43200, 12 hours)"
+                    .to_owned(),
+            );
+        }
+        out.extend(crate::page_login::problems(&self.page_logins));
         out
     }
 }

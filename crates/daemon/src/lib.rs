@@ -6,11 +6,15 @@
 //!   the in-process virtual card of `cccd demo`); handlers talk to them by channels and never
 //!   hold a lock or a PC/SC transaction across `.await`.
 //! - Who may call ([`auth`]): a `Bearer` key from the configuration on every `/v1` route but
-//!   health, the reception page's HttpOnly SameSite=Strict cookie, a one-time ticket for
-//!   `EventSource`; the `Host` header must name this machine (DNS-rebinding defence); cross-origin
-//!   callers only from configured origins; bodies size-limited.
-//! - Sessions (the data of one card read) live in memory only, zeroized, and are dropped a
-//!   configurable time after the card is removed, or on `DELETE`.
+//!   health and the page's login, the reception page's signed credential (an HttpOnly
+//!   SameSite=Strict cookie, given to this machine's browsers or by a staff login, with the
+//!   small rights of the route table in `scope`), a one-time ticket for `EventSource`; the
+//!   `Host` header must name this machine (DNS-rebinding defence); cross-origin callers only
+//!   from configured origins; bodies size-limited; no answer of the API may be cached.
+//! - Sessions (the data of one card read) live in memory only, zeroized, and are wiped
+//!   everywhere they were copied ([`wipe`]: the session, its buffered events, its queued
+//!   re-checks, any registered store) a configurable time after the card is removed, on
+//!   `DELETE`, or when the read fails.
 //! - Eligibility (`insurance`): checks with the facility and operator that asked, the account
 //!   probe at start and every 30 minutes, the durable re-check queue of checks the gateway did
 //!   not answer (re-checked in the background, announced once), the co-payment lookup.
@@ -24,6 +28,7 @@ mod api;
 pub mod audit;
 pub mod auth;
 mod config;
+mod credential;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod error;
@@ -32,16 +37,21 @@ mod insurance;
 pub mod metrics;
 mod openapi;
 mod page;
+mod page_login;
 pub mod readers;
+mod scope;
 mod server;
 pub mod sessions;
 mod state;
+pub mod wipe;
 
 pub use api::router;
-pub use config::{DEFAULT_PORT, ServerConfig};
+pub use config::{DEFAULT_PORT, PageLoginConfig, ServerConfig};
+pub use credential::PageGrant;
 pub use error::{ApiError, DaemonError};
 pub use insurance::{PROBE_INTERVAL, RecheckOptions};
 pub use openapi::openapi_json;
 pub use page::INDEX_HTML as PAGE_HTML;
+pub use page_login::hash_page_password;
 pub use server::{Bound, bind, host_names, serve};
 pub use state::{AppState, StateOptions};

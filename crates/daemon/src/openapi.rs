@@ -13,7 +13,8 @@ use crate::insurance::routes;
         api::health, api::readers, api::read_card, api::get_session, api::get_photo,
         api::delete_session, routes::eligibility_check, routes::copayment,
         routes::list_rechecks, routes::acknowledge_recheck, api::events, api::events_ticket,
-        api::openapi, api::demo_tap
+        api::openapi, api::demo_tap, crate::page::credential, crate::page::login,
+        crate::page::logout
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::events::DaemonEvent,
@@ -45,6 +46,19 @@ pub fn openapi_json() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every route of the API is in the document.
+    #[test]
+    fn every_route_is_documented() {
+        let doc = openapi_json();
+        for (method, path, _) in crate::scope::ROUTES {
+            if *path == "/" {
+                continue;
+            }
+            let m = method.to_ascii_lowercase();
+            assert!(doc["paths"][path][&m].is_object(), "{method} {path}");
+        }
+    }
 
     /// Every event of the stream is documented, by its name and with its payload.
     #[test]

@@ -103,7 +103,8 @@ pub async fn serve(
         let mut stop = stop_tx.subscribe();
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            axum::serve(l, app)
+            // The peer's address tells the reception page on this machine from another.
+            axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = stop.recv().await;
                 })

@@ -109,6 +109,9 @@ pub struct Session {
     pub card_removed_at: Option<Instant>,
     /// When it was created (monotonic).
     pub started: Instant,
+    /// The reception page whose read created it (its credential's id): that page may see it,
+    /// no other page may.
+    pub page: Option<String>,
 }
 
 impl Session {
@@ -128,6 +131,7 @@ impl Session {
             timings: BTreeMap::new(),
             card_removed_at: None,
             started: Instant::now(),
+            page: None,
         }
     }
 
@@ -237,6 +241,19 @@ impl Sessions {
         self.lock().get(id).map(Session::view)
     }
 
+    /// Whether session `id` exists and was created by a read of the page `page` (a page
+    /// credential's id).
+    pub fn read_by_page(&self, id: &str, page: &str) -> bool {
+        self.lock()
+            .get(id)
+            .is_some_and(|s| s.page.as_deref() == Some(page))
+    }
+
+    /// Whether session `id` exists.
+    pub fn contains(&self, id: &str) -> bool {
+        self.lock().contains_key(id)
+    }
+
     /// A copy of the photo (mime, bytes).
     pub fn photo(&self, id: &str) -> Option<Option<(&'static str, Vec<u8>)>> {
         self.lock()
@@ -285,6 +302,13 @@ impl Sessions {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
+    }
+}
+
+impl crate::wipe::SessionWipe for Sessions {
+    /// Drops the session: its record, verification, eligibility and photo are wiped as they go.
+    fn wipe_session(&self, session_id: &str) {
+        self.remove(session_id);
     }
 }
 

@@ -11,15 +11,14 @@ use zeroize::Zeroizing;
 
 use crate::audit::Audit;
 use crate::config::ServerConfig;
+use crate::credential::PageKeys;
 use crate::events::EventBus;
 use crate::insurance::RecheckOptions;
+use crate::page_login::PageLogins;
 use crate::readers::Readers;
 use crate::sessions::Sessions;
+use crate::wipe::{SessionWipe, Wipes};
 
-/// How long the reception page's cookie stays valid.
-const PAGE_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
-/// At most this many page cookies are remembered (the oldest go first).
-const MAX_PAGE_TOKENS: usize = 256;
 /// At most this many tickets wait to be used.
 const MAX_TICKETS: usize = 1024;
 
@@ -65,7 +64,14 @@ pub(crate) struct Inner {
     pub(crate) sessions: Arc<Sessions>,
     pub(crate) readers: Arc<Readers>,
     pub(crate) tickets: Mutex<HashMap<String, Instant>>,
-    pub(crate) page_tokens: Mutex<HashMap<String, Instant>>,
+    /// The key that signs the reception page's credentials.
+    pub(crate) page_keys: PageKeys,
+    /// The page's staff logins (none: the page is for this machine only).
+    pub(crate) page_logins: PageLogins,
+    /// One login check at a time, a failed one holding it a second: guessing is slow.
+    pub(crate) login_gate: tokio::sync::Mutex<()>,
+    /// Every store of session data.
+    pub(crate) wipes: Wipes,
     pub(crate) eligibility: Option<Arc<eligibility::Eligibility>>,
     pub(crate) rechecks: Option<RecheckOptions>,
     /// The last probe of each gateway account (empty until the first one is done).
@@ -105,9 +111,15 @@ impl AppState {
             .collect();
         let events = Arc::new(EventBus::new(config.event_buffer));
         let sessions = Arc::new(Sessions::default());
+        let mut stores: Vec<Arc<dyn SessionWipe>> = vec![sessions.clone(), events.clone()];
+        if let Some(r) = &options.rechecks {
+            stores.push(r.queue.clone());
+        }
+        let wipes = Wipes::new(stores);
         let readers = Arc::new(Readers::new(
             events.clone(),
             sessions.clone(),
+            wipes.clone(),
             options.default_reader,
         ));
         Self(Arc::new(Inner {
@@ -121,7 +133,10 @@ impl AppState {
             sessions,
             readers,
             tickets: Mutex::new(HashMap::new()),
-            page_tokens: Mutex::new(HashMap::new()),
+            page_keys: PageKeys::new(Duration::from_secs(config.page_credential_ttl_secs)),
+            page_logins: PageLogins::from_config(&config.page_logins),
+            login_gate: tokio::sync::Mutex::new(()),
+            wipes,
             eligibility: options.eligibility,
             rechecks: options.rechecks,
             probes: Mutex::new(Vec::new()),
@@ -202,31 +217,23 @@ impl AppState {
             .is_some_and(|at| at.elapsed() <= ttl)
     }
 
-    /// Issues the reception page's cookie value.
-    pub(crate) fn issue_page_token(&self) -> String {
-        let t = random_token();
-        let mut map = lock(&self.0.page_tokens);
-        map.retain(|_, at| at.elapsed() <= PAGE_TOKEN_TTL);
-        if map.len() >= MAX_PAGE_TOKENS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, at)| **at)
-                .map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        map.insert(t.clone(), Instant::now());
-        t
+    /// Registers another store that keeps session data (the pushed-event outbox, for one): it
+    /// is told to forget each session wiped from now on, after the daemon's own stores.
+    pub fn register_session_store(&self, store: Arc<dyn SessionWipe>) {
+        self.0.wipes.register(store);
     }
 
-    pub(crate) fn page_token_valid(&self, token: &str) -> bool {
-        lock(&self.0.page_tokens)
-            .get(token)
-            .is_some_and(|at| at.elapsed() <= PAGE_TOKEN_TTL)
+    /// Wipes session `id` everywhere it was copied (the session, its buffered events, its
+    /// queued re-checks, and every registered store); false when there was no such session.
+    /// Blocking (SQLite).
+    pub fn wipe_session(&self, id: &str) -> bool {
+        let existed = self.0.sessions.contains(id);
+        self.0.wipes.wipe(id);
+        existed
     }
 
-    /// Drops expired sessions (and their queued re-checks) and old buffered events; call
-    /// periodically.
+    /// Wipes expired sessions (everywhere, as [`AppState::wipe_session`]) and drops old
+    /// buffered events; call periodically. Blocking (SQLite).
     pub fn sweep(&self) {
         let ttl = self.0.config.session_ttl();
         // A session whose card never reports removal is dropped after a day at most.
@@ -236,7 +243,9 @@ impl AppState {
             .sweep(ttl, Duration::from_secs(24 * 3600).max(ttl));
         if !dropped.is_empty() {
             tracing::debug!(dropped = dropped.len(), "sessions expired");
-            self.delete_session_rechecks(&dropped);
+            for id in &dropped {
+                self.0.wipes.wipe(id);
+            }
         }
         self.0
             .events
@@ -250,7 +259,8 @@ impl AppState {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
-                state.sweep();
+                let s = state.clone();
+                let _ = tokio::task::spawn_blocking(move || s.sweep()).await;
             }
         })
     }

@@ -473,7 +473,10 @@ async fn openapi_document_lists_every_route() {
 #[tokio::test]
 async fn the_page_sets_a_strict_httponly_cookie_that_authorises_the_api() {
     let app = router(bare(config()));
-    let (s, h, body) = send(&app, req("GET", "/").body(Body::empty()).unwrap()).await;
+    // The browser of this machine (the server gives the peer's address).
+    let peer: std::net::SocketAddr = "127.0.0.1:50000".parse().unwrap();
+    let page = req("GET", "/").extension(axum::extract::ConnectInfo(peer));
+    let (s, h, body) = send(&app, page.body(Body::empty()).unwrap()).await;
     assert_eq!(s, StatusCode::OK);
     let cookie = h[header::SET_COOKIE].to_str().unwrap().to_owned();
     assert!(
@@ -492,6 +495,7 @@ async fn the_page_sets_a_strict_httponly_cookie_that_authorises_the_api() {
     );
     let pair = cookie.split(';').next().unwrap().to_owned();
     let r = req("GET", "/v1/readers")
+        .extension(axum::extract::ConnectInfo(peer))
         .header(header::COOKIE, &pair)
         .body(Body::empty())
         .unwrap();

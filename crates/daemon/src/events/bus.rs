@@ -2,7 +2,7 @@
 //! for `Last-Event-ID` resume, and a broadcast channel for live subscribers (the event stream,
 //! and any other output of the daemon's events).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,9 @@ impl std::fmt::Debug for Event {
 struct Ring {
     next_id: u64,
     recent: VecDeque<Arc<Event>>,
+    /// Sessions wiped lately, and when: their events are neither buffered nor sent any more
+    /// (an eligibility answer may still come for a session deleted during its check).
+    wiped: HashMap<String, Instant>,
 }
 
 /// The bus. Cheap to share; `emit` never blocks on subscribers.
@@ -72,6 +75,7 @@ impl EventBus {
             ring: Mutex::new(Ring {
                 next_id: 1,
                 recent: VecDeque::with_capacity(capacity),
+                wiped: HashMap::new(),
             }),
             capacity,
             live,
@@ -82,13 +86,30 @@ impl EventBus {
         self.ring.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Emits `event`; returns its id.
+    /// Emits `event`; returns its id. An event of a wiped session is not kept for resume, and
+    /// is not sent at all when it carries personal data.
     pub fn emit(&self, event: DaemonEvent) -> u64 {
         let text = Zeroizing::new(event.data_json());
         let name = event.name();
         // The id is taken and the event sent under the lock, so subscribers see ids in order and
         // a subscription taken meanwhile neither misses nor repeats an event.
         let mut ring = self.lock();
+        if let Some(sid) = event.session_id()
+            && ring.wiped.contains_key(sid)
+        {
+            let id = ring.next_id;
+            ring.next_id += 1;
+            if !event.carries_personal_data() {
+                let _ = self.live.send(Arc::new(Event {
+                    id,
+                    name,
+                    event,
+                    data: text,
+                    at: Instant::now(),
+                }));
+            }
+            return id;
+        }
         let id = ring.next_id;
         ring.next_id += 1;
         let ev = Arc::new(Event {
@@ -127,10 +148,20 @@ impl EventBus {
         Subscription { backlog, gap, live }
     }
 
+    /// Whether `e` carries personal data of a session wiped since it was emitted (a
+    /// subscriber that lagged behind must not send it any more).
+    pub fn is_wiped(&self, e: &Event) -> bool {
+        e.event.carries_personal_data()
+            && e.event
+                .session_id()
+                .is_some_and(|sid| self.lock().wiped.contains_key(sid))
+    }
+
     /// Drops buffered events older than `max_age` (they may hold personal data of sessions
-    /// that are gone).
+    /// that are gone), and forgets sessions wiped longer ago than that.
     pub fn forget_older_than(&self, max_age: Duration) {
         let mut ring = self.lock();
+        ring.wiped.retain(|_, at| at.elapsed() <= max_age);
         while ring
             .recent
             .front()
@@ -143,6 +174,16 @@ impl EventBus {
     /// The id the next event will get.
     pub fn next_id(&self) -> u64 {
         self.lock().next_id
+    }
+}
+
+impl crate::wipe::SessionWipe for EventBus {
+    /// Drops the session's buffered events (`Last-Event-ID` replays them otherwise).
+    fn wipe_session(&self, session_id: &str) {
+        let mut ring = self.lock();
+        ring.recent
+            .retain(|e| e.event.session_id() != Some(session_id));
+        ring.wiped.insert(session_id.to_owned(), Instant::now());
     }
 }
 
@@ -169,6 +210,43 @@ mod tests {
         assert!(s.gap, "events 2 was dropped from the ring");
         let s = bus.subscribe(None);
         assert!(s.backlog.is_empty());
+    }
+
+    #[test]
+    fn a_wiped_session_leaves_nothing_to_replay() {
+        use crate::events::EligibilityResult;
+        use crate::wipe::SessionWipe;
+        let bus = EventBus::new(16);
+        let result = |sid: &str| {
+            DaemonEvent::EligibilityResult(EligibilityResult {
+                session_id: Some(sid.into()),
+                eligibility: serde_json::json!({"category": "eligible"}),
+                recheck: false,
+                recheck_id: None,
+                facility: None,
+            })
+        };
+        bus.emit(result("gone"));
+        bus.emit(result("kept"));
+        let mut live = bus.subscribe(None).live;
+        bus.wipe_session("gone");
+        let replay = bus.subscribe(Some(0)).backlog;
+        assert_eq!(replay.len(), 1);
+        assert_eq!(replay[0].event.session_id(), Some("kept"));
+        // A late answer for the wiped session is neither kept nor sent; its error still goes
+        // out live (no personal data), but is not kept either.
+        bus.emit(result("gone"));
+        bus.emit(DaemonEvent::error(None, Some("gone"), "card-removed", "x"));
+        assert_eq!(bus.subscribe(Some(0)).backlog.len(), 1);
+        assert_eq!(live.try_recv().unwrap().name, "error");
+        assert!(live.try_recv().is_err());
+        bus.forget_older_than(Duration::ZERO);
+        bus.emit(result("gone"));
+        assert_eq!(
+            bus.subscribe(Some(0)).backlog.len(),
+            1,
+            "older than max_age"
+        );
     }
 
     #[tokio::test]

@@ -256,6 +256,25 @@ impl DaemonEvent {
         }
     }
 
+    /// Whether the payload may hold personal data (a citizen record, a verification of a
+    /// person's card, an insurance decision, a card number). Only these may not outlive their
+    /// session.
+    pub fn carries_personal_data(&self) -> bool {
+        match self {
+            Self::CardRead(_)
+            | Self::CardVerified(_)
+            | Self::CardPhoto(_)
+            | Self::EligibilityResult(_)
+            | Self::EligibilityCopayment(_) => true,
+            Self::ReaderAdded(_)
+            | Self::ReaderRemoved(_)
+            | Self::CardInserted(_)
+            | Self::CardProgress(_)
+            | Self::CardRemoved(_)
+            | Self::Error(_) => false,
+        }
+    }
+
     /// The payload as the stream's `data`: the one place events are serialised.
     pub fn data_json(&self) -> String {
         let json = match self {

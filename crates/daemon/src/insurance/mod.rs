@@ -135,9 +135,22 @@ pub(crate) async fn check(
         && let Some(r) = st.0.rechecks.clone()
     {
         let (req, out, sid) = (request, outcome.clone(), session_id.map(str::to_owned));
-        match blocking(move || r.queue.enqueue(&req, &out, sid.as_deref())).await {
+        let queue = r.queue.clone();
+        match blocking(move || queue.enqueue(&req, &out, sid.as_deref())).await {
             Ok(id) => {
                 tracing::info!(id, "eligibility check queued for a re-check");
+                // The session may have been wiped while the gateway was being asked: its
+                // re-check goes with it (the wipe ran before the item was there).
+                if let Some(sid) = session_id
+                    && !st.sessions().contains(sid)
+                {
+                    let (queue, sid) = (r.queue.clone(), sid.to_owned());
+                    let _ = blocking(move || {
+                        crate::wipe::SessionWipe::wipe_session(queue.as_ref(), &sid);
+                        Ok(())
+                    })
+                    .await;
+                }
                 recheck = Some(RecheckView {
                     id,
                     state: RecheckState::Pending,
@@ -199,19 +212,6 @@ pub(crate) async fn audit(st: &AppState, record: AuditRecord) {
 }
 
 impl AppState {
-    /// Deletes the queued re-checks of the sessions `ids` (wiped: their re-checks go with
-    /// them). Blocking (SQLite).
-    pub(crate) fn delete_session_rechecks(&self, ids: &[String]) {
-        let Some(r) = &self.0.rechecks else { return };
-        for id in ids {
-            match r.queue.delete_session(id) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "re-checks of a wiped session deleted"),
-                Err(e) => tracing::warn!("cannot delete a wiped session's re-checks: {e}"),
-            }
-        }
-    }
-
     /// Starts the account probe and the re-check rounds on the current tokio runtime (nothing
     /// when eligibility is not configured).
     pub fn spawn_eligibility_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {

@@ -74,7 +74,7 @@ pub(crate) async fn eligibility_check(
     ApiJson(req): ApiJson<EligibilityRequest>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
     let mut record = AuditRecord {
-        caller: caller.0.clone(),
+        caller: caller.name.clone(),
         action: "eligibility.check",
         id_number: audited_card(req.card.as_deref(), req.id.as_deref()),
         ..AuditRecord::default()
@@ -84,7 +84,7 @@ pub(crate) async fn eligibility_check(
         Ok(c) => {
             record = AuditRecord {
                 id_number: record.id_number,
-                ..audit_check(&caller.0, "eligibility.check", c)
+                ..audit_check(&caller.name, "eligibility.check", c)
             };
         }
         Err(e) => {
@@ -162,7 +162,7 @@ pub(crate) async fn copayment(
     ApiJson(req): ApiJson<CopaymentRequestJson>,
 ) -> Result<Json<CopaymentAnswer>, ApiError> {
     let mut record = AuditRecord {
-        caller: caller.0,
+        caller: caller.name,
         action: "eligibility.copayment",
         id_number: audited_card(req.card.as_deref(), req.id.as_deref()),
         facility: req.facility.clone(),
@@ -286,7 +286,7 @@ pub(crate) async fn acknowledge_recheck(
     audit(
         &st,
         AuditRecord {
-            caller: caller.0,
+            caller: caller.name,
             action: "recheck.acknowledge",
             outcome: "ok".into(),
             recheck_id: Some(id),

@@ -88,6 +88,8 @@ impl From<ReadFailure> for ApiError {
 /// A read asked of a worker.
 pub(crate) struct ReadJob {
     pub(crate) session_id: String,
+    /// The reception page that asked (its credential's id), when it was the page.
+    pub(crate) page: Option<String>,
     pub(crate) keys: Vec<AccessKey>,
     pub(crate) want_photo: bool,
     pub(crate) deadline: Instant,

@@ -16,6 +16,7 @@ use super::{Job, ReaderKind, ReaderView, pcsc_worker, virtual_worker};
 use crate::error::ApiError;
 use crate::events::{CardInserted, DaemonEvent, EventBus, OnReader, ReaderAdded};
 use crate::sessions::Sessions;
+use crate::wipe::Wipes;
 
 struct Entry {
     kind: ReaderKind,
@@ -86,6 +87,8 @@ pub struct Readers {
     map: Mutex<BTreeMap<String, Entry>>,
     events: Arc<EventBus>,
     sessions: Arc<Sessions>,
+    /// Every store of session data, for a failed read's session.
+    wipes: Wipes,
     /// `[reader] name`: the reader of a read that names none.
     preferred: Option<String>,
 }
@@ -100,12 +103,14 @@ impl Readers {
     pub(crate) fn new(
         events: Arc<EventBus>,
         sessions: Arc<Sessions>,
+        wipes: Wipes,
         preferred: Option<String>,
     ) -> Self {
         Self {
             map: Mutex::new(BTreeMap::new()),
             events,
             sessions,
+            wipes,
             preferred: preferred.filter(|p| !p.trim().is_empty()),
         }
     }
@@ -116,6 +121,10 @@ impl Readers {
 
     pub(super) fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    pub(super) fn wipes(&self) -> &Wipes {
+        &self.wipes
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
@@ -331,6 +340,7 @@ mod tests {
         let r = Arc::new(Readers::new(
             Arc::new(EventBus::new(16)),
             Arc::new(Sessions::default()),
+            Wipes::default(),
             preferred.map(str::to_owned),
         ));
         let workers = names

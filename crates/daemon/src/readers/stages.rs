@@ -17,9 +17,9 @@ fn ms(d: Duration) -> f64 {
 
 /// Opens the job's session (`card.progress` `reading`).
 pub(super) fn start_session(job: &ReadJob, reader: &str, readers: &Readers) {
-    readers
-        .sessions()
-        .insert(Session::new(job.session_id.clone(), reader.to_owned()));
+    let mut session = Session::new(job.session_id.clone(), reader.to_owned());
+    session.page = job.page.clone();
+    readers.sessions().insert(session);
     readers
         .events()
         .emit(DaemonEvent::CardProgress(CardProgress {
@@ -131,7 +131,8 @@ pub(super) fn run_read(
     Ok(ReadDone { verdict })
 }
 
-/// Sends the outcome of a job, with the `error` event and the session dropped on failure.
+/// Sends the outcome of a job; on failure the session is wiped (with what its events showed
+/// before the failure) and the `error` event sent.
 pub(super) fn finish(
     job: ReadJob,
     reader: &str,
@@ -139,7 +140,7 @@ pub(super) fn finish(
     result: Result<ReadDone, ReadFailure>,
 ) {
     if let Err(f) = &result {
-        readers.sessions().remove(&job.session_id);
+        readers.wipes().wipe(&job.session_id);
         readers.events().emit(DaemonEvent::error(
             Some(reader),
             Some(&job.session_id),
