@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use apdu::{Command, LengthEncoding, Response, StatusWord};
 use icao9303::Cipher;
-use icao9303::aa::AaHash;
+use icao9303::aa::{AaHash, CHALLENGE_LEN};
 use icao9303::ca::ca_ecdh_oid;
 use icao9303::ec::Curve;
 use icao9303::pace::PaceAlgorithm;
@@ -20,7 +20,6 @@ use crate::chip::ca::CardChipAuthentication;
 use crate::chip::pace::CardPace;
 use crate::chip::{aa, bac};
 use crate::profile::CardIdentity;
-use icao9303::aa::CHALLENGE_LEN;
 
 /// Which access protocols the chip offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
