@@ -6,9 +6,17 @@ mod common;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use apdu::{CardConnection, Command, ExchangeExt, StatusWord, TransportError};
+use apdu::{
+    CardConnection, CardTransaction, Command, ExchangeExt, LengthEncoding, StatusWord,
+    TransportError,
+};
 use common::*;
+use icao9303::ca::ChipAuthOutcome;
+use icao9303::protocol::access::establish_access;
+use icao9303::read::{LdsFile, ReadOptions, read_binary_sfi};
+use icao9303::{AccessKey, ActiveAuthOutcome, Can, Document, Mrz};
 use pcsc_backend::{Monitor, MonitorEvent, Pcsc, ShareMode, get_uid};
+use rand_core::{OsRng, TryRngCore};
 
 fn select_emrtd() -> Command {
     Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(vec![0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01])
@@ -106,4 +114,104 @@ fn monitor_reports_and_stops_promptly() {
         rx.recv_timeout(Duration::from_secs(1)),
         Err(RecvTimeoutError::Disconnected)
     ));
+}
+
+/// A transaction that notes the length of every response (data and status word).
+struct Lengths<T> {
+    inner: T,
+    seen: Vec<usize>,
+}
+
+impl<T: CardTransaction> CardTransaction for Lengths<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let r = self.inner.transmit(command)?;
+        self.seen.push(r.len());
+        Ok(r)
+    }
+}
+
+/// ISO/IEC 7816-4 §5.1: a short command gets at most 256 data bytes, under secure messaging
+/// too, where the protected response (DO'87, DO'99, DO'8E) is what travels. Through pcscd with
+/// a 258-byte receive buffer (256 bytes and SW1 SW2), on the short-only virtual card under AES
+/// (PACE) and 3DES (BAC): a protected READ BINARY asking for 256 bytes gets the 223 (AES) or
+/// 231 (3DES) plain bytes that fit; a whole read with such reads, chip authentication, and
+/// active authentication (RSA-1024: its signature fits) all work, and every response fits.
+#[test]
+fn short_responses_fit_a_258_byte_buffer() {
+    let _slots = lock_slots();
+    let mut rng = OsRng.unwrap_err();
+    for (args, fit) in [
+        (&["--no-extended"][..], 223),
+        (&["--no-extended", "--access", "bac"][..], 231),
+    ] {
+        let sim = Sim::start(args);
+        let key = if args.contains(&"bac") {
+            let lines: Vec<&str> = sim.info["mrz"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap())
+                .collect();
+            AccessKey::Mrz(Mrz::parse(&lines.join("\n")).unwrap().info().unwrap())
+        } else {
+            AccessKey::Can(Can::new(sim.info["can"].as_str().unwrap()).unwrap())
+        };
+        let pcsc = Pcsc::establish().unwrap();
+        let mut conn = pcsc.connect(&sim.reader, ShareMode::Shared).unwrap();
+        let mut tx = conn.begin().unwrap();
+        tx.limit_receive_buffer(258);
+        let mut tx = Lengths {
+            inner: tx,
+            seen: Vec::new(),
+        };
+        let short = |c: Command| c.with_encoding(LengthEncoding::Short);
+        let card_access = tx.exchange(&short(read_binary_sfi(0x1C, 256))).unwrap();
+        let card_access = card_access.is_success().then_some(card_access.data);
+        {
+            let (mut sm, _) =
+                establish_access(&mut tx, card_access.as_deref(), &key, &mut rng).unwrap();
+            // DG2 (the photo) is far longer than 256 bytes.
+            let r = sm.send(&short(read_binary_sfi(0x02, 256))).unwrap();
+            assert_eq!((r.sw, r.data.len()), (StatusWord::SUCCESS, fit), "{args:?}");
+        }
+        let options = ReadOptions {
+            allow_extended: false,
+            short_chunk: 256,
+            ..ReadOptions::default()
+        };
+        let files = [
+            LdsFile::Com,
+            LdsFile::Sod,
+            LdsFile::Dg(1),
+            LdsFile::Dg(2),
+            LdsFile::Dg(13),
+            LdsFile::Dg(14),
+            LdsFile::Dg(15),
+        ];
+        let mut doc = Document::open(&mut tx, &key, options, &mut rng).unwrap();
+        for f in files {
+            doc.read_file(f, &mut rng)
+                .unwrap_or_else(|e| panic!("{args:?} {}: {e}", f.name()))
+                .unwrap_or_else(|| panic!("{args:?} {}: not given", f.name()));
+        }
+        let check = doc.clone_check(&mut rng).unwrap();
+        assert!(
+            matches!(check.chip_authentication, Some(ChipAuthOutcome::Passed(_))),
+            "{args:?}: {check:?}"
+        );
+        let read = doc.finish();
+        assert!(read.file(LdsFile::Dg(2)).unwrap().len() > 10 * 256);
+        // Without DG14 the clone check is active authentication.
+        let mut doc = Document::open(&mut tx, &key, options, &mut rng).unwrap();
+        doc.read_file(LdsFile::Dg(15), &mut rng).unwrap();
+        let check = doc.clone_check(&mut rng).unwrap();
+        match check.active_authentication {
+            Some(ActiveAuthOutcome::Signed { signature, .. }) => assert_eq!(signature.len(), 128),
+            other => panic!("{args:?}: {other:?}"),
+        }
+        drop(doc);
+        let longest = tx.seen.iter().max().copied().unwrap_or(0);
+        assert!(longest <= 258, "{args:?}: a response of {longest} bytes");
+        assert!(tx.seen.len() > 100, "{args:?}: {} responses", tx.seen.len());
+    }
 }

@@ -174,3 +174,53 @@ fn no_card_and_several_cards_are_clear_failures() {
     let o = cccd(&["apdu", "00A4040C07A0000002471001"]);
     assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
 }
+
+/// Every profile of `crates/card-sim/profiles/` starts as a card on pcscd with its holder's
+/// keys, and answers EF.CardAccess as the profile says: by SFI, only after SELECT 011C
+/// (`card_access_sfi = false`), or not at all (BAC only).
+#[test]
+fn every_profile_starts_on_pcscd() {
+    let _slots = lock_slots();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/card-sim/profiles");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 13, "{names:?}");
+    for path in names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let profile: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        let id = profile["citizen"]["id_number"].as_str().unwrap();
+        let chip = profile.get("chip").and_then(|c| c.as_table());
+        let option = |key: &str| chip.and_then(|c| c.get(key)).cloned();
+        let sim = Sim::start(&["--profile", path.to_str().unwrap()]);
+        assert_eq!(sim.info["idNumber"], id, "{name}");
+        assert_eq!(sim.info["can"], id[6..], "{name}");
+        let o = cccd(&[
+            "apdu",
+            "--json",
+            "--reader",
+            &sim.reader,
+            "00B09C0000",
+            "00A4020C02011C",
+            "00B0000000",
+            "00A4040C07A0000002471001",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let v = json(&o);
+        let sws: Vec<&str> = (0..4)
+            .map(|i| v["exchanges"][i]["sw"].as_str().unwrap())
+            .collect();
+        let want = if option("access").is_some_and(|a| a.as_str() == Some("bac")) {
+            ["6A82", "6A82", "6986", "9000"]
+        } else if option("card_access_sfi").is_some_and(|s| s.as_bool() == Some(false)) {
+            ["6A82", "9000", "9000", "9000"]
+        } else {
+            ["9000", "9000", "9000", "9000"]
+        };
+        assert_eq!(sws, want, "{name}");
+        drop(sim);
+    }
+}

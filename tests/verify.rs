@@ -456,3 +456,47 @@ fn link_certificates_and_the_issuing_state() {
     }
     std::fs::remove_file(&cfg).unwrap();
 }
+
+/// Active authentication as real CCCDs do it, RSA with ISO/IEC 9796-2 scheme 1 and SHA-1,
+/// verified end to end: with DG14 left out of the read (or absent from the chip), the clone
+/// check is active authentication, on the default card, its clone, its short-only form and the
+/// chip without DG14; the ECDSA option needs DG14.
+#[test]
+fn active_authentication_through_pcscd() {
+    let _slots = lock_slots();
+    let profile = |name: &str| {
+        format!(
+            "{}/crates/card-sim/profiles/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let (dg15_only, ecdsa) = (profile("dg15-only.toml"), profile("ecdsa-aa.toml"));
+    for (args, verdict, aa) in [
+        (vec![], "genuine", "passed"),
+        (vec!["--no-extended"], "genuine", "passed"),
+        (vec!["--fault", "clone"], "clone-suspected", "failed"),
+        (vec!["--profile", dg15_only.as_str()], "genuine", "passed"),
+        // An ECDSA key needs DG14's ActiveAuthenticationInfo to name its hash (ICAO 9303-11
+        // §9.2.2): without DG14 the signature cannot be checked.
+        (
+            vec!["--profile", ecdsa.as_str()],
+            "incomplete",
+            "not-supported",
+        ),
+    ] {
+        let sim = Sim::start(&args);
+        let v = read_verdict(
+            &sim,
+            &["--allow-test-csca", "--files", "com,sod,dg1,dg13,dg15"],
+        );
+        assert_eq!(v["verdict"], verdict, "{args:?}: {v}");
+        let check = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "chip.active-authentication")
+            .unwrap_or_else(|| panic!("{args:?}: no active authentication in {v}"));
+        assert_eq!(check["state"], aa, "{args:?}: {check}");
+        drop(sim);
+    }
+}

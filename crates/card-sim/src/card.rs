@@ -106,6 +106,10 @@ pub struct CardOptions {
     /// The most data one response carries (lower than [`MAX_RESPONSE_DATA`] when secure
     /// messaging must still wrap it).
     pub response_cap: usize,
+    /// The most data one response to a short command carries: 256 (ISO/IEC 7816-4 §5.1), less
+    /// when secure messaging must still wrap it. The length `exact_le` announces in `6Cxx`,
+    /// which a terminal sends again as a short Le.
+    pub short_response_cap: usize,
 }
 
 impl Default for CardOptions {
@@ -119,6 +123,7 @@ impl Default for CardOptions {
             max_read: None,
             exact_le: false,
             response_cap: MAX_RESPONSE_DATA,
+            short_response_cap: 256,
         }
     }
 }
@@ -367,7 +372,8 @@ impl Iso7816Card {
                 None => return Response::status(StatusWord::COMMAND_NOT_ALLOWED),
             }
         };
-        match self.slice(ef, offset, cmd.ne()) {
+        let room = self.options.response_cap.min(MAX_RESPONSE_DATA);
+        match self.slice(ef, offset, cmd.ne(), room) {
             Ok((data, sw)) => Response::new(data, sw),
             Err(sw) => Response::status(sw),
         }
@@ -393,24 +399,44 @@ impl Iso7816Card {
             }
             _ => return Response::status(StatusWord::WRONG_DATA),
         };
-        // The DO'53 header takes up to 4 bytes of the response.
+        // The DO'53 header takes up to 4 bytes of the response, and the whole DO must fit what
+        // the command asked for and what one response may carry.
         let ne = cmd.ne().map(|n| n.saturating_sub(4).max(1));
+        let budget = cmd
+            .ne()
+            .unwrap_or(256)
+            .min(self.options.response_cap)
+            .min(MAX_RESPONSE_DATA);
+        let room = (budget.saturating_sub(4)..=budget)
+            .rev()
+            .find(|d| 1 + crate::der::length(*d).len() + d <= budget)
+            .unwrap_or(0);
         let ne = if self.options.exact_le {
-            Some(self.ef_data(ef).len().saturating_sub(offset).min(256))
+            Some(
+                self.ef_data(ef)
+                    .len()
+                    .saturating_sub(offset)
+                    .min(self.options.short_response_cap)
+                    .min(room),
+            )
         } else {
             ne
         };
-        match self.slice(ef, offset, ne) {
+        match self.slice(ef, offset, ne, room) {
             Ok((data, sw)) => Response::new(asn1::tlv(0x53, &data), sw),
             Err(sw) => Response::status(sw),
         }
     }
 
+    /// The bytes of `ef` from `offset` that a READ BINARY asking for `ne` gets, at most `room`
+    /// (what one response may carry: ISO/IEC 7816-4 §5.1 gives a short Le at most 256 bytes, and
+    /// secure messaging must still wrap them), with the status word.
     fn slice(
         &self,
         ef: Ef,
         offset: usize,
         ne: Option<usize>,
+        room: usize,
     ) -> Result<(Vec<u8>, StatusWord), StatusWord> {
         self.check_access(ef)?;
         let data = self.ef_data(ef);
@@ -424,15 +450,12 @@ impl Iso7816Card {
             return Err(StatusWord::WRONG_LENGTH);
         }
         if self.options.exact_le {
-            let exact = available.min(256);
+            let exact = available.min(self.options.short_response_cap).min(room);
             if ne != Some(exact) {
                 return Err(StatusWord::from_bytes(0x6C, (exact % 256) as u8));
             }
         }
-        let want = ne
-            .unwrap_or(256)
-            .min(self.options.response_cap)
-            .min(MAX_RESPONSE_DATA);
+        let want = ne.unwrap_or(256).min(room);
         let n = want.min(available);
         let sw = if n < want && ne.is_some_and(|ne| ne < 65_536 && ne != 256) {
             StatusWord::END_OF_FILE

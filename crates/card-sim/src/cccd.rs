@@ -2,15 +2,20 @@
 //! (PACE with the CAN or the MRZ, BAC), chip and active authentication ([`crate::chip`]) and
 //! secure messaging (`icao9303`'s wrapping), with the quirks a test can switch on.
 
+use std::fmt;
+use std::sync::Arc;
+
 use apdu::{Command, LengthEncoding, Response, StatusWord};
-use icao9303::aa::AaHash;
+use icao9303::Cipher;
+use icao9303::aa::{AaHash, CHALLENGE_LEN};
+use icao9303::ca::ca_ecdh_oid;
 use icao9303::ec::Curve;
 use icao9303::pace::PaceAlgorithm;
-use icao9303::sm::CardSecureMessaging;
+use icao9303::sm::{CardSecureMessaging, SmKeys};
 use rand_core::{OsRng, RngCore, TryRngCore};
 use zeroize::Zeroizing;
 
-use crate::card::{Iso7816Card, SimCard};
+use crate::card::{Iso7816Card, MAX_RESPONSE_DATA, SimCard};
 use crate::chip::ca::CardChipAuthentication;
 use crate::chip::pace::CardPace;
 use crate::chip::{aa, bac};
@@ -28,9 +33,26 @@ pub enum AccessMode {
     Both,
 }
 
-/// The most plain data one secure-messaging response carries, so that the protected response
-/// (DO'87 with padding, DO'99, DO'8E: at most 35 more bytes) still fits a vpcd frame.
-pub const SM_RESPONSE_CAP: usize = crate::MAX_RESPONSE_DATA - 64;
+/// The length of a protected response (ICAO 9303-11 §9.8.5.2: `[DO'87] DO'99 DO'8E`, without
+/// the status word) that carries `plain` data bytes under a cipher of `block` bytes: the data is
+/// always padded (ISO/IEC 9797-1 method 2), DO'87 adds its padding-content indicator.
+pub fn protected_response_len(plain: usize, block: usize) -> usize {
+    let trailer = 4 + 10; // DO'99 (status word) and DO'8E (8-byte MAC)
+    if plain == 0 {
+        return trailer;
+    }
+    let value = 1 + (plain / block + 1) * block;
+    1 + crate::der::length(value).len() + value + trailer
+}
+
+/// The most plain data a protected response may carry when the protected response must fit
+/// `limit` bytes: 223 under AES and 231 under 3DES for a short APDU's 256.
+pub fn protected_response_capacity(limit: usize, block: usize) -> usize {
+    (0..=limit)
+        .rev()
+        .find(|p| protected_response_len(*p, block) <= limit)
+        .unwrap_or(0)
+}
 
 enum Session {
     /// No access protocol run (or the last one failed).
@@ -39,14 +61,62 @@ enum Session {
     Pace { pace: Box<CardPace>, step: u8 },
     /// GET CHALLENGE answered.
     BacChallenge([u8; 8]),
-    /// Secure messaging established.
-    Open(Box<CardSecureMessaging>),
+    /// Secure messaging established, with its cipher's block length.
+    Open {
+        sm: Box<CardSecureMessaging>,
+        block: usize,
+    },
 }
 
-/// The chip's private keys for chip authentication (DG14) and active authentication (DG15).
+impl Session {
+    /// Secure messaging with `keys`, SSC as given (ICAO 9303-11 §9.8.2).
+    fn open(keys: SmKeys, ssc: &[u8]) -> Option<Self> {
+        let block = keys.cipher().block_len();
+        CardSecureMessaging::new(keys, ssc)
+            .ok()
+            .map(|sm| Self::Open {
+                sm: Box::new(sm),
+                block,
+            })
+    }
+}
+
+/// The chip's chip-authentication key (the private half of DG14's public key) and the protocol
+/// it runs with it (ICAO 9303-11 §6.2).
+pub struct ChipAuthenticationKey {
+    /// The brainpoolP256r1 private scalar.
+    pub private_key: Zeroizing<Vec<u8>>,
+    /// The cipher of the one `id-CA-ECDH-*` protocol the chip accepts; MSE:Set AT naming any
+    /// other is refused with 6A80.
+    pub cipher: Cipher,
+}
+
+/// The chip's Active Authentication key (the private half of DG15's, ICAO 9303-11 §6.1).
+pub enum ActiveAuthenticationKey {
+    /// RSA, answered with ISO/IEC 9796-2 scheme 1 and SHA-1, as CCCDs do (the notes).
+    Rsa(Arc<rsa::PrivateKey>),
+    /// ECDSA on brainpoolP256r1 with SHA-256, as DG14's ActiveAuthenticationInfo names it
+    /// (other documents).
+    Ecdsa(Zeroizing<Vec<u8>>),
+}
+
+impl fmt::Debug for ActiveAuthenticationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Rsa(_) => "ActiveAuthenticationKey::Rsa(<redacted>)",
+            Self::Ecdsa(_) => "ActiveAuthenticationKey::Ecdsa(<redacted>)",
+        })
+    }
+}
+
+/// The chip's private keys; a chip without one does not offer that protocol (its commands are
+/// answered 6D00, as by a chip whose EF.COM lists no DG14 or no DG15).
+#[derive(Default)]
 pub struct ChipKeys {
-    /// The brainpoolP256r1 private scalar (the same key serves CA and AA on the virtual card).
-    pub private_key: zeroize::Zeroizing<Vec<u8>>,
+    /// Chip authentication (DG14).
+    pub chip_authentication: Option<ChipAuthenticationKey>,
+    /// Active authentication (DG15).
+    pub active_authentication: Option<ActiveAuthenticationKey>,
 }
 
 /// A simulated CCCD chip.
@@ -94,12 +164,14 @@ impl VirtualCccd {
 
     fn chip_authentication(&mut self) -> Option<&mut CardChipAuthentication> {
         if self.ca.is_none() {
-            let key = self.chip_keys.as_ref()?;
-            // id-CA-ECDH-AES-CBC-CMAC-128, as DG14 and EF.CardAccess announce.
-            let oid = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02, 0x02];
-            self.ca =
-                CardChipAuthentication::new(&oid, Curve::BrainpoolP256r1, &key.private_key, None)
-                    .ok();
+            let key = self.chip_keys.as_ref()?.chip_authentication.as_ref()?;
+            self.ca = CardChipAuthentication::new(
+                &ca_ecdh_oid(key.cipher),
+                Curve::BrainpoolP256r1,
+                &key.private_key,
+                None,
+            )
+            .ok();
         }
         self.ca.as_mut()
     }
@@ -193,12 +265,12 @@ impl VirtualCccd {
             (3, true) => match pace.mutual_authenticate(cmd.data()) {
                 Ok(Some((response, keys))) => {
                     let ssc = vec![0; keys.cipher().block_len()];
-                    return match CardSecureMessaging::new(keys, &ssc) {
-                        Ok(sm) => {
-                            self.session = Session::Open(Box::new(sm));
+                    return match Session::open(keys, &ssc) {
+                        Some(open) => {
+                            self.session = open;
                             Response::new(response, StatusWord::SUCCESS)
                         }
-                        Err(_) => self.fail(StatusWord::UNKNOWN_ERROR),
+                        None => self.fail(StatusWord::UNKNOWN_ERROR),
                     };
                 }
                 Ok(None) => return self.fail(CardPace::WRONG_TOKEN),
@@ -250,22 +322,32 @@ impl VirtualCccd {
         let mut k_ic = Zeroizing::new([0u8; 16]);
         OsRng.unwrap_err().fill_bytes(k_ic.as_mut());
         match bac::external_authenticate(&keys, &rnd_ic, &k_ic, cmd.data()) {
-            Ok(Some(answer)) => match CardSecureMessaging::new(answer.session_keys, &answer.ssc) {
-                Ok(sm) => {
-                    self.session = Session::Open(Box::new(sm));
+            Ok(Some(answer)) => match Session::open(answer.session_keys, &answer.ssc) {
+                Some(open) => {
+                    self.session = open;
                     Response::new(answer.response, StatusWord::SUCCESS)
                 }
-                Err(_) => self.fail(StatusWord::UNKNOWN_ERROR),
+                None => self.fail(StatusWord::UNKNOWN_ERROR),
             },
             _ => self.fail(StatusWord::SECURITY_STATUS_NOT_SATISFIED),
         }
     }
 
     /// A protected command: unwrapped, checked, processed, and its response wrapped.
+    ///
+    /// The protected response must fit what the protected command's Le allows (ISO/IEC 7816-4
+    /// §5.1: at most 256 bytes for a short Le, `00` included; ICAO 9303-11 §9.8.5.2: the
+    /// protected command's Le is `00`, and DO'97 carries the plain command's). So under a short
+    /// command the chip returns the plain data that still fits once wrapped, 223 bytes under AES
+    /// and 231 under 3DES, however many DO'97 asked for: a short answer with 9000, as a READ
+    /// BINARY may have (the reference passport applet of JMRTD likewise sends what its buffer
+    /// holds). A response that cannot be shortened (a signature) and does not fit is answered
+    /// 6700.
     fn handle_protected(&mut self, raw: &[u8], outer: &Command) -> Vec<u8> {
-        let Session::Open(sm) = &mut self.session else {
+        let Session::Open { sm, block } = &mut self.session else {
             return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
         };
+        let block = *block;
         let plain = match sm.unwrap_command(raw) {
             Ok(c) => c,
             Err(_) => {
@@ -274,6 +356,7 @@ impl VirtualCccd {
                 return StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec();
             }
         };
+        let limit = outer.ne().unwrap_or(256).min(MAX_RESPONSE_DATA);
         let plain_ca = self
             .chip_authentication()
             .is_some_and(|ca| ca.handles(&plain));
@@ -282,44 +365,49 @@ impl VirtualCccd {
                 Some(ca) => ca.process(&plain),
                 None => (Response::status(StatusWord::INS_NOT_SUPPORTED), None),
             };
-            let Session::Open(sm) = &mut self.session else {
-                return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
-            };
             // The answer to the CA command is protected with the old keys; the new keys
             // (SSC zero) apply from the next command on (ICAO 9303-11 §6.2).
-            let wrapped = sm
-                .wrap_response(&response)
-                .unwrap_or_else(|_| StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec());
+            let wrapped = self.wrap(&response, limit);
             if let Some(keys) = new_keys {
                 let ssc = vec![0; keys.cipher().block_len()];
-                self.session = match CardSecureMessaging::new(keys, &ssc) {
-                    Ok(sm) => Session::Open(Box::new(sm)),
-                    Err(_) => Session::Closed,
-                };
+                self.session = Session::open(keys, &ssc).unwrap_or(Session::Closed);
             }
             return wrapped;
         }
-        let Session::Open(sm) = &mut self.session else {
-            return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
-        };
         let response = if outer.is_extended() && !self.extended {
             Response::status(StatusWord::WRONG_LENGTH)
         } else if plain.ins == 0x88 {
-            let Some(key) = &self.chip_keys else {
-                return wrap_or_fail(sm, &Response::status(StatusWord::INS_NOT_SUPPORTED));
-            };
-            let r = internal_authenticate_with(key, &plain);
-            return wrap_or_fail(sm, &r);
+            self.internal_authenticate(&plain)
         } else {
-            let cap = self.fs.options().response_cap;
-            self.fs.options_mut().response_cap = cap.min(SM_RESPONSE_CAP);
+            let plain_options = self.fs.options().clone();
+            let options = self.fs.options_mut();
+            options.response_cap = options
+                .response_cap
+                .min(protected_response_capacity(limit, block));
+            options.short_response_cap = options
+                .short_response_cap
+                .min(protected_response_capacity(256, block));
             let r = self
                 .fs
                 .process_with_access(&plain.with_encoding(LengthEncoding::Auto), true);
-            self.fs.options_mut().response_cap = cap;
+            *self.fs.options_mut() = plain_options;
             r
         };
-        match sm.wrap_response(&response) {
+        self.wrap(&response, limit)
+    }
+
+    /// Protects `response` for a protected response of at most `limit` bytes.
+    fn wrap(&mut self, response: &Response, limit: usize) -> Vec<u8> {
+        let Session::Open { sm, block } = &mut self.session else {
+            return StatusWord::SM_OBJECTS_MISSING.to_bytes().to_vec();
+        };
+        let too_long = Response::status(StatusWord::WRONG_LENGTH);
+        let response = if protected_response_len(response.data.len(), *block) > limit {
+            &too_long
+        } else {
+            response
+        };
+        match sm.wrap_response(response) {
             Ok(bytes) => bytes,
             Err(_) => {
                 self.session = Session::Closed;
@@ -327,26 +415,39 @@ impl VirtualCccd {
             }
         }
     }
-}
 
-fn internal_authenticate_with(key: &ChipKeys, cmd: &Command) -> Response {
-    if cmd.data().len() != 8 {
-        return Response::status(StatusWord::WRONG_LENGTH);
+    /// INTERNAL AUTHENTICATE (ICAO 9303-11 §6.1.2): the chip signs the terminal's 8-byte
+    /// challenge with its Active Authentication key.
+    fn internal_authenticate(&self, cmd: &Command) -> Response {
+        let Some(key) = self
+            .chip_keys
+            .as_ref()
+            .and_then(|k| k.active_authentication.as_ref())
+        else {
+            return Response::status(StatusWord::INS_NOT_SUPPORTED);
+        };
+        if cmd.data().len() != CHALLENGE_LEN {
+            return Response::status(StatusWord::WRONG_LENGTH);
+        }
+        if (cmd.p1, cmd.p2) != (0, 0) {
+            return Response::status(StatusWord::WRONG_P1P2);
+        }
+        let signature = match key {
+            ActiveAuthenticationKey::Rsa(rsa) => {
+                aa::internal_authenticate_rsa(rsa, cmd.data(), &mut OsRng.unwrap_err())
+            }
+            ActiveAuthenticationKey::Ecdsa(private_key) => aa::internal_authenticate_ecdsa(
+                private_key,
+                Curve::BrainpoolP256r1,
+                AaHash::Sha256,
+                cmd.data(),
+            ),
+        };
+        match signature {
+            Ok(sig) => Response::new(sig, StatusWord::SUCCESS),
+            Err(_) => Response::status(StatusWord::UNKNOWN_ERROR),
+        }
     }
-    match aa::internal_authenticate_ecdsa(
-        &key.private_key,
-        Curve::BrainpoolP256r1,
-        AaHash::Sha256,
-        cmd.data(),
-    ) {
-        Ok(sig) => Response::new(sig, StatusWord::SUCCESS),
-        Err(_) => Response::status(StatusWord::UNKNOWN_ERROR),
-    }
-}
-
-fn wrap_or_fail(sm: &mut CardSecureMessaging, r: &Response) -> Vec<u8> {
-    sm.wrap_response(r)
-        .unwrap_or_else(|_| StatusWord::SM_OBJECTS_INCORRECT.to_bytes().to_vec())
 }
 
 impl SimCard for VirtualCccd {

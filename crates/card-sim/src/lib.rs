@@ -19,6 +19,7 @@ mod der;
 pub mod face;
 pub mod pki;
 mod profile;
+pub mod rsa_key;
 mod simulator;
 pub mod vpcd;
 
@@ -27,9 +28,13 @@ pub use card::{
     Application, CardOptions, ElementaryFile, FileAccess, InProcess, Iso7816Card,
     MAX_RESPONSE_DATA, SimCard,
 };
-pub use cccd::{AccessMode, ChipKeys, SM_RESPONSE_CAP, VirtualCccd};
+pub use cccd::{
+    AccessMode, ActiveAuthenticationKey, ChipAuthenticationKey, ChipKeys, VirtualCccd,
+    protected_response_capacity, protected_response_len,
+};
 pub use profile::{
-    CCCD_CARD_ACCESS, CardIdentity, CccdOptions, CitizenProfile, DEFAULT_PROFILE, EMRTD_AID, Fault,
-    Profile, ProfileError, default_card, default_cccd,
+    ActiveAuthentication, CCCD_CARD_ACCESS, CaCipher, CardIdentity, CccdOptions, ChipProfile,
+    CitizenProfile, DEFAULT_PROFILE, EMRTD_AID, Fault, Profile, ProfileError, RelativesShape,
+    default_card, default_cccd,
 };
 pub use simulator::{Control, SimError, Simulator, SimulatorStatus};

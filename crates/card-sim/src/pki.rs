@@ -624,19 +624,55 @@ fn header(b: &[u8]) -> Option<(usize, usize)> {
     (h.total_len() <= b.len()).then_some((h.header_len, h.value_len))
 }
 
-/// DG14 (ICAO 9303-11 §9.2): the CCCD's SecurityInfos plus the chip-authentication public key
-/// on brainpoolP256r1 and the active-authentication info naming ECDSA-SHA256.
-pub fn dg14(chip_ca_key: &ChipKey) -> Vec<u8> {
-    let ca_info = seq(&[&oid(ID_CA_ECDH_AES_128), &int(1)]);
-    let ca_key = seq(&[&oid(ID_PK_ECDH), &bp256_spki(chip_ca_key)]);
-    let aa_info = seq(&[&oid(ID_AA), &int(1), &oid(ECDSA_WITH_SHA256)]);
-    let ta_info = seq(&[&oid("0.4.0.127.0.7.2.2.2"), &int(1)]);
-    tlv(0x6E, &set_of(vec![ca_info, ca_key, aa_info, ta_info]))
+/// What DG14 announces (ICAO 9303-11 §9.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dg14Contents {
+    /// The chip-authentication protocol a `ChipAuthenticationInfo` names (`None`: DG14 has
+    /// only the `ChipAuthenticationPublicKeyInfo`, and the terminal must find the cipher).
+    pub ca_info: Option<icao9303::Cipher>,
+    /// An `ActiveAuthenticationInfo` naming ECDSA with SHA-256 (only for an ECDSA DG15, §9.2.2).
+    pub aa_ecdsa_info: bool,
 }
 
-/// DG15 (ICAO 9303-11 §6.1): the active-authentication public key.
+/// DG14 (ICAO 9303-11 §9.2): SecurityInfos with the chip-authentication public key on
+/// brainpoolP256r1 and, as `contents` says, the protocol and the active-authentication info,
+/// then the terminal-authentication info the CCCD announces.
+pub fn dg14_with(chip_ca_key: &ChipKey, contents: Dg14Contents) -> Vec<u8> {
+    let mut infos = Vec::new();
+    if let Some(cipher) = contents.ca_info {
+        infos.push(seq(&[
+            &tlv(0x06, &icao9303::ca::ca_ecdh_oid(cipher)),
+            &int(1),
+        ]));
+    }
+    infos.push(seq(&[&oid(ID_PK_ECDH), &bp256_spki(chip_ca_key)]));
+    if contents.aa_ecdsa_info {
+        infos.push(seq(&[&oid(ID_AA), &int(1), &oid(ECDSA_WITH_SHA256)]));
+    }
+    infos.push(seq(&[&oid("0.4.0.127.0.7.2.2.2"), &int(1)]));
+    tlv(0x6E, &set_of(infos))
+}
+
+/// DG14 of a chip with CA `id-CA-ECDH-AES-CBC-CMAC-128` named and ECDSA Active
+/// Authentication (the virtual card before RSA Active Authentication).
+pub fn dg14(chip_ca_key: &ChipKey) -> Vec<u8> {
+    dg14_with(
+        chip_ca_key,
+        Dg14Contents {
+            ca_info: Some(icao9303::Cipher::Aes128),
+            aa_ecdsa_info: true,
+        },
+    )
+}
+
+/// DG15 (ICAO 9303-11 §6.1): the active-authentication public key on brainpoolP256r1 (ECDSA).
 pub fn dg15(chip_aa_key: &ChipKey) -> Vec<u8> {
     tlv(0x6F, &bp256_spki(chip_aa_key))
+}
+
+/// DG15 holding an RSA active-authentication public key (what CCCDs have, per the notes).
+pub fn dg15_rsa(key: &impl rsa::traits::PublicKeyParts) -> Vec<u8> {
+    tlv(0x6F, &crate::rsa_key::rsa_spki(key))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use apdu::CardTransaction;
-use apdu::StatusWord;
+use apdu::{Command, StatusWord};
 use card_sim::{
     AccessMode, CardIdentity, CccdOptions, EMRTD_AID, InProcess, SimCard, VirtualCccd, default_cccd,
 };
@@ -319,4 +319,107 @@ fn probing_the_link() {
         (p.extended_length, p.card_access, p.emrtd_application),
         (None, None, true)
     );
+}
+
+/// A transaction that notes the length of every response (data and status word).
+struct Lengths<'a> {
+    card: &'a mut VirtualCccd,
+    seen: Vec<usize>,
+}
+
+impl apdu::CardTransaction for Lengths<'_> {
+    fn transmit(&mut self, c: &[u8]) -> Result<Vec<u8>, apdu::TransportError> {
+        let r = self.card.process(c);
+        self.seen.push(r.len());
+        Ok(r)
+    }
+}
+
+#[test]
+fn the_plain_data_that_fits_a_short_protected_response() {
+    use card_sim::{protected_response_capacity, protected_response_len};
+    // 223 bytes pad to 224 (AES), DO'87 is 87 81 E1 01 + 224, then DO'99 and DO'8E: 242.
+    assert_eq!(protected_response_len(223, 16), 242);
+    assert_eq!(protected_response_len(224, 16), 258);
+    assert_eq!(protected_response_len(0, 16), 14);
+    assert_eq!(protected_response_capacity(256, 16), 223);
+    assert_eq!(protected_response_capacity(256, 8), 231);
+    assert_eq!(protected_response_len(231, 8), 250);
+    assert_eq!(protected_response_len(232, 8), 258);
+    // A 65536-byte extended Le is bounded by the vpcd frame instead.
+    let big = protected_response_capacity(card_sim::MAX_RESPONSE_DATA, 16);
+    assert!(protected_response_len(big, 16) <= card_sim::MAX_RESPONSE_DATA);
+}
+
+/// ISO/IEC 7816-4 §5.1: a short command gets at most 256 data bytes, under secure messaging
+/// too. A protected READ BINARY with a short Le of 00 gets 223 plain bytes under AES and 231
+/// under 3DES (9000), on a card with or without extended length; a whole read with 256-byte
+/// short reads never sees a response over 258 bytes (256 + SW1 SW2).
+#[test]
+fn short_protected_responses_fit_256_bytes() {
+    use apdu::{ExchangeExt, LengthEncoding};
+    use icao9303::protocol::access::establish_access;
+    use icao9303::read::read_binary_sfi;
+    let mut rng = OsRng.unwrap_err();
+    for (access, key, fit) in [
+        (AccessMode::Pace, can(), 223),
+        (AccessMode::Bac, mrz(), 231),
+    ] {
+        for extended in [true, false] {
+            let what = format!("{access:?}, extended {extended}");
+            let mut card = default_cccd(&CccdOptions {
+                access,
+                extended,
+                ..CccdOptions::default()
+            });
+            let mut tx = Lengths {
+                card: &mut card,
+                seen: Vec::new(),
+            };
+            let short = |c: Command| c.with_encoding(LengthEncoding::Short);
+            let ca = tx.exchange(&short(read_binary_sfi(0x1C, 256))).unwrap();
+            let ca = ca.is_success().then_some(ca.data);
+            {
+                let (mut sm, _) = establish_access(&mut tx, ca.as_deref(), &key, &mut rng).unwrap();
+                let r = sm.send(&short(read_binary_sfi(0x02, 256))).unwrap();
+                assert_eq!((r.sw, r.data.len()), (StatusWord::SUCCESS, fit), "{what}");
+                // Asking for less gets exactly that.
+                let r = sm.send(&short(read_binary_sfi(0x02, 100))).unwrap();
+                assert_eq!((r.sw, r.data.len()), (StatusWord::SUCCESS, 100), "{what}");
+            }
+            let options = ReadOptions {
+                allow_extended: false,
+                short_chunk: 256,
+                ..ReadOptions::default()
+            };
+            let files = [&MAIN_FILES[..], &[LdsFile::Dg(2)]].concat();
+            let r = read_document(&mut tx, &key, &files, options, &mut rng).unwrap();
+            let longest = tx.seen.iter().max().copied().unwrap();
+            assert!(longest <= 258, "{what}: a response of {longest} bytes");
+            assert_files_read(&card, &r, &files, &what);
+        }
+    }
+}
+
+/// The odd READ BINARY (offsets above 32767) keeps its DO'53 within a short response too.
+#[test]
+fn short_odd_reads_fit_256_bytes() {
+    let mut rng = OsRng.unwrap_err();
+    let mut card = default_cccd(&CccdOptions {
+        extended: false,
+        dg2_size: Some(40_000),
+        ..CccdOptions::default()
+    });
+    let mut tx = Lengths {
+        card: &mut card,
+        seen: Vec::new(),
+    };
+    let options = ReadOptions {
+        allow_extended: false,
+        ..ReadOptions::default()
+    };
+    let r = read_document(&mut tx, &can(), &[LdsFile::Dg(2)], options, &mut rng).unwrap();
+    assert_eq!(r.files[0].1.len(), 40_000);
+    let longest = tx.seen.iter().max().copied().unwrap();
+    assert!(longest <= 258, "a response of {longest} bytes");
 }

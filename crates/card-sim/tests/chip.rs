@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use apdu::{Command, Response, StatusWord};
-use card_sim::chip::aa::{internal_authenticate_challenge, internal_authenticate_ecdsa};
+use card_sim::chip::aa::{
+    internal_authenticate_challenge, internal_authenticate_ecdsa, internal_authenticate_rsa,
+};
 use card_sim::chip::bac::external_authenticate;
 use card_sim::chip::ca::CardChipAuthentication;
 use card_sim::chip::pace::CardPace;
@@ -14,6 +16,7 @@ use icao9303::ca::{ca_ecdh_oid, general_authenticate, mse_set_at, mse_set_kat};
 use icao9303::ec::{self, Curve};
 use icao9303::pace::PaceAlgorithm;
 use icao9303::{Cipher, MrzInfo};
+use rand_core::TryRngCore;
 
 // The worked examples and seeded generators of icao9303's own tests, shared rather than copied:
 // both crates judge their side by the same vectors file (`fixtures/`).
@@ -172,4 +175,55 @@ fn ecdsa_signatures_on_every_curve() {
     assert!(
         internal_authenticate_ecdsa(&[0; 32], Curve::NistP256, AaHash::Sha256, &[1; 8]).is_err()
     );
+}
+
+/// `F = s^e mod n` with the RSA key of a SubjectPublicKeyInfo, read with the shared BER reader
+/// (not the verifier's parser): the representative an ISO/IEC 9796-2 signature recovers.
+fn recover(spki: &[u8], signature: &[u8]) -> Vec<u8> {
+    use asn1::ber::{Reader, parse_one};
+    let spki = parse_one(spki).unwrap();
+    let parts = Reader::new(spki.value, 0).all().unwrap();
+    let key = parse_one(&parts[1].value[1..]).unwrap();
+    let ints = Reader::new(key.value, 0).all().unwrap();
+    let n = ints[0].value.strip_prefix(&[0]).unwrap_or(ints[0].value);
+    let bits = (n.len() * 8) as u32;
+    let key = rsa::PublicKey::new(
+        rsa::BoxedUint::from_be_slice(n, bits).unwrap(),
+        rsa::BoxedUint::from_be_slice(ints[1].value, 64).unwrap(),
+    )
+    .unwrap();
+    let s = rsa::BoxedUint::from_be_slice(signature, bits).unwrap();
+    let f = rsa::hazmat::rsa_encrypt(&key, &s).unwrap().to_be_bytes();
+    f[f.len() - n.len()..].to_vec()
+}
+
+/// ICAO 9303-11 §6.1.2.1, ISO/IEC 9796-2:2010 §8 (scheme 1, partial recovery, SHA-1): the
+/// signature is as long as the 1024-bit modulus and recovers `6A ‖ M1 ‖ SHA-1(M1 ‖ challenge)
+/// ‖ BC`; each signature has its own M1; another challenge does not match.
+#[test]
+fn rsa_signatures_by_iso_9796_2_scheme_1() {
+    use sha1::{Digest, Sha1};
+    let key = card_sim::rsa_key::rsa_aa_key("cccd-bridge chip key 038095012345");
+    let spki = card_sim::rsa_key::rsa_spki(key.as_ref());
+    let challenge = [0xF1, 0x73, 0x58, 0x99, 0x74, 0xBF, 0x40, 0xC6];
+    let mut rng = rand_core::OsRng.unwrap_err();
+    let sig = internal_authenticate_rsa(&key, &challenge, &mut rng).unwrap();
+    assert_eq!(sig.len(), 128);
+    let f = recover(&spki, &sig);
+    assert_eq!((f.len(), f[0], f[127]), (128, 0x6A, 0xBC));
+    let (m1, hash) = (&f[1..107], &f[107..127]);
+    let h = |c: &[u8]| {
+        Sha1::new()
+            .chain_update(m1)
+            .chain_update(c)
+            .finalize()
+            .to_vec()
+    };
+    assert_eq!(hash, h(&challenge).as_slice());
+    assert_ne!(hash, h(&[0; 8]).as_slice());
+    let again = recover(
+        &spki,
+        &internal_authenticate_rsa(&key, &challenge, &mut rng).unwrap(),
+    );
+    assert_ne!(again[1..107], f[1..107], "M1 is drawn afresh");
 }

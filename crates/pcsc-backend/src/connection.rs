@@ -233,6 +233,18 @@ pub struct PcscTransaction<'a> {
     buffer: Vec<u8>,
 }
 
+impl PcscTransaction<'_> {
+    /// Receives every later response into a buffer of `len` bytes (at least 2, at most PC/SC's
+    /// extended maximum) instead of the largest one, as a reader or an application with a short
+    /// buffer does: a response longer than `len` then fails with `SCARD_E_INSUFFICIENT_BUFFER`
+    /// (`TransportError::Other`, code `0x80100008`). Tests use it to check that a card keeps
+    /// short responses within 256 data bytes (a 258-byte buffer).
+    pub fn limit_receive_buffer(&mut self, len: usize) {
+        self.buffer
+            .resize(len.clamp(2, pcsc::MAX_BUFFER_SIZE_EXTENDED), 0);
+    }
+}
+
 impl CardTransaction for PcscTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self.tx.transmit(command, &mut self.buffer) {

@@ -15,7 +15,16 @@ struct Card {
 
 impl Card {
     fn default_card() -> Self {
-        let p = Profile::default_profile().unwrap();
+        Self::of(Profile::default_profile().unwrap())
+    }
+
+    /// The default citizen with ECDSA active authentication (the default card's is RSA).
+    fn ecdsa_aa_card() -> Self {
+        let text = include_str!("../../card-sim/profiles/ecdsa-aa.toml");
+        Self::of(Profile::parse(text, std::path::Path::new("ecdsa-aa.toml")).unwrap())
+    }
+
+    fn of(p: Profile) -> Self {
         let files = p
             .files
             .iter()
@@ -239,7 +248,7 @@ fn a_validly_signed_id_data_sod_passes_with_a_warning() {
 #[test]
 fn active_authentication_with_ecdsa() {
     use p256::ecdsa::signature::hazmat::PrehashSigner;
-    let card = Card::default_card();
+    let card = Card::ecdsa_aa_card();
     let sod = card.sod(Signer2::TestDs, pki::LDS_SECURITY_OBJECT);
     let seed = format!("cccd-bridge chip key {}", "038095012345");
     let key = pki::chip_key(&seed);

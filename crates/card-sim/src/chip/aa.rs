@@ -1,12 +1,66 @@
-//! The chip's side of Active Authentication with ECDSA (ICAO 9303-11 §6.1.2): the challenge of
-//! an INTERNAL AUTHENTICATE, and the chip's signature over it.
+//! The chip's side of Active Authentication (ICAO 9303-11 §6.1.2): the challenge of an INTERNAL
+//! AUTHENTICATE, and the chip's signature over it, with RSA and ISO/IEC 9796-2 digital signature
+//! scheme 1 (what CCCDs use, per the notes) or with ECDSA (other documents).
 
 use apdu::Command;
 use elliptic_curve::CurveArithmetic;
 use icao9303::aa::{AaHash, CHALLENGE_LEN};
 use icao9303::ec::Curve;
 use icao9303::{Error, Result};
+use rsa::BoxedUint;
+use rsa::traits::PublicKeyParts;
+use sha1::{Digest, Sha1};
 use sha2::Sha256;
+
+/// The SHA-1 digest length, and the one-byte trailer `BC` that names SHA-1 implicitly
+/// (ISO/IEC 9796-2:2010 §8.1.2).
+const SHA1_LEN: usize = 20;
+const TRAILER_SHA1: u8 = 0xBC;
+/// The header of a partially recoverable message whose `M1` starts on a byte boundary: the bits
+/// `01` (start), `1` (more data: `M2`, the challenge, is not recoverable) and the padding nibble
+/// `1010` after a zero bit (ISO/IEC 9796-2:2010 §8.1.1, ICAO 9303-11 §6.1.2.1).
+const HEADER_PARTIAL: u8 = 0x6A;
+
+/// The chip's Active Authentication with RSA (ICAO 9303-11 §6.1.2.1): ISO/IEC 9796-2:2010
+/// digital signature scheme 1 with SHA-1 and partial message recovery. The chip chooses the
+/// recoverable part `M1` (`m1_source` draws it: a real chip draws it at random) to fill the
+/// representative `F = 6A ‖ M1 ‖ SHA-1(M1 ‖ challenge) ‖ BC`, exactly as long as the modulus,
+/// and answers `F^d mod n`, big-endian, the modulus's length. The modulus must be a whole number
+/// of bytes (so that `F`'s top bit is the one zero bit of `6A`).
+pub fn internal_authenticate_rsa(
+    key: &rsa::PrivateKey,
+    challenge: &[u8],
+    m1_source: &mut (impl rand_core::CryptoRng + ?Sized),
+) -> Result<Vec<u8>> {
+    let unusable = |why| Error::Malformed {
+        what: "Active Authentication key",
+        why,
+    };
+    let bits = key.n_bits_precision();
+    let k = key.size();
+    if key.n().as_ref().bit_width() as usize != k * 8 || k < 1 + SHA1_LEN + 1 + 8 {
+        return Err(unusable("the modulus is not a whole number of bytes"));
+    }
+    let mut m1 = vec![0u8; k - 1 - SHA1_LEN - 1];
+    m1_source.fill_bytes(&mut m1);
+    let mut f = Vec::with_capacity(k);
+    f.push(HEADER_PARTIAL);
+    f.extend_from_slice(&m1);
+    f.extend_from_slice(
+        &Sha1::new()
+            .chain_update(&m1)
+            .chain_update(challenge)
+            .finalize(),
+    );
+    f.push(TRAILER_SHA1);
+    let f = BoxedUint::from_be_slice(&f, bits).map_err(|_| unusable("too long"))?;
+    // No blinding: the virtual card's key guards nothing, and timing is not observable here.
+    let s = rsa::hazmat::rsa_decrypt_and_check(key, None::<&mut crate::rsa_key::SeedStream>, &f)
+        .map_err(|_| unusable("the RSA private-key operation failed"))?;
+    let s = s.to_be_bytes();
+    // `to_be_bytes` gives the precision's length (whole 64-bit limbs): keep the modulus's.
+    Ok(s[s.len().saturating_sub(k)..].to_vec())
+}
 
 /// The challenge of an INTERNAL AUTHENTICATE command (ICAO 9303-11 §6.1.2; plain, as
 /// [`icao9303::sm::CardSecureMessaging`] unwrapped it); `None` unless it is `00 88 00 00` with

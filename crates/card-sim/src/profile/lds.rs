@@ -89,9 +89,24 @@ pub(super) fn td1_mrz(id: &str, dob: &str, sex: char, expiry: &str, name: &str) 
     [line1, line2, line3]
 }
 
+/// How DG13 encodes the relatives of fields 13 (parents) and 14 (spouse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelativesShape {
+    /// One constructed value per person, the name first and then the person's other elements:
+    /// `SEQUENCE { INTEGER 13, SEQUENCE { father's name, ... }, SEQUENCE { mother's name, ... } }`,
+    /// as the production vendor SDK reads real cards (the notes).
+    PerPerson,
+    /// One value holding both names, `SEQUENCE { INTEGER 13, SEQUENCE { father, mother } }`, as a
+    /// Flutter reader assumes and as this project first wrote it.
+    #[default]
+    Flat,
+}
+
 /// DG13 (the Vietnam-specific data group): `6D { SEQUENCE { INTEGER 1, OID 1.0.10646.1.0.8,
-/// SET { SEQUENCE { INTEGER n, value } ... } } }`, per `shared/domain/cccd-chip.md`.
-pub(super) fn dg13(c: &CitizenProfile) -> Vec<u8> {
+/// SET { SEQUENCE { INTEGER n, value... } ... } } }`, per `shared/domain/cccd-chip.md`, with the
+/// relatives in `shape`.
+pub(super) fn dg13(c: &CitizenProfile, shape: RelativesShape) -> Vec<u8> {
     let text = |s: &str| {
         if c.printable_strings
             && s.bytes()
@@ -102,41 +117,71 @@ pub(super) fn dg13(c: &CitizenProfile) -> Vec<u8> {
             utf8(s)
         }
     };
-    let mut fields: Vec<(u32, Vec<u8>)> = vec![
-        (1, printable(&c.id_number)),
-        (2, utf8(&c.full_name)),
-        (3, text(&c.date_of_birth)),
-        (4, utf8(&c.sex)),
-        (5, utf8(&c.nationality)),
-        (6, text(&c.ethnicity)),
-        (7, utf8(&c.religion)),
-        (8, utf8(&c.place_of_origin)),
-        (9, utf8(&c.place_of_residence)),
-        (10, utf8(&c.identifying_marks)),
-        (11, text(&c.date_of_issue)),
-        (12, utf8(&c.date_of_expiry)),
+    // One entry: `SEQUENCE { INTEGER n, values... }`.
+    let mut fields: Vec<(u32, Vec<Vec<u8>>)> = vec![
+        (1, vec![printable(&c.id_number)]),
+        (2, vec![utf8(&c.full_name)]),
+        (3, vec![text(&c.date_of_birth)]),
+        (4, vec![utf8(&c.sex)]),
+        (5, vec![utf8(&c.nationality)]),
+        (6, vec![text(&c.ethnicity)]),
+        (7, vec![utf8(&c.religion)]),
+        (8, vec![utf8(&c.place_of_origin)]),
+        (9, vec![utf8(&c.place_of_residence)]),
+        (10, vec![utf8(&c.identifying_marks)]),
+        (11, vec![text(&c.date_of_issue)]),
+        (12, vec![utf8(&c.date_of_expiry)]),
     ];
-    if c.father_name.is_some() || c.mother_name.is_some() {
-        fields.push((
-            13,
-            seq(&[
-                &utf8(c.father_name.as_deref().unwrap_or("")),
-                &utf8(c.mother_name.as_deref().unwrap_or("")),
-            ]),
-        ));
+    // A person: the name as UTF8String, then the other elements.
+    let person = |name: &str, details: &[String]| {
+        let parts: Vec<Vec<u8>> = std::iter::once(utf8(name))
+            .chain(details.iter().map(|d| text(d)))
+            .collect();
+        seq(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    };
+    match shape {
+        RelativesShape::PerPerson => {
+            let parents: Vec<Vec<u8>> = [
+                (&c.father_name, &c.father_details),
+                (&c.mother_name, &c.mother_details),
+            ]
+            .into_iter()
+            .filter_map(|(name, details)| name.as_deref().map(|n| person(n, details)))
+            .collect();
+            if !parents.is_empty() {
+                fields.push((13, parents));
+            }
+        }
+        RelativesShape::Flat => {
+            if c.father_name.is_some() || c.mother_name.is_some() {
+                fields.push((
+                    13,
+                    vec![seq(&[
+                        &utf8(c.father_name.as_deref().unwrap_or("")),
+                        &utf8(c.mother_name.as_deref().unwrap_or("")),
+                    ])],
+                ));
+            }
+        }
     }
     if let Some(s) = &c.spouse_name {
-        fields.push((14, seq(&[&utf8(s)])));
+        fields.push((14, vec![person(s, &c.spouse_details)]));
     }
     if let Some(o) = &c.old_id_number {
-        fields.push((15, printable(o)));
+        fields.push((15, vec![printable(o)]));
     }
     for (n, v) in &c.extra_fields {
-        fields.push((*n, text(v)));
+        fields.push((*n, vec![text(v)]));
     }
     let entries: Vec<u8> = fields
         .iter()
-        .flat_map(|(n, v)| seq(&[&int(u64::from(*n)), v]))
+        .flat_map(|(n, values)| {
+            let number = int(u64::from(*n));
+            let parts: Vec<&[u8]> = std::iter::once(number.as_slice())
+                .chain(values.iter().map(Vec::as_slice))
+                .collect();
+            seq(&parts)
+        })
         .collect();
     tlv(
         0x6D,
@@ -144,17 +189,46 @@ pub(super) fn dg13(c: &CitizenProfile) -> Vec<u8> {
     )
 }
 
-/// EF.COM (ICAO 9303-10 §4.6.1) of a CCCD: LDS 1.7, Unicode 4.0.0, data groups 1, 2, 3, 13,
-/// 14 and 15.
-pub(super) fn ef_com() -> Vec<u8> {
+/// The tag of data group `n`'s file (ICAO 9303-10 §4.6.1, Table 37).
+pub(super) fn dg_tag(n: u8) -> Option<u8> {
+    Some(match n {
+        2 => 0x75,
+        4 => 0x76,
+        1 | 3 | 5..=16 => 0x60 + n,
+        _ => return None,
+    })
+}
+
+/// The data groups a CCCD lists in EF.COM (the notes): 1, 2, 3, 13, 14 and 15.
+pub(super) const CCCD_DATA_GROUPS: [u8; 6] = [1, 2, 3, 13, 14, 15];
+
+/// EF.COM (ICAO 9303-10 §4.6.1): LDS 1.7, Unicode 4.0.0, and the tags of `data_groups`.
+pub(super) fn ef_com(data_groups: &[u8]) -> Vec<u8> {
     let mut inner = vec![
         0x5F, 0x01, 0x04, b'0', b'1', b'0', b'7', 0x5F, 0x36, 0x06, b'0', b'4', b'0', b'0', b'0',
         b'0',
     ];
-    let tags = [0x61, 0x75, 0x63, 0x6D, 0x6E, 0x6F];
+    let tags: Vec<u8> = data_groups.iter().filter_map(|n| dg_tag(*n)).collect();
     inner.extend_from_slice(&[0x5C, tags.len() as u8]);
     inner.extend_from_slice(&tags);
     tlv(0x60, &inner)
+}
+
+/// EF.CardAccess (ICAO 9303-11 §9.2) of a CCCD whose chip authentication is not the published
+/// one: TA v1, `id-CA-ECDH-<ca_cipher>` v1 when given, and PACE
+/// `id-PACE-ECDH-GM-AES-CBC-CMAC-128` v2 on brainpoolP256r1, in the published order.
+pub(super) fn card_access(ca_cipher: Option<icao9303::Cipher>) -> Vec<u8> {
+    let ta = seq(&[&oid("0.4.0.127.0.7.2.2.2"), &int(1)]);
+    let pace = seq(&[&oid("0.4.0.127.0.7.2.2.4.2.2"), &int(2), &int(13)]);
+    let mut infos = vec![ta];
+    if let Some(cipher) = ca_cipher {
+        infos.push(seq(&[
+            &tlv(0x06, &icao9303::ca::ca_ecdh_oid(cipher)),
+            &int(1),
+        ]));
+    }
+    infos.push(pace);
+    tlv(0x31, &infos.concat())
 }
 
 pub(super) fn tlv2(tag: u16, value: &[u8]) -> Vec<u8> {

@@ -13,8 +13,10 @@ mod options;
 #[cfg(test)]
 mod tests;
 
-pub use lds::{CCCD_CARD_ACCESS, EMRTD_AID};
-pub use options::{CccdOptions, Fault, default_card, default_cccd};
+pub use lds::{CCCD_CARD_ACCESS, EMRTD_AID, RelativesShape};
+pub use options::{
+    ActiveAuthentication, CaCipher, CccdOptions, ChipProfile, Fault, default_card, default_cccd,
+};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,8 +27,11 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::cccd::AccessMode;
 use crate::der::tlv;
-use crate::pki::{self, TestPki};
-use lds::{dg13, ef_com, filler, mrz_date, mrz_name, no_expiry, td1_mrz, tlv2};
+use crate::pki::{self, Dg14Contents, TestPki};
+use lds::{
+    CCCD_DATA_GROUPS, card_access, dg13, ef_com, filler, mrz_date, mrz_name, no_expiry, td1_mrz,
+    tlv2,
+};
 
 /// The default profile, compiled in.
 pub const DEFAULT_PROFILE: &str = include_str!("../../profiles/default.toml");
@@ -100,32 +105,26 @@ pub struct CitizenProfile {
     pub father_name: Option<String>,
     pub mother_name: Option<String>,
     pub spouse_name: Option<String>,
+    /// The elements after the father's name in his value of field 13 (2024 cards: his ID
+    /// number, old ID number, nationality); `[chip] relatives = "per-person"` only.
+    #[serde(default)]
+    pub father_details: Vec<String>,
+    /// The same for the mother.
+    #[serde(default)]
+    pub mother_details: Vec<String>,
+    /// The same for the spouse, in field 14.
+    #[serde(default)]
+    pub spouse_details: Vec<String>,
     pub old_id_number: Option<String>,
+    /// The QR code's text, when it is not the 2021 form made from the fields (the 2024 card's
+    /// QR, on its back, has its own order and more fields).
+    pub qr: Option<String>,
     /// Store plain-ASCII values as PrintableString (seen on some cards) instead of UTF8String.
     #[serde(default)]
     pub printable_strings: bool,
     /// Field numbers DG13 carries beyond the known ones, with their text.
     #[serde(default)]
     pub extra_fields: BTreeMap<u32, String>,
-}
-
-/// `[chip]`: how the chip behaves.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ChipProfile {
-    /// `pace`, `bac` or `both`.
-    pub access: String,
-    /// Seed of the synthetic portrait.
-    pub photo_seed: u64,
-}
-
-impl Default for ChipProfile {
-    fn default() -> Self {
-        Self {
-            access: "both".into(),
-            photo_seed: 1,
-        }
-    }
 }
 
 /// `[dump]`: the raw files of a card.
@@ -147,8 +146,7 @@ pub struct DumpProfile {
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
     citizen: Option<CitizenProfile>,
-    #[serde(default)]
-    chip: ChipProfile,
+    chip: Option<ChipProfile>,
     dump: Option<DumpProfile>,
 }
 
@@ -161,12 +159,22 @@ pub struct Profile {
     pub citizen: Option<CitizenProfile>,
     /// EF.CardAccess (None: the chip has none, BAC only).
     pub card_access: Option<Vec<u8>>,
-    /// The eMRTD application's files: (file identifier, short file identifier, contents).
+    /// EF.CardAccess can be read by its short file identifier (otherwise only after SELECT).
+    pub card_access_sfi: bool,
+    /// The eMRTD application's files: (file identifier, short file identifier, contents), as
+    /// EF.COM and EF.SOD list them.
     pub files: Vec<(u16, u8, Vec<u8>)>,
+    /// Files of `files` the chip does not have after all (it answers 6A82).
+    pub unreadable: Vec<u16>,
     /// Access protocols offered.
     pub access: AccessMode,
-    /// The chip's private key for chip authentication (DG14) and active authentication (DG15).
+    /// The seed of the chip's private keys for chip authentication (DG14) and active
+    /// authentication (DG15).
     pub chip_key_seed: Option<String>,
+    /// The cipher of the chip authentication the chip runs (None: it has none).
+    pub chip_authentication: Option<icao9303::Cipher>,
+    /// The chip's active authentication (None: it has none).
+    pub active_authentication: Option<ActiveAuthentication>,
     /// When EF.SOD was signed (`YYMMDDhhmmss`), to sign it again for a fault.
     pub signing_time: Option<String>,
 }
@@ -207,9 +215,25 @@ impl Profile {
         };
         let file: ProfileFile =
             toml::from_str(text).map_err(|e| invalid(e.message().to_owned()))?;
+        let chip = file.chip.unwrap_or_default();
         match (file.citizen, file.dump) {
-            (Some(c), None) => Self::from_citizen(c, &file.chip, &shown),
-            (None, Some(d)) => Self::from_dump(d, path.parent().unwrap_or(Path::new(".")), &shown),
+            (Some(c), None) => Self::from_citizen(c, &chip, &shown),
+            (None, Some(d)) => {
+                let only_sfi = ChipProfile {
+                    card_access_sfi: true,
+                    ..chip.clone()
+                };
+                if only_sfi != ChipProfile::default() {
+                    return Err(invalid(
+                        "of [chip], only card_access_sfi applies to a [dump] profile (it replays \
+                         its files; its access protocols are [dump]'s access)"
+                            .into(),
+                    ));
+                }
+                let mut p = Self::from_dump(d, path.parent().unwrap_or(Path::new(".")), &shown)?;
+                p.card_access_sfi = chip.card_access_sfi;
+                Ok(p)
+            }
             _ => Err(invalid("give exactly one of [citizen] and [dump]".into())),
         }
     }
@@ -223,6 +247,7 @@ impl Profile {
             path: path.into(),
             message,
         };
+        chip.check(&c).map_err(invalid)?;
         if c.id_number.len() != 12 || !c.id_number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid("id_number must be 12 digits".into()));
         }
@@ -245,62 +270,96 @@ impl Profile {
             _ => '<',
         };
         let mrz = td1_mrz(&c.id_number, &dob, sex, &expiry, &mrz_name(&c.full_name));
-        let qr = format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            c.id_number,
-            c.old_id_number.as_deref().unwrap_or(""),
-            c.full_name,
-            c.date_of_birth.replace('/', ""),
-            c.sex,
-            c.place_of_residence,
-            c.date_of_issue.replace('/', "")
-        );
+        let qr = c.qr.clone().unwrap_or_else(|| {
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}",
+                c.id_number,
+                c.old_id_number.as_deref().unwrap_or(""),
+                c.full_name,
+                c.date_of_birth.replace('/', ""),
+                c.sex,
+                c.place_of_residence,
+                c.date_of_issue.replace('/', "")
+            )
+        });
         let identity = CardIdentity {
             id_number: Some(c.id_number.clone()),
             can: Some(c.id_number[6..].to_owned()),
             mrz: Some(mrz.to_vec()),
             qr: Some(qr),
         };
-        let key_seed = format!("cccd-bridge chip key {}", c.id_number);
-        let chip_key = pki::chip_key(&key_seed);
-        let dg1 = tlv(0x61, &tlv2(0x5F1F, mrz.concat().as_bytes()));
-        let dg2 = crate::face::dg2(&crate::face::portrait_jpeg(chip.photo_seed), sex != 'F');
-        let dg3 = filler(0x63, 1200);
-        let dg13 = dg13(&c);
-        let dg14 = pki::dg14(&chip_key);
-        let dg15 = pki::dg15(&chip_key);
         let issued = mrz_date(&c.date_of_issue)
             .ok_or_else(|| invalid("date_of_issue is not dd/mm/yyyy".into()))?;
+        let key_seed = format!("cccd-bridge chip key {}", c.id_number);
+        let chip_key = pki::chip_key(&key_seed);
+        let present: Vec<u8> = CCCD_DATA_GROUPS
+            .into_iter()
+            .filter(|n| !chip.absent.contains(n))
+            .collect();
+        let has = |n: u8| present.contains(&n);
+        let ca_cipher = has(14).then(|| chip.chip_authentication.cipher());
+        let aa = has(15).then_some(chip.active_authentication);
+        let mut dgs: Vec<(u8, Vec<u8>)> =
+            vec![(1, tlv(0x61, &tlv2(0x5F1F, mrz.concat().as_bytes())))];
+        if has(2) {
+            let jpeg = crate::face::portrait_jpeg(chip.photo_seed);
+            dgs.push((2, crate::face::dg2(&jpeg, sex != 'F')));
+        }
+        if has(3) {
+            dgs.push((3, filler(0x63, 1200)));
+        }
+        if has(13) {
+            dgs.push((13, dg13(&c, chip.relatives)));
+        }
+        if has(14) {
+            let contents = Dg14Contents {
+                ca_info: chip
+                    .dg14_cipher_info
+                    .then(|| chip.chip_authentication.cipher()),
+                aa_ecdsa_info: aa == Some(ActiveAuthentication::Ecdsa),
+            };
+            dgs.push((14, pki::dg14_with(&chip_key, contents)));
+        }
+        match aa {
+            Some(ActiveAuthentication::Rsa) => {
+                let key = crate::rsa_key::rsa_aa_key(&key_seed);
+                dgs.push((15, pki::dg15_rsa(key.as_ref())));
+            }
+            Some(ActiveAuthentication::Ecdsa) => dgs.push((15, pki::dg15(&chip_key))),
+            None => {}
+        }
+        let refs: Vec<(u8, &[u8])> = dgs.iter().map(|(n, d)| (*n, d.as_slice())).collect();
         let sod = TestPki::new().sign_sod(
-            &[
-                (1, &dg1),
-                (2, &dg2),
-                (3, &dg3),
-                (13, &dg13),
-                (14, &dg14),
-                (15, &dg15),
-            ],
+            &refs,
             pki::Signer2::TestDs,
             pki::LDS_SECURITY_OBJECT,
             &format!("{issued}000000"),
         );
         let access = access_mode(&chip.access, path)?;
+        // The published EF.CardAccess names CA with AES-128; a chip with another (or no) chip
+        // authentication announces what its DG14 does.
+        let card_access = if ca_cipher == Some(icao9303::Cipher::Aes128) && chip.dg14_cipher_info {
+            CCCD_CARD_ACCESS.to_vec()
+        } else {
+            card_access(ca_cipher.filter(|_| chip.dg14_cipher_info))
+        };
+        let mut files = vec![(0x011E, 0x1E, ef_com(&present)), (0x011D, 0x1D, sod)];
+        files.extend(dgs.into_iter().map(|(n, d)| (0x0100 | u16::from(n), n, d)));
         Ok(Self {
             identity,
             citizen: Some(c),
-            card_access: Some(CCCD_CARD_ACCESS.to_vec()),
-            files: vec![
-                (0x011E, 0x1E, ef_com()),
-                (0x011D, 0x1D, sod),
-                (0x0101, 0x01, dg1),
-                (0x0102, 0x02, dg2),
-                (0x0103, 0x03, dg3),
-                (0x010D, 0x0D, dg13),
-                (0x010E, 0x0E, dg14),
-                (0x010F, 0x0F, dg15),
-            ],
+            card_access: Some(card_access),
+            card_access_sfi: chip.card_access_sfi,
+            files,
+            unreadable: chip
+                .listed_but_absent
+                .iter()
+                .map(|n| 0x0100 | u16::from(*n))
+                .collect(),
             access,
             chip_key_seed: Some(key_seed),
+            chip_authentication: ca_cipher,
+            active_authentication: aa,
             signing_time: Some(format!("{issued}000000")),
         })
     }
@@ -354,9 +413,13 @@ impl Profile {
             identity,
             citizen: None,
             card_access,
+            card_access_sfi: true,
             files,
+            unreadable: Vec::new(),
             access,
             chip_key_seed: None,
+            chip_authentication: None,
+            active_authentication: None,
             signing_time: None,
         })
     }

@@ -1,11 +1,143 @@
 //! How a virtual CCCD is built from a profile: the options a test or `cccd sim` chooses (access
 //! protocols, reader limits, photo size) and the faults that each produce one verdict.
 
-use super::lds::{CCCD_CARD_ACCESS, EMRTD_AID, ef_com, filler};
-use super::{CardIdentity, Profile};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::lds::{CCCD_CARD_ACCESS, CCCD_DATA_GROUPS, EMRTD_AID, RelativesShape, ef_com, filler};
+use super::{CardIdentity, CitizenProfile, Profile};
 use crate::card::{Application, CardOptions, ElementaryFile, FileAccess, Iso7816Card};
-use crate::cccd::{AccessMode, ChipKeys, VirtualCccd};
+use crate::cccd::{
+    AccessMode, ActiveAuthenticationKey, ChipAuthenticationKey, ChipKeys, VirtualCccd,
+};
 use crate::pki::{self, TestPki};
+
+/// `[chip]`: how the chip behaves and which files it has. Every key is optional; the defaults
+/// make the CCCD of the notes (`shared/domain/cccd-chip.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChipProfile {
+    /// `pace`, `bac` (no EF.CardAccess, no PACE) or `both`.
+    pub access: String,
+    /// Seed of the synthetic portrait.
+    pub photo_seed: u64,
+    /// How DG13 encodes the parents (field 13) and the spouse (field 14): `flat` (default) or
+    /// `per-person`.
+    pub relatives: RelativesShape,
+    /// `rsa` (default) or `ecdsa`.
+    pub active_authentication: ActiveAuthentication,
+    /// The one chip-authentication cipher the chip accepts: `aes-128` (default), `aes-192`,
+    /// `aes-256` or `3des`; MSE:Set AT naming another is answered 6A80.
+    pub chip_authentication: CaCipher,
+    /// DG14 names that cipher in a `ChipAuthenticationInfo` (default); `false`: DG14 holds only
+    /// the `ChipAuthenticationPublicKeyInfo` and the terminal must find the cipher.
+    pub dg14_cipher_info: bool,
+    /// EF.CardAccess is readable by its short file identifier `1C` (default); `false`: READ
+    /// BINARY by SFI answers 6A82, and SELECT `011C` then READ BINARY is the way in.
+    pub card_access_sfi: bool,
+    /// Data groups the chip does not have, which neither EF.COM nor EF.SOD lists (of 2, 3, 13,
+    /// 14, 15): a child's card without photo, a document without DG14 or DG15.
+    pub absent: Vec<u8>,
+    /// Data groups EF.COM and EF.SOD list but the chip answers 6A82 to (of 2, 3, 13, 14, 15).
+    pub listed_but_absent: Vec<u8>,
+}
+
+impl Default for ChipProfile {
+    fn default() -> Self {
+        Self {
+            access: "both".into(),
+            photo_seed: 1,
+            relatives: RelativesShape::default(),
+            active_authentication: ActiveAuthentication::default(),
+            chip_authentication: CaCipher::default(),
+            dg14_cipher_info: true,
+            card_access_sfi: true,
+            absent: Vec::new(),
+            listed_but_absent: Vec::new(),
+        }
+    }
+}
+
+impl ChipProfile {
+    /// Why these options cannot make a card of `citizen`, if they cannot.
+    pub(super) fn check(&self, citizen: &CitizenProfile) -> Result<(), String> {
+        for (key, list) in [
+            ("absent", &self.absent),
+            ("listed_but_absent", &self.listed_but_absent),
+        ] {
+            if let Some(n) = list
+                .iter()
+                .find(|n| **n == 1 || !CCCD_DATA_GROUPS.contains(n))
+            {
+                return Err(format!(
+                    "[chip] {key} lists DG{n}: only data groups 2, 3, 13, 14 and 15 can be left out"
+                ));
+            }
+        }
+        if let Some(n) = self
+            .absent
+            .iter()
+            .find(|n| self.listed_but_absent.contains(n))
+        {
+            return Err(format!(
+                "[chip] DG{n} is both absent and listed_but_absent: choose one"
+            ));
+        }
+        let details = !citizen.father_details.is_empty()
+            || !citizen.mother_details.is_empty()
+            || !citizen.spouse_details.is_empty();
+        if details && self.relatives == RelativesShape::Flat {
+            return Err(
+                "father_details, mother_details and spouse_details need [chip] relatives = \
+                 \"per-person\" (the flat shape holds names only)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The chip's Active Authentication (ICAO 9303-11 §6.1), the algorithm of DG15's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActiveAuthentication {
+    /// RSA-1024 with ISO/IEC 9796-2 scheme 1 and SHA-1, as real CCCDs (the notes).
+    #[default]
+    Rsa,
+    /// ECDSA on brainpoolP256r1 with SHA-256, named by DG14's ActiveAuthenticationInfo (other
+    /// documents).
+    Ecdsa,
+}
+
+/// The cipher of the chip's chip authentication (`id-CA-ECDH-*`, ICAO 9303-11 §9.2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum CaCipher {
+    /// `id-CA-ECDH-3DES-CBC-CBC`.
+    #[serde(rename = "3des")]
+    Tdes,
+    /// `id-CA-ECDH-AES-CBC-CMAC-128`, as the published EF.CardAccess names.
+    #[default]
+    #[serde(rename = "aes-128")]
+    Aes128,
+    /// `id-CA-ECDH-AES-CBC-CMAC-192`.
+    #[serde(rename = "aes-192")]
+    Aes192,
+    /// `id-CA-ECDH-AES-CBC-CMAC-256`, what the production vendor SDK runs.
+    #[serde(rename = "aes-256")]
+    Aes256,
+}
+
+impl CaCipher {
+    /// The cipher.
+    pub fn cipher(self) -> icao9303::Cipher {
+        match self {
+            Self::Tdes => icao9303::Cipher::Tdes,
+            Self::Aes128 => icao9303::Cipher::Aes128,
+            Self::Aes192 => icao9303::Cipher::Aes192,
+            Self::Aes256 => icao9303::Cipher::Aes256,
+        }
+    }
+}
 
 /// A fault the virtual card can carry, each meant to produce one verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +176,15 @@ impl Profile {
         let mf = self
             .card_access
             .iter()
-            .map(|ca| ElementaryFile::free(0x011C, 0x1C, ca.clone()))
+            .map(|ca| ElementaryFile {
+                sfi: self.card_access_sfi.then_some(0x1C),
+                ..ElementaryFile::free(0x011C, 0x1C, ca.clone())
+            })
             .collect();
         let files = self.files_with_fault(options.fault);
         let files = files
             .iter()
+            .filter(|(fid, _, _)| !self.unreadable.contains(fid))
             .map(|(fid, sfi, data)| ElementaryFile {
                 fid: *fid,
                 sfi: Some(*sfi),
@@ -82,15 +218,26 @@ impl Profile {
         let card = VirtualCccd::new(fs, self.identity.clone(), access, options.extended);
         match &self.chip_key_seed {
             Some(seed) => {
-                // A clone has the genuine card's files but not its private key.
+                // A clone has the genuine card's files but not its private keys.
                 let seed = if options.fault == Some(Fault::Clone) {
                     format!("{seed} (clone)")
                 } else {
                     seed.clone()
                 };
-                let key = pki::chip_key(&seed).to_bytes().to_vec();
+                let ec_key = || Zeroizing::new(pki::chip_key(&seed).to_bytes().to_vec());
                 card.with_chip_keys(ChipKeys {
-                    private_key: zeroize::Zeroizing::new(key),
+                    chip_authentication: self.chip_authentication.map(|cipher| {
+                        ChipAuthenticationKey {
+                            private_key: ec_key(),
+                            cipher,
+                        }
+                    }),
+                    active_authentication: self.active_authentication.map(|aa| match aa {
+                        ActiveAuthentication::Rsa => {
+                            ActiveAuthenticationKey::Rsa(crate::rsa_key::rsa_aa_key(&seed))
+                        }
+                        ActiveAuthentication::Ecdsa => ActiveAuthenticationKey::Ecdsa(ec_key()),
+                    }),
                 })
             }
             None => card,
@@ -212,7 +359,11 @@ pub fn default_card() -> Iso7816Card {
         )],
         vec![Application {
             aid: EMRTD_AID.to_vec(),
-            files: vec![ElementaryFile::free(0x011E, 0x1E, ef_com())],
+            files: vec![ElementaryFile::free(
+                0x011E,
+                0x1E,
+                ef_com(&CCCD_DATA_GROUPS),
+            )],
         }],
     )
 }

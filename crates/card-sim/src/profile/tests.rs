@@ -91,3 +91,72 @@ fn names_and_dates_for_the_mrz() {
     assert_eq!(mrz_date("1950"), None);
     assert!(no_expiry("Không thời hạn") && no_expiry("KHÔNG THỜI HẠN") && !no_expiry("17/08/2035"));
 }
+
+#[test]
+fn the_card_access_encoder_gives_the_published_bytes() {
+    assert_eq!(
+        lds::card_access(Some(icao9303::Cipher::Aes128)),
+        CCCD_CARD_ACCESS
+    );
+    // Without CA: TA and PACE only.
+    assert_eq!(lds::card_access(None).len(), CCCD_CARD_ACCESS.len() - 17);
+}
+
+#[test]
+fn bad_chip_options_are_refused_with_the_reason() {
+    let citizen = DEFAULT_PROFILE.split("[chip]").next().unwrap();
+    for (chip, want) in [
+        ("absent = [1]", "only data groups 2, 3, 13, 14 and 15"),
+        (
+            "listed_but_absent = [7]",
+            "only data groups 2, 3, 13, 14 and 15",
+        ),
+        (
+            "absent = [2]\nlisted_but_absent = [2]",
+            "both absent and listed_but_absent",
+        ),
+        ("relatives = \"nested\"", "per-person"),
+        ("chip_authentication = \"aes-512\"", "aes-256"),
+        ("active_authentication = \"dsa\"", "ecdsa"),
+        ("colour = \"blue\"", "unknown field"),
+    ] {
+        let text = format!("{citizen}[chip]\n{chip}\n");
+        let e = Profile::parse(&text, Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{chip}: {e}");
+    }
+    let details = citizen.replace(
+        "mother_name = ",
+        "mother_details = [\"001160003344\"]\nmother_name = ",
+    );
+    let e = Profile::parse(&details, Path::new("p.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("per-person"), "{e}");
+    assert!(
+        Profile::parse(
+            &format!("{details}[chip]\nrelatives = \"per-person\"\n"),
+            Path::new("p.toml")
+        )
+        .is_ok()
+    );
+    let dir = std::env::temp_dir().join(format!("card-sim-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("EF_COM.bin"), lds::ef_com(&[1])).unwrap();
+    let dump = format!("[dump]\ndir = \"{}\"\ncan = \"123456\"\n", dir.display());
+    let e = Profile::parse(
+        &format!("{dump}[chip]\nabsent = [2]\n"),
+        Path::new("p.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("only card_access_sfi"), "{e}");
+    let p = Profile::parse(
+        &format!("{dump}[chip]\ncard_access_sfi = false\n"),
+        Path::new("p.toml"),
+    )
+    .unwrap();
+    assert!(!p.card_access_sfi);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
