@@ -417,3 +417,87 @@ fn other_profiles_and_raw_dumps_replay() {
     }
     std::fs::remove_file(&profile).unwrap();
 }
+
+/// The registration block of `cccd read --json`, field by field, for the default virtual card
+/// (a new-format address) and a card whose address has the old district: every value
+/// `chip-verified` when the verdict is `genuine`.
+#[test]
+fn the_registration_block_field_by_field() {
+    let _slots = lock_slots();
+    let nd = "Cục trưởng Cục Cảnh sát quản lý hành chính về trật tự xã hội";
+    let profile = |name: &str| {
+        format!(
+            "{}/crates/card-sim/profiles/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let old = profile("old-address.toml");
+    /// A profile's `cccd sim` arguments and the XML1 values expected.
+    type Case<'a> = (Vec<&'a str>, [(&'a str, &'a str); 12]);
+    let cases: [Case; 2] = [
+        (
+            vec![],
+            [
+                ("HO_TEN", "Nguyễn Văn An"),
+                ("SO_CCCD", "038095012345"),
+                ("SO_CMND", "381234567"),
+                ("NGAY_SINH", "199508170000"),
+                ("GIOI_TINH", "1"),
+                ("MA_QUOCTICH", "000"),
+                ("MA_DANTOC", "01"),
+                (
+                    "DIA_CHI",
+                    "Số 12 Đường Lê Lợi, Phường Hạc Thành, Tỉnh Thanh Hóa",
+                ),
+                ("MATINH_CU_TRU", "38"),
+                ("MAXA_CU_TRU", "14797"),
+                ("NGAY_CAP_CCCD", "20210412"),
+                ("NOI_CAP_CCCD", nd),
+            ],
+        ),
+        (
+            vec!["--profile", old.as_str()],
+            [
+                ("HO_TEN", "Trần Thị Bình"),
+                ("SO_CCCD", "079305000123"),
+                ("SO_CMND", ""),
+                ("NGAY_SINH", "200503150000"),
+                ("GIOI_TINH", "2"),
+                ("MA_QUOCTICH", "000"),
+                ("MA_DANTOC", "04"),
+                (
+                    "DIA_CHI",
+                    "Số 5 Lê Lợi, Phường Bến Thành, Quận 1, Thành phố Hồ Chí Minh",
+                ),
+                ("MATINH_CU_TRU", "79"),
+                ("MAXA_CU_TRU", "26743"),
+                ("NGAY_CAP_CCCD", "20210510"),
+                ("NOI_CAP_CCCD", nd),
+            ],
+        ),
+    ];
+    for (args, want) in cases {
+        let sim = Sim::start(&args);
+        let v = ok_json(&[
+            "--can",
+            sim.info["can"].as_str().unwrap(),
+            "--allow-test-csca",
+        ]);
+        assert_eq!(v["verification"]["verdict"], "genuine", "{args:?}");
+        let block = &v["registration"];
+        for (key, value) in want {
+            assert_eq!(block[key]["value"], value, "{args:?} {key}: {block}");
+            assert_eq!(block[key]["source"], "chip-verified", "{args:?} {key}");
+        }
+        let converted = if args.is_empty() {
+            "new-address"
+        } else {
+            "converted-from-old"
+        };
+        assert_eq!(
+            block["addressMatch"]["method"], converted,
+            "{args:?}: {block}"
+        );
+        drop(sim);
+    }
+}

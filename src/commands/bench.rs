@@ -247,7 +247,7 @@ fn measure(
         &[AccessKey::Can(can.clone())],
         &ReadRequest::full(photo),
         &mut |stage| {
-            if let Stage::Verified(_) = stage {
+            if let Stage::Verified(..) = stage {
                 let mut t = trace.borrow_mut();
                 let done = t.marks.len();
                 t.verified = Some((done, Mark::now()));

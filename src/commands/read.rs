@@ -90,9 +90,14 @@ struct ReadJson {
     steps: serde_json::Map<String, serde_json::Value>,
     files: serde_json::Map<String, serde_json::Value>,
     citizen: Option<CitizenRecord>,
+    /// What the HIS files (XML1 names as keys), marked by the verdict.
+    registration: Option<registration::RegistrationBlock>,
     verification: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     photo: Option<PhotoJson>,
+    /// The files asked for that the card did not give, and why.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    not_given: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -190,14 +195,14 @@ fn ms(d: std::time::Duration) -> f64 {
 /// `cccd read`.
 pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> {
     let keys = access_keys(args)?;
-    let files = files(args)?;
+    let files_asked = files(args)?;
     let pcsc = Pcsc::establish()?;
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
     let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
     let mut reader = CardReader::for_reader(&name).trusting(Some(Arc::new(store)));
     let request = ReadRequest {
-        files,
+        files: files_asked.clone(),
         clone_check: true,
     };
     let started = std::time::Instant::now();
@@ -219,7 +224,8 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
                 bytes: p.bytes.len(),
             })
         }
-        (Some(_), None) => {
+        (Some(_), None) if matches!(&files_asked, Files::Only(f) if !f.contains(&LdsFile::Dg(2))) =>
+        {
             return Err(CliError::BadInput(
                 "--photo needs dg2 among --files (and a face image in it)".into(),
             ));
@@ -238,6 +244,13 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         steps: serde_json::Map::new(),
         files: serde_json::Map::new(),
         citizen: read.citizen.clone(),
+        registration: read.registration.clone(),
+        not_given: read
+            .document
+            .unavailable
+            .iter()
+            .map(|(f, why)| (f.short_name(), why.to_string().into()))
+            .collect(),
         verification: read
             .verification
             .as_ref()
@@ -309,11 +322,21 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
         if let Some(c) = &report.citizen {
             s += &citizen_table(c);
         }
+        if let Some(b) = &report.registration {
+            s += &registration_table(b);
+        }
         if let Some(v) = &read.verification {
             s += &crate::trust_store::verification_text(v);
         }
         if let Some(p) = &report.photo {
             s += &format!("\nphoto: {} ({}, {} bytes)\n", p.path, p.mime, p.bytes);
+        } else if read.photo.is_none()
+            && !matches!(&files_asked, Files::Only(f) if !f.contains(&LdsFile::Dg(2)))
+        {
+            s += "\nphoto: none on this card (thẻ không có ảnh: children under 6 have none)\n";
+        }
+        for (f, why) in &report.not_given {
+            s += &format!("not given: {f}: {}\n", why.as_str().unwrap_or_default());
         }
         if !written.is_empty() {
             s += "\nwritten (owner-only):\n";
@@ -335,6 +358,26 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
 }
 
 /// The record as a two-column table, Vietnamese labels with English.
+/// The XML1 values, one per line: key, value, where it came from and any doubt.
+fn registration_table(block: &registration::RegistrationBlock) -> String {
+    let mut s = String::from("\nregistration (XML1):\n");
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(block) else {
+        return s;
+    };
+    for (key, f) in &fields {
+        let Some(value) = f.get("value").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let source = f.get("source").and_then(|v| v.as_str()).unwrap_or("");
+        s += &format!("  {key:<14} {value} [{source}]");
+        if let Some(why) = f.get("uncertain").and_then(|v| v.as_str()) {
+            s += &format!(" ({why})");
+        }
+        s += "\n";
+    }
+    s
+}
+
 fn citizen_table(c: &CitizenRecord) -> String {
     let iso = |d: Option<citizen::PartialDate>| d.map(|d| d.to_iso());
     let (birth, issue, expiry) = (

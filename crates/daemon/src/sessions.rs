@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use citizen::CitizenRecord;
+use registration::RegistrationBlock;
 use serde::Serialize;
 use trust::{CardVerification, CheckState};
 use zeroize::Zeroizing;
@@ -94,6 +95,8 @@ pub struct Session {
     pub protocol: Option<&'static str>,
     /// The citizen record (zeroized on drop by its own type).
     pub citizen: Option<CitizenRecord>,
+    /// The registration block (XML1), marked by the latest verdict (zeroized on drop).
+    pub registration: Option<RegistrationBlock>,
     /// The verification.
     pub verification: Option<VerificationView>,
     /// The photo.
@@ -124,6 +127,7 @@ impl Session {
             state: "reading",
             protocol: None,
             citizen: None,
+            registration: None,
             verification: None,
             photo: None,
             eligibility: None,
@@ -144,6 +148,7 @@ impl Session {
             created_at: self.created.clone(),
             protocol: self.protocol,
             citizen: self.citizen.clone(),
+            registration: self.registration.clone(),
             verification: self.verification.clone(),
             photo_url: self
                 .photo
@@ -175,6 +180,11 @@ pub struct SessionView {
     /// dateOfBirth, sex, placeOfResidence, dateOfIssue, dateOfExpiry, ...).
     #[schema(value_type = Option<Object>)]
     pub citizen: Option<CitizenRecord>,
+    /// What the HIS files in XML1 (QĐ 130/4750/3176), with the XML1 names as keys (`HO_TEN`,
+    /// `SO_CCCD`, `NGAY_SINH`, `GIOI_TINH`, `MA_QUOCTICH`, `MA_DANTOC`, `DIA_CHI`,
+    /// `MATINH_CU_TRU`, `MAXA_CU_TRU`, ...), each `{value, source, uncertain?}`: `source`
+    /// `chip-verified` once the verdict is `genuine`, else `chip-unverified`.
+    pub registration: Option<RegistrationBlock>,
     /// The verification and its verdict.
     pub verification: Option<VerificationView>,
     /// Where the photo is (`GET`, `image/jpeg`), once read.

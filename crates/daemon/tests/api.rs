@@ -468,6 +468,15 @@ async fn openapi_document_lists_every_route() {
     }
     assert!(schemas["Health"]["properties"]["gatewayAccounts"].is_object());
     assert!(schemas["SessionView"]["properties"]["recheck"].is_object());
+    // The registration block is documented with its XML1 keys.
+    assert!(schemas["SessionView"]["properties"]["registration"].is_object());
+    for key in ["HO_TEN", "SO_CCCD", "NGAY_SINH", "MA_DANTOC", "MAXA_CU_TRU"] {
+        assert!(
+            schemas["RegistrationBlock"]["properties"][key].is_object(),
+            "RegistrationBlock.{key}: {}",
+            schemas["RegistrationBlock"]
+        );
+    }
 }
 
 #[tokio::test]
@@ -657,6 +666,22 @@ async fn a_full_read_of_the_virtual_card_with_events_in_order() {
     assert_eq!(events[4].2["verified"], false);
     assert_eq!(events[4].2["sessionId"], sid.as_str());
     assert_eq!(events[5].2["verification"]["verdict"], "genuine");
+    // The registration block: unverified in card.read, verified in card.verified and the
+    // session.
+    let block = |v: &Value, key: &str| (v[key]["value"].clone(), v[key]["source"].clone());
+    assert_eq!(
+        block(&events[4].2["registration"], "SO_CCCD"),
+        (json!("038095012345"), json!("chip-unverified"))
+    );
+    assert_eq!(
+        block(&events[5].2["registration"], "MAXA_CU_TRU"),
+        (json!("14797"), json!("chip-verified"))
+    );
+    assert_eq!(
+        block(&v["registration"], "MA_DANTOC"),
+        (json!("01"), json!("chip-verified")),
+        "{v}"
+    );
     assert_eq!(events[7].2["eligibility"]["category"], "eligible");
 
     // Resume: only what came after the given id.

@@ -29,4 +29,4 @@ pub use photo::Photo;
 pub use reader::{
     CardRead, CardReader, Files, IDENTITY_FIRST, ReadRequest, Stage, files_of_a_read,
 };
-pub use verify::issuing_state_of_dg1;
+pub use verify::{issuing_state_of_dg1, registration_block};

@@ -8,12 +8,13 @@ use citizen::CitizenRecord;
 use icao9303::read::{LdsFile, ReadOptions};
 use icao9303::{AccessKey, AccessProtocol, CloneCheck, Document, DocumentRead};
 use rand_core::{CryptoRng, OsRng, TryRngCore};
+use registration::RegistrationBlock;
 use trust::{CardVerification, CscaStore};
 
 use crate::error::PipelineError;
 use crate::photo::Photo;
 use crate::quirks::read_options_for;
-use crate::verify::Progress;
+use crate::verify::{Progress, registration_block};
 
 /// A stage of the read, reported as soon as it is done.
 #[derive(Debug)]
@@ -21,10 +22,12 @@ use crate::verify::Progress;
 pub enum Stage<'a> {
     /// Access control succeeded.
     Opened(AccessProtocol),
-    /// DG1 and DG13 are read: the identity, not yet verified.
-    Identity(&'a CitizenRecord),
-    /// The verification of everything read so far (identity, security files, clone check).
-    Verified(&'a CardVerification),
+    /// DG1 and DG13 are read: the identity, not yet verified, with its registration block
+    /// (every value `chip-unverified`).
+    Identity(&'a CitizenRecord, &'a RegistrationBlock),
+    /// The verification of everything read so far (identity, security files, clone check),
+    /// with the registration block marked by its verdict (none without an identity).
+    Verified(&'a CardVerification, Option<&'a RegistrationBlock>),
     /// The photo, read and checked against the SOD.
     Photo(&'a Photo),
 }
@@ -103,8 +106,12 @@ pub struct CardRead {
     pub document: DocumentRead,
     /// What the clone check established (default when it was not run).
     pub clone_check: CloneCheck,
-    /// The citizen record (None when DG13 could not be read).
+    /// The citizen record (from DG13 and DG1, or DG1 alone for a document without DG13; None
+    /// when neither could be read).
     pub citizen: Option<CitizenRecord>,
+    /// What the HIS files (XML1), from the citizen record, each value marked `chip-verified`
+    /// when the final verdict is `genuine`, else `chip-unverified`.
+    pub registration: Option<RegistrationBlock>,
     /// The final verification, the photo's hash included (None without EF.SOD).
     pub verification: Option<CardVerification>,
     /// The photo.
@@ -200,10 +207,15 @@ impl CardReader {
                 Ok((document, clone_check)) => {
                     let verification =
                         progress.verification(&document.files, &document.unavailable, true);
+                    let citizen = progress.citizen.take();
+                    let registration = citizen
+                        .as_ref()
+                        .map(|c| registration_block(c, verification.as_ref()));
                     return Ok(CardRead {
                         document,
                         clone_check,
-                        citizen: progress.citizen.take(),
+                        citizen,
+                        registration,
                         verification,
                         photo: progress.photo.take(),
                     });

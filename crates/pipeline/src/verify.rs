@@ -12,8 +12,11 @@ use icao9303::read::LdsFile;
 use icao9303::{ActiveAuthOutcome, ChipAuthOutcome, CloneCheck, FileUnavailable};
 use trust::algorithms::{EcdsaSignatureEncoding, HashAlgorithm, SignatureAlgorithm};
 use trust::{
-    ActiveAuthenticationKey, CardVerification, ChipProof, CscaStore, DataGroupHash, SodVerification,
+    ActiveAuthenticationKey, CardVerification, ChipProof, CscaStore, DataGroupHash,
+    SodVerification, Verdict,
 };
+
+use registration::{ChipVerdict, RegistrationBlock};
 
 use crate::photo::{Photo, photo_of};
 use crate::reader::Stage;
@@ -82,7 +85,8 @@ impl<'s> Progress<'s> {
         };
         match record {
             Ok(record) => {
-                on(Stage::Identity(&record));
+                let block = registration_block(&record, None);
+                on(Stage::Identity(&record, &block));
                 self.citizen = Some(record);
             }
             Err(e) => tracing::warn!(error = %e, "the identity files could not be parsed"),
@@ -97,7 +101,11 @@ impl<'s> Progress<'s> {
         on: &mut dyn FnMut(Stage<'_>),
     ) {
         if let Some(v) = self.verification(files, unavailable, false) {
-            on(Stage::Verified(&v));
+            let block = self
+                .citizen
+                .as_ref()
+                .map(|c| registration_block(c, Some(&v)));
+            on(Stage::Verified(&v, block.as_ref()));
         }
     }
 
@@ -181,6 +189,19 @@ impl<'s> Progress<'s> {
                 .with_files_not_given(&missing),
         )
     }
+}
+
+/// The registration block of a chip read (his-integration.md): `chip-verified` values when
+/// `verification`'s verdict is `genuine`, else (or before the verdict) `chip-unverified`.
+pub fn registration_block(
+    citizen: &CitizenRecord,
+    verification: Option<&CardVerification>,
+) -> RegistrationBlock {
+    let verdict = match verification.map(|v| v.verdict) {
+        Some(Verdict::Genuine) => ChipVerdict::Genuine,
+        _ => ChipVerdict::NotGenuine,
+    };
+    RegistrationBlock::from_citizen_record(citizen, verdict)
 }
 
 /// The issuing state of DG1's MRZ (ICAO 9303-3 §5; positions 3-5 of the first line in the

@@ -30,8 +30,8 @@ fn can() -> AccessInput {
 fn stage_name(s: &Stage<'_>) -> &'static str {
     match s {
         Stage::Opened(_) => "opened",
-        Stage::Identity(_) => "identity",
-        Stage::Verified(_) => "verified",
+        Stage::Identity(..) => "identity",
+        Stage::Verified(..) => "verified",
         Stage::Photo(_) => "photo",
         _ => "other",
     }
@@ -418,4 +418,42 @@ fn counts_and_the_demo_read_the_same_card() {
     let mut a = default_cccd(&CccdOptions::default());
     let mut b = card(CccdOptions::default());
     assert_eq!(files(&mut a), files(&mut b));
+}
+
+#[test]
+fn the_registration_block_is_unverified_until_the_verdict_says_genuine() {
+    use registration::Source;
+    for (trusted, final_source) in [
+        (true, Source::ChipVerified),
+        (false, Source::ChipUnverified),
+    ] {
+        let mut card = card(CccdOptions::default());
+        let keys = access_keys(&can()).unwrap();
+        let mut seen = Vec::new();
+        let mut reader = CardReader::for_reader(VPCD).trusting(trusted.then(store));
+        let r = reader
+            .read(
+                &mut InProcess(&mut card),
+                &keys,
+                &ReadRequest::full(false),
+                &mut |s| match s {
+                    Stage::Identity(_, b) => seen.push(("identity", b.so_cccd.source)),
+                    Stage::Verified(_, Some(b)) => seen.push(("verified", b.so_cccd.source)),
+                    _ => {}
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("identity", Source::ChipUnverified),
+                ("verified", final_source)
+            ],
+            "trusted: {trusted}"
+        );
+        let block = r.registration.unwrap();
+        assert_eq!(block.so_cccd.source, final_source);
+        assert_eq!(block.so_cccd.value, "038095012345");
+        assert_eq!(block.ma_dantoc.value, "01", "Kinh");
+    }
 }

@@ -309,10 +309,12 @@ impl Builder {
         let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return self.empty(KEY, "no sex was given");
         };
+        // The chip's DG13 writes "Nam"/"Nữ"; a document's MRZ (DG1, ICAO 9303-3 §4.2.2) `M`,
+        // `F`, and `X` or `<` for unspecified.
         match folded_key(t).as_str() {
-            "nam" => self.known("1".to_owned()),
-            "nu" => self.known("2".to_owned()),
-            "chuaxacdinh" => self.known("3".to_owned()),
+            "nam" | "m" => self.known("1".to_owned()),
+            "nu" | "f" => self.known("2".to_owned()),
+            "chuaxacdinh" | "x" | "<" => self.known("3".to_owned()),
             _ => self.empty(KEY, "the sex is not \"Nam\", \"Nữ\" or \"Chưa xác định\""),
         }
     }
@@ -321,7 +323,10 @@ impl Builder {
         const KEY: &str = "MA_QUOCTICH";
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => self.empty(KEY, "no nationality was given"),
-            Some(t) if folded_key(t) == "vietnam" => self.known("000".to_owned()),
+            // As DG13 writes it, or as an MRZ's ICAO code (DG1 of a document without DG13).
+            Some(t) if matches!(folded_key(t).as_str(), "vietnam" | "vnm") => {
+                self.known("000".to_owned())
+            }
             Some(_) => self.empty(
                 KEY,
                 "the nationality is not Việt Nam, and the codes of Circular 07/2016/TT-BCA appendix 2 are not built in",

@@ -6,6 +6,7 @@
 //! payload).
 
 use citizen::CitizenRecord;
+use registration::RegistrationBlock;
 use serde::Serialize;
 
 use crate::readers::ReaderKind;
@@ -77,6 +78,9 @@ pub struct CardIdentity {
     /// The citizen record (camelCase JSON of the `citizen` crate).
     #[schema(value_type = Object)]
     pub citizen: Box<CitizenRecord>,
+    /// The registration block (XML1 names as keys), every value `chip-unverified`:
+    /// `card.verified` brings it again with its final marks.
+    pub registration: Box<RegistrationBlock>,
 }
 
 /// `card.verified`: the verification (again when the photo's hash changes the verdict).
@@ -89,6 +93,10 @@ pub struct CardVerified {
     pub session_id: String,
     /// The verdict and every check.
     pub verification: VerificationView,
+    /// The registration block marked by this verdict (`chip-verified` when `genuine`); absent
+    /// when the read has no identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration: Option<Box<RegistrationBlock>>,
 }
 
 /// `card.photo`: the photo is ready at `photoUrl`.

@@ -54,25 +54,35 @@ pub(super) fn run_read(
                 protocol: Some(p.name()),
             }));
         }
-        Stage::Identity(c) => {
-            sessions.update(sid, |s| s.citizen = Some(c.clone()));
+        Stage::Identity(c, block) => {
+            sessions.update(sid, |s| {
+                s.citizen = Some(c.clone());
+                s.registration = Some(block.clone());
+            });
             let (reader, session_id) = on_reader();
             events.emit(DaemonEvent::CardRead(CardIdentity {
                 reader,
                 session_id,
                 verified: false,
                 citizen: Box::new(c.clone()),
+                registration: Box::new(block.clone()),
             }));
         }
-        Stage::Verified(v) => {
+        Stage::Verified(v, block) => {
             let view = VerificationView::from(v);
             emitted_verdict = Some(v.verdict);
-            sessions.update(sid, |s| s.verification = Some(view.clone()));
+            sessions.update(sid, |s| {
+                s.verification = Some(view.clone());
+                if let Some(b) = block {
+                    s.registration = Some(b.clone());
+                }
+            });
             let (reader, session_id) = on_reader();
             events.emit(DaemonEvent::CardVerified(CardVerified {
                 reader,
                 session_id,
                 verification: view,
+                registration: block.map(|b| Box::new(b.clone())),
             }));
         }
         Stage::Photo(p) => {
@@ -115,6 +125,9 @@ pub(super) fn run_read(
         if s.citizen.is_none() {
             s.citizen = read.citizen.clone();
         }
+        if read.registration.is_some() {
+            s.registration = read.registration.clone();
+        }
     });
     // The photo's hash can still change the verdict after `card.verified`: say so.
     if verdict.is_some()
@@ -126,6 +139,7 @@ pub(super) fn run_read(
             reader,
             session_id,
             verification,
+            registration: read.registration.clone().map(Box::new),
         }));
     }
     Ok(ReadDone { verdict })
