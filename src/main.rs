@@ -75,6 +75,10 @@ enum Command {
         /// The card access number, for a full read.
         #[arg(long, value_name = "N")]
         can: Option<String>,
+        /// Also write a card report for the field to FILE (owner-only JSON, no personal data:
+        /// see firmware-notes/cccd-chip.md).
+        #[arg(long, value_name = "FILE")]
+        capture: Option<std::path::PathBuf>,
     },
     /// Repeated full reads (with and without the photo): per phase APDUs, bytes, wall and CPU
     /// time, and the link model's time at 106, 212, 424 and 848 kbit/s.
@@ -197,9 +201,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => commands::verify::run(&out, cfg, &args),
         Command::Trust { command } => commands::trust::run(&out, cfg, &command),
         Command::Bench(args) => commands::bench::run(&out, cfg, &args),
-        Command::Doctor { reader, can } => {
-            commands::doctor::run(&out, cfg, reader.as_deref(), can.as_deref())
-        }
+        Command::Doctor {
+            reader,
+            can,
+            capture,
+        } => commands::doctor::run(
+            &out,
+            cfg,
+            reader.as_deref(),
+            can.as_deref(),
+            capture.as_deref(),
+        ),
         Command::Counts { markdown } => commands::counts::run(&out, markdown),
         Command::Eligibility(args) => commands::eligibility::run(&out, cfg, &args),
         Command::GatewaySim(args) => commands::gateway_sim::run(&out, &args),

@@ -1,8 +1,9 @@
 //! `cccd doctor`: a technician's checklist from the PC/SC service down to a full read, then one
-//! check per BHXH gateway account. Each check is a function named after what it checks, in the
+//! check per BHXH gateway account; with `--capture FILE`, the card report of [`capture`]. Each check is a function named after what it checks, in the
 //! file of its layer: [`reader`] (service, readers, card, ATR, UID), [`link`] (what the chip
 //! answers before any key), [`full_read`], [`gateway`].
 
+mod capture;
 mod checklist;
 mod full_read;
 mod gateway;
@@ -29,20 +30,39 @@ struct Report {
     checks: Vec<Check>,
 }
 
+/// What the checks saw, for the capture (`--capture`).
+#[derive(Default)]
+pub(super) struct Findings {
+    reader: Option<String>,
+    attributes: Option<pcsc_backend::ReaderAttributes>,
+    atr: Option<Vec<u8>>,
+    ats: Option<Vec<u8>>,
+    probe: Option<icao9303::protocol::probe::LinkProbe>,
+    quirks: Option<&'static pipeline::quirks::ReaderQuirk>,
+    read: Option<pipeline::CardRead>,
+    read_error: Option<String>,
+}
+
 /// `cccd doctor`.
 pub fn run(
     out: &Output,
     cfg: &Config,
     reader: Option<&str>,
     can: Option<&str>,
+    capture: Option<&std::path::Path>,
 ) -> Result<(), CliError> {
     let can = can
         .map(|c| Can::new(c).map_err(|e| CliError::BadInput(e.to_string())))
         .transpose()?;
     let mut list = Checklist::default();
-    let chosen = diagnose(&mut list, cfg, reader, can);
+    let mut findings = Findings::default();
+    diagnose(&mut list, &mut findings, cfg, reader, can);
+    let chosen = findings.reader.clone();
     list.complete();
     list.0.extend(gateway::account_checks(cfg));
+    if let Some(path) = capture {
+        capture::write_capture(path, &findings, &list.0)?;
+    }
     let ok = list.0.iter().all(|c| c.status != Status::Fail);
     let report = Report {
         ok,
@@ -65,37 +85,47 @@ pub fn run(
     }
 }
 
-/// Runs the checks in order, stopping where a later check cannot mean anything; returns the
-/// reader examined.
+/// Runs the checks in order, stopping where a later check cannot mean anything, and notes what
+/// they saw in `findings`.
 fn diagnose(
     list: &mut Checklist,
+    findings: &mut Findings,
     cfg: &Config,
     wanted: Option<&str>,
     can: Option<Can>,
-) -> Option<String> {
-    let pcsc = reader::check_service(list)?;
-    let chosen = reader::check_readers(list, &pcsc, cfg, wanted)?;
+) {
+    let Some(pcsc) = reader::check_service(list) else {
+        return;
+    };
+    let Some(chosen) = reader::check_readers(list, &pcsc, cfg, wanted) else {
+        return;
+    };
     let name = chosen.status.name.clone();
     let quirks = quirks_for(&name);
+    findings.reader = Some(name.clone());
+    findings.quirks = quirks;
+    findings.atr = chosen.status.atr.clone();
     let Some(mut conn) = reader::check_card(list, &pcsc, cfg, &chosen) else {
         // The quirks are the reader's: worth knowing even without a card.
         link::report_quirks(list, quirks);
-        return Some(name);
+        return;
     };
+    findings.attributes = Some(conn.attributes());
     reader::check_atr(list, chosen.status.atr.as_deref().unwrap_or_default());
     let mut tx = match conn.begin() {
         Ok(t) => t,
         Err(e) => {
             list.fail("uid", e.to_string());
-            return Some(name);
+            return;
         }
     };
     reader::check_uid(list, &mut tx);
+    findings.ats = reader::ats(&mut tx);
     let probe = match probe_link(&mut tx) {
         Ok(p) => p,
         Err(e) => {
             list.fail("emrtd", e.to_string());
-            return Some(name);
+            return;
         }
     };
     drop(tx);
@@ -103,6 +133,9 @@ fn diagnose(
     link::check_card_access(list, &probe);
     link::check_transfer(list, &probe, quirks);
     link::report_quirks(list, quirks);
-    full_read::check_full_read(list, &mut conn, &name, can);
-    Some(name)
+    findings.probe = Some(probe);
+    match full_read::check_full_read(list, &mut conn, &name, can) {
+        Ok(read) => findings.read = read,
+        Err(why) => findings.read_error = Some(why),
+    }
 }

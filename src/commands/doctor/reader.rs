@@ -193,6 +193,16 @@ pub(super) fn check_uid(list: &mut Checklist, tx: &mut PcscTransaction<'_>) {
     }
 }
 
+/// The ATS's historical bytes, when the reader gives them (PC/SC part 3 §3.2.2.1.3: GET DATA
+/// `FF CA 01 00 00` for an ISO/IEC 14443-4 card); never the UID.
+pub(super) fn ats(tx: &mut PcscTransaction<'_>) -> Option<Vec<u8>> {
+    use ::apdu::{Command, ExchangeExt};
+    let r = tx
+        .exchange(&Command::new(0xFF, 0xCA, 0x01, 0x00).with_ne(256))
+        .ok()?;
+    (r.is_success() && !r.data.is_empty()).then_some(r.data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
