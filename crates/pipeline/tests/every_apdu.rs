@@ -174,3 +174,70 @@ fn a_bad_mac_at_any_protected_apdu_is_never_used() {
     }
     assert!(protected > 5, "only {protected} protected APDUs seen");
 }
+
+/// A man in the middle answering a bare `6A82` (no secure messaging) to the first protected
+/// READ BINARY of the file with short identifier `sfi` and to the SELECT that follows it (the
+/// reader's check of a "not found" by SFI). The SELECT's data is encrypted, so it is told by its
+/// place: the protected SELECT right after the forged answer.
+struct BareNotFound<'a> {
+    inner: InProcess<'a, VirtualCccd>,
+    sfi: u8,
+    /// 0: waiting for the read; 1: the read answered, waiting for the SELECT; 2: done.
+    stage: u8,
+}
+
+impl CardTransaction for BareNotFound<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let protected = command[0] & 0x0C == 0x0C;
+        let forged = match self.stage {
+            0 => protected && command[1] == 0xB0 && command[2] == 0x80 | self.sfi,
+            1 => protected && command[1] == 0xA4,
+            _ => false,
+        };
+        if forged {
+            self.stage += 1;
+            return Ok(vec![0x6A, 0x82]);
+        }
+        self.inner.transmit(command)
+    }
+}
+
+#[test]
+fn a_forged_bare_status_never_steers_the_verdict() {
+    // DG13 (0x0D), DG14 (0x0E), DG15 (0x0F), DG2 (0x02): each answered "not found" without
+    // protection by someone between the reader and the chip.
+    for (sfi, want) in [
+        (0x0D, Verdict::Incomplete),
+        (0x0E, Verdict::CloneSuspected),
+        (0x0F, Verdict::CloneSuspected),
+        (0x02, Verdict::Incomplete),
+    ] {
+        let mut card = card();
+        let mut tx = BareNotFound {
+            inner: InProcess(&mut card),
+            sfi,
+            stage: 0,
+        };
+        let r = read(&mut reader(), &mut tx).unwrap();
+        assert_eq!(tx.stage, 2, "SFI {sfi:02X} was read and selected");
+        let (file, why) = r.document.unavailable[0];
+        assert_eq!(file.short_name(), format!("dg{sfi}"));
+        assert_eq!(
+            why,
+            icao9303::FileUnavailable::Unauthenticated(apdu::StatusWord::FILE_NOT_FOUND),
+            "a bare status is a refusal, never an absence"
+        );
+        assert_eq!(
+            r.verification.as_ref().unwrap().verdict,
+            want,
+            "SFI {sfi:02X}"
+        );
+        // The chip is opened again before the next file (DG2 is the last one).
+        assert_eq!(
+            r.document.steps.iter().any(|s| s.name == "reaccess"),
+            sfi != 2,
+            "SFI {sfi:02X}: {:?}",
+            r.document.steps.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+    }
+}
