@@ -320,15 +320,59 @@ pub struct ReaderConfig {
     pub share_mode: ShareModeConfig,
     /// Never use readers whose name contains one of these (for example a SAM slot).
     pub ignore: Vec<String>,
+    /// The longest file a read accepts (bytes; DG2 and EF.CardAccess aside): 65536.
+    pub max_file_bytes: usize,
+    /// The longest photo (DG2) a read accepts (bytes): 1048576.
+    pub max_photo_bytes: usize,
+    /// The longest EF.CardAccess a read accepts (bytes): 4096.
+    pub max_card_access_bytes: usize,
+    /// A whole read's deadline (seconds): 20, production services' overall timeout.
+    pub read_deadline_secs: u64,
 }
 
 impl Default for ReaderConfig {
     fn default() -> Self {
+        let limits = pipeline::ReadLimits::default();
         Self {
             name: None,
             share_mode: ShareModeConfig::Shared,
             ignore: Vec::new(),
+            max_file_bytes: limits.files.file,
+            max_photo_bytes: limits.files.photo,
+            max_card_access_bytes: limits.files.card_access,
+            read_deadline_secs: limits.deadline.as_secs(),
         }
+    }
+}
+
+impl ReaderConfig {
+    /// The bounds of every read (a value of 0 is refused at load time).
+    pub fn read_limits(&self) -> pipeline::ReadLimits {
+        pipeline::ReadLimits {
+            files: icao9303::read::FileLimits {
+                file: self.max_file_bytes,
+                photo: self.max_photo_bytes,
+                card_access: self.max_card_access_bytes,
+            },
+            deadline: std::time::Duration::from_secs(self.read_deadline_secs),
+        }
+    }
+
+    /// Refuses limits of 0 (no read could pass them), naming the key.
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("max_file_bytes", self.max_file_bytes as u64),
+            ("max_photo_bytes", self.max_photo_bytes as u64),
+            ("max_card_access_bytes", self.max_card_access_bytes as u64),
+            ("read_deadline_secs", self.read_deadline_secs),
+        ] {
+            if value == 0 {
+                return Err(format!(
+                    "[reader] {key} is 0: no read could pass it; leave it out for the default"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -490,6 +534,7 @@ pub fn parse(text: &str, vars: &[(String, String)]) -> Result<(Config, Vec<Strin
         redact::without_values(e.message()) + &at
     })?;
     config.eligibility.validate()?;
+    config.reader.validate()?;
     config.desk.validate()?;
     config.push.validate(&pushable_events())?;
     Ok((config, applied))
@@ -757,6 +802,33 @@ mod tests {
         assert!(e.contains("maybe"), "{e}");
         let e = Config::default().eligibility.accounts().unwrap_err();
         assert!(e.contains("gateway_url"), "{e}");
+    }
+
+    #[test]
+    fn reads_are_bounded_by_default_and_as_configured() {
+        let (c, _) = parse("", &[]).unwrap();
+        let l = c.reader.read_limits();
+        assert_eq!(
+            (
+                l.files.file,
+                l.files.photo,
+                l.files.card_access,
+                l.deadline.as_secs()
+            ),
+            (65536, 1048576, 4096, 20)
+        );
+        let (c, _) = parse(
+            "[reader]\nmax_photo_bytes = 2000000\nread_deadline_secs = 30\n",
+            &vars(&[("CCCD_READER__MAX_FILE_BYTES", "100000")]),
+        )
+        .unwrap();
+        let l = c.reader.read_limits();
+        assert_eq!(
+            (l.files.file, l.files.photo, l.deadline.as_secs()),
+            (100000, 2000000, 30)
+        );
+        let e = parse("[reader]\nread_deadline_secs = 0\n", &[]).unwrap_err();
+        assert!(e.contains("read_deadline_secs is 0"), "{e}");
     }
 
     #[test]

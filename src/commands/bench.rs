@@ -396,7 +396,9 @@ pub fn run(out: &Output, cfg: &Config, args: &BenchArgs) -> Result<(), CliError>
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
     let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
     // The reader's quirks shape the reads, as in `cccd read`.
-    let mut reader = CardReader::for_reader(&name).trusting(Some(Arc::new(store)));
+    let mut reader = CardReader::for_reader(&name)
+        .limited(cfg.reader.read_limits())
+        .trusting(Some(Arc::new(store)));
     let mut without = Vec::new();
     let mut with = Vec::new();
     for _ in 0..args.runs {

@@ -200,7 +200,9 @@ pub fn run(out: &Output, cfg: &Config, args: &ReadArgs) -> Result<(), CliError> 
     let name = super::select_reader(&pcsc, cfg, args.reader.as_deref())?;
     let mut conn = pcsc.connect(&name, cfg.reader.share_mode.into())?;
     let store = crate::trust_store::load(&cfg.trust, &args.trust, args.allow_test_csca)?;
-    let mut reader = CardReader::for_reader(&name).trusting(Some(Arc::new(store)));
+    let mut reader = CardReader::for_reader(&name)
+        .limited(cfg.reader.read_limits())
+        .trusting(Some(Arc::new(store)));
     let request = ReadRequest {
         files: files_asked.clone(),
         clone_check: true,

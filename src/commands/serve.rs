@@ -197,6 +197,7 @@ pub fn run_until(
     let share = cfg.reader.share_mode.into();
     let ignore = cfg.reader.ignore.clone();
     let default_reader = cfg.reader.name.clone();
+    let read_limits = cfg.reader.read_limits();
     rt.block_on(async move {
         let bound = daemon::bind(&server.listen)
             .await
@@ -212,6 +213,7 @@ pub fn run_until(
                 audit,
                 demo: false,
                 default_reader,
+                read_limits,
             },
         );
         let monitor = state.watch_pcsc(share, ignore);

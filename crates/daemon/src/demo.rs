@@ -125,6 +125,7 @@ pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<
             audit: None,
             demo: true,
             default_reader: None,
+            read_limits: pipeline::ReadLimits::default(),
         },
     );
     let card = Profile::default_profile()

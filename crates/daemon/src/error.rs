@@ -82,6 +82,7 @@ impl ApiError {
                 StatusCode::CONFLICT
             }
             ErrorKind::NoReader | ErrorKind::PcscUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::ReadTimeout => StatusCode::GATEWAY_TIMEOUT,
             _ => StatusCode::BAD_GATEWAY,
         };
         Self::new(status, kind.code(), message)

@@ -41,6 +41,8 @@ pub struct StateOptions {
     /// The reader of a read request that names none (`[reader] name`: exact, or a unique part
     /// of the name); None: the only reader holding a card, else the only reader.
     pub default_reader: Option<String>,
+    /// The bounds of every read (`[reader]`'s file limits and deadline).
+    pub read_limits: pipeline::ReadLimits,
 }
 
 /// The state shared by handlers and workers. Cheap to clone.
@@ -121,6 +123,7 @@ impl AppState {
             sessions.clone(),
             wipes.clone(),
             options.default_reader,
+            options.read_limits,
         ));
         Self(Arc::new(Inner {
             keys,

@@ -63,6 +63,18 @@ pub enum Error {
         /// What the card answered.
         sw: StatusWord,
     },
+    /// A file's header announces more bytes than the read accepts ([`crate::read::FileLimits`]).
+    #[error(
+        "the card says {file} is {length} bytes, more than the {limit} a read accepts: not a genuine document's file (the limit is [reader] max_file_bytes, max_photo_bytes or max_card_access_bytes)"
+    )]
+    FileTooLong {
+        /// The file.
+        file: &'static str,
+        /// The length its header gives.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The card answered with data that does not follow the protocol.
     #[error("unexpected answer from the card during {0}")]
     UnexpectedResponse(&'static str),

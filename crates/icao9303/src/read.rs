@@ -136,6 +136,9 @@ pub struct ReadOptions {
     /// the caller knows and this crate does not): PACE is then tried with its parameters
     /// before BAC, and only with a CAN.
     pub assumed_card_access: Option<&'static [u8]>,
+    /// The longest file accepted; a card announcing more (in the file's TLV header) is stopped
+    /// before it is read, so it cannot hold the reader with a huge file.
+    pub limits: FileLimits,
 }
 
 impl Default for ReadOptions {
@@ -144,6 +147,41 @@ impl Default for ReadOptions {
             allow_extended: true,
             short_chunk: MAX_SHORT_READ,
             assumed_card_access: None,
+            limits: FileLimits::default(),
+        }
+    }
+}
+
+/// The longest file of each kind a read accepts. The LDS sets no maximum (ICAO 9303-10 §4.6
+/// allows lengths up to 2^24); these keep a read bounded: a CCCD's files are a few hundred
+/// bytes, its photo about 20 KB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimits {
+    /// EF.COM, EF.SOD and every data group but DG2 (default 64 KiB).
+    pub file: usize,
+    /// DG2, the face image (default 1 MiB).
+    pub photo: usize,
+    /// EF.CardAccess (default 4 KiB).
+    pub card_access: usize,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        Self {
+            file: 64 * 1024,
+            photo: 1024 * 1024,
+            card_access: 4 * 1024,
+        }
+    }
+}
+
+impl FileLimits {
+    /// The limit for `file`.
+    pub fn of(&self, file: LdsFile) -> usize {
+        match file {
+            LdsFile::Dg(2) => self.photo,
+            LdsFile::CardAccess => self.card_access,
+            _ => self.file,
         }
     }
 }
@@ -169,6 +207,7 @@ pub struct FileReader {
     chunk: usize,
     /// What the secure-messaging session's cipher allows (`None` before secure messaging).
     session_limit: Option<usize>,
+    limits: FileLimits,
     counts: ReadCounts,
 }
 
@@ -191,6 +230,7 @@ impl FileReader {
             sfi: true,
             chunk: options.short_chunk.clamp(1, MAX_SHORT_READ),
             session_limit: None,
+            limits: options.limits,
             counts: ReadCounts::default(),
         }
     }
@@ -306,6 +346,13 @@ impl FileReader {
                     self.counts.bytes += chunk.len() as u64;
                     if total.is_none() {
                         match decode_header(&data) {
+                            Ok(h) if h.total_len() > self.limits.of(file) => {
+                                return Err(Error::FileTooLong {
+                                    file: file.name(),
+                                    length: h.total_len(),
+                                    limit: self.limits.of(file),
+                                });
+                            }
                             Ok(h) => {
                                 total = Some(h.total_len());
                                 tracing::debug!(

@@ -28,12 +28,14 @@ pub enum ErrorKind {
     ReaderError,
     /// The card answered in a way that stops the read.
     CardError,
+    /// The read took longer than its deadline ([`crate::ReadLimits::deadline`]) and was stopped.
+    ReadTimeout,
 }
 
 impl ErrorKind {
     /// The stable code: `bad-access-data`, `wrong-access-key`, `no-pace-for-can`, `no-card`,
     /// `card-removed`, `pcsc-unavailable`, `no-reader`, `reader-busy`, `reader-error`,
-    /// `card-error`.
+    /// `card-error`, `read-timeout`.
     pub fn code(self) -> &'static str {
         match self {
             Self::BadAccessData => "bad-access-data",
@@ -46,6 +48,7 @@ impl ErrorKind {
             Self::ReaderBusy => "reader-busy",
             Self::ReaderError => "reader-error",
             Self::CardError => "card-error",
+            Self::ReadTimeout => "read-timeout",
         }
     }
 
@@ -81,6 +84,14 @@ pub enum PipelineError {
     /// The access data given is not valid (bad CAN, ID, MRZ or QR).
     #[error("{0}")]
     BadAccessData(String),
+    /// The read went on longer than its deadline: stopped, the reader freed.
+    #[error(
+        "the read took longer than {secs} s and was stopped ([reader] read_deadline_secs): take the card off the reader, put it back and keep it still"
+    )]
+    DeadlineExceeded {
+        /// The deadline, in seconds.
+        secs: u64,
+    },
     /// The chip or the reader stopped the read.
     #[error("{error}")]
     Chip {
@@ -96,6 +107,7 @@ impl PipelineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::BadAccessData(_) => ErrorKind::BadAccessData,
+            Self::DeadlineExceeded { .. } => ErrorKind::ReadTimeout,
             Self::Chip {
                 error,
                 card_answered,

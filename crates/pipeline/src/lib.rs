@@ -27,6 +27,6 @@ pub use access::{AccessInput, access_keys};
 pub use error::{ErrorKind, PipelineError};
 pub use photo::Photo;
 pub use reader::{
-    CardRead, CardReader, Files, IDENTITY_FIRST, ReadRequest, Stage, files_of_a_read,
+    CardRead, CardReader, Files, IDENTITY_FIRST, ReadLimits, ReadRequest, Stage, files_of_a_read,
 };
 pub use verify::{issuing_state_of_dg1, registration_block};

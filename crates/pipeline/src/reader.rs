@@ -2,10 +2,11 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use apdu::{ApduError, CardTransaction, Command, Response, TransportError};
 use citizen::CitizenRecord;
-use icao9303::read::{LdsFile, ReadOptions};
+use icao9303::read::{FileLimits, LdsFile, ReadOptions};
 use icao9303::{AccessKey, AccessProtocol, CloneCheck, Document, DocumentRead};
 use rand_core::{CryptoRng, OsRng, TryRngCore};
 use registration::RegistrationBlock;
@@ -131,8 +132,29 @@ impl CardRead {
 /// with the stages and the result.
 pub struct CardReader {
     options: ReadOptions,
+    deadline: Duration,
     trust: Option<Arc<CscaStore>>,
     rng: Box<dyn CryptoRng + Send>,
+}
+
+/// The bounds of one read, so that a card (or something posing as one) cannot hold a reader
+/// forever: the longest file of each kind, and the whole read's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// The longest files (64 KiB, DG2 1 MiB, EF.CardAccess 4 KiB by default).
+    pub files: FileLimits,
+    /// The whole read, from its first APDU: 20 s by default, the overall timeout production
+    /// Vietnamese services use (`shared/domain/cccd-chip.md`, "Reading speed facts").
+    pub deadline: Duration,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        Self {
+            files: FileLimits::default(),
+            deadline: Duration::from_secs(20),
+        }
+    }
 }
 
 impl std::fmt::Debug for CardReader {
@@ -160,9 +182,18 @@ impl CardReader {
     pub fn with_options(options: ReadOptions) -> Self {
         Self {
             options,
+            deadline: ReadLimits::default().deadline,
             trust: None,
             rng: Box::new(OsRng.unwrap_err()),
         }
+    }
+
+    /// Reads within `limits` (the defaults otherwise).
+    #[must_use]
+    pub fn limited(mut self, limits: ReadLimits) -> Self {
+        self.options.limits = limits.files;
+        self.deadline = limits.deadline;
+        self
     }
 
     /// Verifies against these CSCAs.
@@ -195,9 +226,16 @@ impl CardReader {
         on: &mut dyn FnMut(Stage<'_>),
     ) -> Result<CardRead, PipelineError> {
         let answered = Cell::new(false);
+        let expired = Cell::new(false);
         let mut watched = Watched {
             inner: tx,
             answered: &answered,
+            deadline: Instant::now() + self.deadline,
+            expired: &expired,
+        };
+        let deadline_secs = self.deadline.as_secs();
+        let timed_out = || PipelineError::DeadlineExceeded {
+            secs: deadline_secs,
         };
         let mut last = None;
         for (i, key) in keys.iter().enumerate() {
@@ -226,6 +264,7 @@ impl CardReader {
                     tracing::info!(error = %e, "trying the next access key");
                     last = Some(e);
                 }
+                Err(_) if expired.get() => return Err(timed_out()),
                 Err(error) => {
                     return Err(PipelineError::Chip {
                         error,
@@ -375,10 +414,24 @@ fn not_given<T: CardTransaction>(doc: &Document<T>, file: LdsFile) -> icao9303::
 struct Watched<'a, T> {
     inner: T,
     answered: &'a Cell<bool>,
+    /// Past this, no APDU goes out: the read stops (`expired`).
+    deadline: Instant,
+    expired: &'a Cell<bool>,
+}
+
+impl<T> Watched<'_, T> {
+    fn check_deadline(&self) -> Result<(), TransportError> {
+        if Instant::now() > self.deadline {
+            self.expired.set(true);
+            return Err(TransportError::Timeout);
+        }
+        Ok(())
+    }
 }
 
 impl<T: CardTransaction> CardTransaction for Watched<'_, T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.check_deadline()?;
         let r = self.inner.transmit(command);
         if r.is_ok() {
             self.answered.set(true);
@@ -387,6 +440,7 @@ impl<T: CardTransaction> CardTransaction for Watched<'_, T> {
     }
 
     fn transmit_command(&mut self, command: &Command) -> Result<Response, ApduError> {
+        self.check_deadline().map_err(ApduError::Transport)?;
         let r = self.inner.transmit_command(command);
         if r.is_ok() {
             self.answered.set(true);

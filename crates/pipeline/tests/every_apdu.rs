@@ -241,3 +241,62 @@ fn a_forged_bare_status_never_steers_the_verdict() {
         );
     }
 }
+
+/// A card that answers every APDU after `delay`, counting them.
+struct Slow<'a> {
+    inner: InProcess<'a, VirtualCccd>,
+    delay: std::time::Duration,
+    sent: usize,
+}
+
+impl CardTransaction for Slow<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent += 1;
+        std::thread::sleep(self.delay);
+        self.inner.transmit(command)
+    }
+}
+
+#[test]
+fn a_read_past_its_deadline_stops_and_frees_the_reader() {
+    use pipeline::ReadLimits;
+    let limits = ReadLimits {
+        deadline: std::time::Duration::from_millis(300),
+        ..ReadLimits::default()
+    };
+    let mut reader = reader().limited(limits);
+    let mut card = card();
+    let mut slow = Slow {
+        inner: InProcess(&mut card),
+        delay: std::time::Duration::from_millis(40),
+        sent: 0,
+    };
+    let e = read(&mut reader, &mut slow).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ReadTimeout, "{e}");
+    assert!(e.to_string().contains("read_deadline_secs"), "{e}");
+    // Stopped at the deadline: no APDU after it (at most one per 40 ms in 300 ms), so far from
+    // a whole read's.
+    assert!(slow.sent <= 8, "{} APDUs after the deadline", slow.sent);
+    assert!(slow.sent < apdus_of_a_full_read());
+    // The same reader reads the card put back at normal speed.
+    card.power_off();
+    card.power_on();
+    let r = read(&mut reader, &mut InProcess(&mut card)).unwrap();
+    assert_eq!(r.verification.unwrap().verdict, Verdict::Genuine);
+}
+
+#[test]
+fn a_file_longer_than_its_limit_stops_the_read_with_the_reason() {
+    use pipeline::ReadLimits;
+    let mut limits = ReadLimits::default();
+    // The default card's DG13 is a few hundred bytes.
+    limits.files.file = 200;
+    let mut card = card();
+    let e = read(&mut reader().limited(limits), &mut InProcess(&mut card)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CardError);
+    let text = e.to_string();
+    assert!(
+        text.contains("more than the 200") && text.contains("max_file_bytes"),
+        "{text}"
+    );
+}

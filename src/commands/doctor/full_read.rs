@@ -14,6 +14,7 @@ pub(super) fn check_full_read(
     list: &mut Checklist,
     conn: &mut PcscConnection,
     reader_name: &str,
+    limits: pipeline::ReadLimits,
     can: Option<Can>,
 ) -> Result<Option<CardRead>, String> {
     let Some(can) = can else {
@@ -27,7 +28,7 @@ pub(super) fn check_full_read(
             return Err(e.to_string());
         }
     };
-    let mut reader = CardReader::for_reader(reader_name);
+    let mut reader = CardReader::for_reader(reader_name).limited(limits);
     let read = reader.read(
         &mut tx,
         &[AccessKey::Can(can)],

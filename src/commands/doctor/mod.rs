@@ -134,7 +134,7 @@ fn diagnose(
     link::check_transfer(list, &probe, quirks);
     link::report_quirks(list, quirks);
     findings.probe = Some(probe);
-    match full_read::check_full_read(list, &mut conn, &name, can) {
+    match full_read::check_full_read(list, &mut conn, &name, cfg.reader.read_limits(), can) {
         Ok(read) => findings.read = read,
         Err(why) => findings.read_error = Some(why),
     }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use pcsc_backend::{
     MonitorEvent, ReaderCandidate, ReaderChoiceError, ReaderWanted, ShareMode, choose_reader,
 };
-use pipeline::CardReader;
+use pipeline::{CardReader, ReadLimits};
 use trust::CscaStore;
 
 use super::{Job, ReaderKind, ReaderView, pcsc_worker, virtual_worker};
@@ -91,6 +91,8 @@ pub struct Readers {
     wipes: Wipes,
     /// `[reader] name`: the reader of a read that names none.
     preferred: Option<String>,
+    /// The bounds of every read.
+    limits: ReadLimits,
 }
 
 impl std::fmt::Debug for Readers {
@@ -105,6 +107,7 @@ impl Readers {
         sessions: Arc<Sessions>,
         wipes: Wipes,
         preferred: Option<String>,
+        limits: ReadLimits,
     ) -> Self {
         Self {
             map: Mutex::new(BTreeMap::new()),
@@ -112,6 +115,7 @@ impl Readers {
             sessions,
             wipes,
             preferred: preferred.filter(|p| !p.trim().is_empty()),
+            limits,
         }
     }
 
@@ -201,7 +205,9 @@ impl Readers {
         let Some(rx) = self.add(name, kind, false) else {
             return Ok(());
         };
-        let reader = CardReader::for_reader(name).trusting(trust);
+        let reader = CardReader::for_reader(name)
+            .limited(self.limits)
+            .trusting(trust);
         let (n, readers) = (name.to_owned(), self.clone());
         let thread = match kind {
             ReaderKind::Pcsc => "card-worker",
@@ -342,6 +348,7 @@ mod tests {
             Arc::new(Sessions::default()),
             Wipes::default(),
             preferred.map(str::to_owned),
+            ReadLimits::default(),
         ));
         let workers = names
             .iter()

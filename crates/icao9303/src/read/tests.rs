@@ -240,3 +240,34 @@ fn errors_name_the_file() {
     ));
     t.finish().unwrap();
 }
+
+#[test]
+fn a_file_announcing_more_than_the_limit_is_not_read() {
+    // A header of 2000 bytes against a limit of 1000: refused after the first READ BINARY,
+    // nothing more asked.
+    let f = file(2000);
+    let mut t = Transcript::new(vec![(
+        hex::decode("00B09D00DF").unwrap(),
+        [f[..223].to_vec(), vec![0x90, 0x00]].concat(),
+    )]);
+    let mut r = under_aes(ReadOptions {
+        allow_extended: false,
+        limits: FileLimits {
+            file: 1000,
+            ..FileLimits::default()
+        },
+        ..ReadOptions::default()
+    });
+    assert_eq!(
+        r.read_file(&mut t, LdsFile::Sod),
+        Err(Error::FileTooLong {
+            file: "EF.SOD",
+            length: 2000,
+            limit: 1000
+        })
+    );
+    t.finish().unwrap();
+    // DG2 may be larger.
+    assert_eq!(FileLimits::default().of(LdsFile::Dg(2)), 1024 * 1024);
+    assert_eq!(FileLimits::default().of(LdsFile::CardAccess), 4096);
+}
