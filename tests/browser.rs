@@ -282,7 +282,53 @@ fn reception_page_in_demo_mode_shows_a_read_of_the_virtual_card() {
         browser.js("return getComputedStyle(document.getElementById('error')).display"),
         "none"
     );
+    // Labels by what the chip holds, and what a 2024 card prints for them.
+    let labels = browser.js("return document.getElementById('result').textContent");
+    let labels = labels.as_str().unwrap();
+    assert!(
+        labels.contains("Nơi cư trú") && labels.contains("Quê quán"),
+        "{labels}"
+    );
+    assert!(labels.contains("Nơi đăng ký khai sinh"), "{labels}");
+    assert_eq!(
+        browser.js("return document.getElementById('nophoto').hidden"),
+        true,
+        "a card with a photo"
+    );
     browser.screenshot(&artifact("reception.png"));
+}
+
+/// A child's card without a photo through `cccd serve`: the read completes and the page says
+/// the card has no photo, instead of waiting for one.
+#[test]
+fn the_reception_page_says_a_card_without_a_photo_has_none() {
+    let _slots = lock_slots();
+    let profile = format!(
+        "{}/crates/card-sim/profiles/child-no-photo.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let sim = Sim::start(&["--profile", &profile]);
+    let can = sim.info["can"].as_str().unwrap().to_owned();
+    let gateway = Gateway::start();
+    let dir = temp_dir("page-no-photo");
+    let config = write_config(&dir, &gateway.url(), &[]);
+    let daemon = Daemon::start(&dir, &config);
+    let browser = Browser::start("no-photo");
+    browser.goto(&format!("http://{}/", daemon.addr));
+    browser.wait_js(
+        "the reader status",
+        "return document.getElementById('readers').textContent.includes('Virtual PCD 00 00')",
+    );
+    browser.type_into("#access", &format!("{can}{ENTER}"));
+    let text = browser.wait_js(
+        "the no-photo note",
+        "const n = document.getElementById('nophoto'); return !n.hidden && n.textContent",
+    );
+    assert!(
+        text.as_str().unwrap().contains("Thẻ không có ảnh"),
+        "{text}"
+    );
+    browser.screenshot(&artifact("reception-no-photo.png"));
 }
 
 /// A HIS page on another origin: a ticket, EventSource, then a read with fetch. The daemon's

@@ -256,7 +256,7 @@ pub struct Builder {
     seed: Vec<u8>,
     pki: Option<TestPki>,
     lds_hash: LdsHash,
-    signing_time: SigningTime,
+    signing_time: Option<SigningTime>,
     card_access: Option<Vec<u8>>,
 }
 
@@ -379,7 +379,13 @@ impl Builder {
 
     /// When EF.SOD was signed.
     pub fn signing_time(mut self, time: SigningTime) -> Self {
-        self.signing_time = time;
+        self.signing_time = Some(time);
+        self
+    }
+
+    /// EF.SOD without the (optional) signingTime attribute.
+    pub fn without_signing_time(mut self) -> Self {
+        self.signing_time = None;
         self
     }
 
@@ -547,11 +553,11 @@ impl CardImage {
             seed: b"card-images".to_vec(),
             pki: None,
             lds_hash: LdsHash::default(),
-            signing_time: SigningTime {
+            signing_time: Some(SigningTime {
                 year: 2021,
                 month: 3,
                 day: 10,
-            },
+            }),
             card_access: None,
         }
     }

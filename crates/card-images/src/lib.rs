@@ -40,7 +40,7 @@ pub use lds::{
     face_record, synthetic_face,
 };
 pub use mrz::{Td1, Td3, check_digit, name_field, transliterate};
-pub use pki::{DsAlgorithm, TestPki};
+pub use pki::{DsAlgorithm, Flaw, TestPki};
 pub use sod::{LdsHash, SigningTime, encode_ef_sod, encode_lds_security_object};
 
 /// What can go wrong while making an image.

@@ -56,6 +56,21 @@ pub(crate) fn p256_key(seed: &[u8], label: &str) -> Result<p256::ecdsa::SigningK
         ))
 }
 
+/// A break of ICAO 9303-12's certificate profiles, for tests of the rules a verifier must apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// The document signer certificate has no keyUsage extension.
+    DsWithoutKeyUsage,
+    /// The document signer's keyUsage is keyEncipherment, not digitalSignature.
+    DsWithoutDigitalSignature,
+    /// The document signer has an extended key usage for TLS servers only.
+    DsForTlsOnly,
+    /// The CSCA's basicConstraints say cA FALSE.
+    CscaNotCa,
+    /// The CSCA's keyUsage is digitalSignature, without keyCertSign.
+    CscaWithoutKeyCertSign,
+}
+
 /// The document signer's key and signature algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DsAlgorithm {
@@ -102,7 +117,7 @@ fn utc(year: u16, month: u8, day: u8) -> Result<Time, Error> {
 
 /// The CSCA profile: self-issued, CA with path length 0 (it certifies document signers only),
 /// keyCertSign and cRLSign (ICAO 9303-12 §7.1.1, Table 6).
-struct CscaProfile(Name);
+struct CscaProfile(Name, Option<Flaw>);
 
 impl BuilderProfile for CscaProfile {
     fn get_issuer(&self, subject: &Name) -> Name {
@@ -127,12 +142,17 @@ impl BuilderProfile for CscaProfile {
         };
         ext.push(aki.to_extension(tbs.subject(), &ext)?);
         ext.push(ski.to_extension(tbs.subject(), &ext)?);
+        let not_ca = self.1 == Some(Flaw::CscaNotCa);
         let bc = BasicConstraints {
-            ca: true,
-            path_len_constraint: Some(0),
+            ca: !not_ca,
+            path_len_constraint: (!not_ca).then_some(0),
         };
         ext.push(bc.to_extension(tbs.subject(), &ext)?);
-        let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
+        let ku = if self.1 == Some(Flaw::CscaWithoutKeyCertSign) {
+            KeyUsage(KeyUsages::DigitalSignature.into())
+        } else {
+            KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign)
+        };
         ext.push(ku.to_extension(tbs.subject(), &ext)?);
         Ok(ext)
     }
@@ -143,6 +163,7 @@ impl BuilderProfile for CscaProfile {
 struct DsProfile {
     subject: Name,
     issuer: Name,
+    flaw: Option<Flaw>,
 }
 
 impl BuilderProfile for DsProfile {
@@ -167,8 +188,23 @@ impl BuilderProfile for DsProfile {
         };
         ext.push(aki.to_extension(tbs.subject(), &ext)?);
         ext.push(SubjectKeyIdentifier::try_from(spk)?.to_extension(tbs.subject(), &ext)?);
-        let ku = KeyUsage(KeyUsages::DigitalSignature.into());
-        ext.push(ku.to_extension(tbs.subject(), &ext)?);
+        match self.flaw {
+            Some(Flaw::DsWithoutKeyUsage) => {}
+            Some(Flaw::DsWithoutDigitalSignature) => {
+                let ku = KeyUsage(KeyUsages::KeyEncipherment.into());
+                ext.push(ku.to_extension(tbs.subject(), &ext)?);
+            }
+            _ => {
+                let ku = KeyUsage(KeyUsages::DigitalSignature.into());
+                ext.push(ku.to_extension(tbs.subject(), &ext)?);
+            }
+        }
+        if self.flaw == Some(Flaw::DsForTlsOnly) {
+            // id-kp-serverAuth (RFC 5280 §4.2.1.12).
+            let server_auth = der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+            let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![server_auth]);
+            ext.push(eku.to_extension(tbs.subject(), &ext)?);
+        }
         Ok(ext)
     }
 }
@@ -191,6 +227,20 @@ impl TestPki {
         country: &str,
         algorithm: DsAlgorithm,
     ) -> Result<Self, Error> {
+        Self::build(seed, country, algorithm, None)
+    }
+
+    /// As [`TestPki::new`], with one certificate breaking its profile (`flaw`).
+    pub fn with_flaw(seed: &[u8], country: &str, flaw: Flaw) -> Result<Self, Error> {
+        Self::build(seed, country, DsAlgorithm::default(), Some(flaw))
+    }
+
+    fn build(
+        seed: &[u8],
+        country: &str,
+        algorithm: DsAlgorithm,
+        flaw: Option<Flaw>,
+    ) -> Result<Self, Error> {
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(Error::Invalid(
                 "the country must be two capital letters (C=VN)",
@@ -202,7 +252,7 @@ impl TestPki {
         ))?;
         let csca_spki = SubjectPublicKeyInfo::from_key(csca_key.verifying_key())?;
         let csca = CertificateBuilder::new(
-            CscaProfile(csca_name.clone()),
+            CscaProfile(csca_name.clone(), flaw),
             SerialNumber::from(1u32),
             Validity::new(utc(2020, 1, 1)?, utc(2045, 1, 1)?),
             csca_spki,
@@ -230,6 +280,7 @@ impl TestPki {
             DsProfile {
                 subject: ds_name,
                 issuer: csca_name,
+                flaw,
             },
             SerialNumber::from(2u32),
             Validity::new(utc(2020, 6, 1)?, utc(2035, 6, 1)?),

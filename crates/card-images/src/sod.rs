@@ -94,23 +94,30 @@ pub struct SigningTime {
     pub day: u8,
 }
 
-/// EF.SOD: the security object signed by `pki`'s document signer at `time`.
+/// EF.SOD: the security object signed by `pki`'s document signer at `time` (`None`: without
+/// the optional signingTime attribute, RFC 5652 §11.3, as some issuers sign).
 pub fn encode_ef_sod(
     pki: &TestPki,
     lds_security_object: &[u8],
-    time: SigningTime,
+    time: Option<SigningTime>,
 ) -> Result<Vec<u8>, Error> {
     let ds = pki.ds_certificate();
-    let signing_time =
-        UtcTime::from_date_time(DateTime::new(time.year, time.month, time.day, 9, 0, 0)?)?;
-    let signed_attrs = SetOfVec::try_from(vec![
+    let mut attributes = vec![
         attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_LDS_SECURITY_OBJECT)?)?,
         attribute(
             ID_MESSAGE_DIGEST,
             Any::new(Tag::OctetString, pki.ds_digest(lds_security_object))?,
         )?,
-        attribute(ID_SIGNING_TIME, Any::encode_from(&signing_time)?)?,
-    ])?;
+    ];
+    if let Some(time) = time {
+        let signing_time =
+            UtcTime::from_date_time(DateTime::new(time.year, time.month, time.day, 9, 0, 0)?)?;
+        attributes.push(attribute(
+            ID_SIGNING_TIME,
+            Any::encode_from(&signing_time)?,
+        )?);
+    }
+    let signed_attrs = SetOfVec::try_from(attributes)?;
     // The signature covers the DER of the attributes as a SET OF (RFC 5652 §5.4).
     let signature = pki.ds_sign(&signed_attrs.to_der()?)?;
     let digest_alg = AlgorithmIdentifierOwned {
@@ -229,7 +236,7 @@ mod tests {
             month: 3,
             day: 10,
         };
-        let sod = encode_ef_sod(&pki, &so, time).unwrap();
+        let sod = encode_ef_sod(&pki, &so, Some(time)).unwrap();
         assert_eq!(verify_p256(&sod, &pki.ds_der().unwrap()).unwrap(), so);
         let sd = decode_signed_data(&sod);
         assert_eq!(sd.version, CmsVersion::V3);

@@ -127,6 +127,22 @@ impl<'s> Progress<'s> {
         }
     }
 
+    /// DG13's date of issue, when whole: the time a SOD without signingTime is judged at.
+    fn date_of_issue(&self) -> Option<der::DateTime> {
+        match self.citizen.as_ref()?.date_of_issue? {
+            citizen::PartialDate::Full(d) => der::DateTime::new(
+                u16::try_from(d.year()).ok()?,
+                u8::try_from(d.month()).ok()?,
+                u8::try_from(d.day()).ok()?,
+                0,
+                0,
+                0,
+            )
+            .ok(),
+            _ => None,
+        }
+    }
+
     /// The data groups the card lists: EF.COM's tag list and EF.SOD's hashes, as far as read.
     pub(crate) fn listed(&self, files: &Files) -> BTreeSet<u8> {
         let mut listed = BTreeSet::new();
@@ -142,10 +158,9 @@ impl<'s> Progress<'s> {
     /// EF.SOD verified (once), when it has been read.
     fn sod_verification(&self, files: &Files) -> Option<&SodVerification> {
         let bytes = get(files, LdsFile::Sod)?;
-        Some(
-            self.sod
-                .get_or_init(|| SodVerification::new(bytes, self.store, None, None)),
-        )
+        Some(self.sod.get_or_init(|| {
+            SodVerification::of_document(bytes, self.store, self.date_of_issue(), None)
+        }))
     }
 
     /// The verdict on `files` (all of them with `with_photo`, else without DG2), with the
@@ -237,8 +252,12 @@ fn chip_proof(check: Option<&CloneCheck>, no_check: &str) -> ChipProof {
             challenge: challenge.to_vec(),
             signature: signature.clone(),
         },
+        // Active authentication runs only when chip authentication did not: a refusal then
+        // leaves the chip unproven by its own choice.
         (_, Some(ActiveAuthOutcome::Refused { sw, .. })) => {
-            ChipProof::NotPerformed(format!("the chip refused active authentication ({sw})"))
+            ChipProof::ActiveAuthenticationRefused(format!(
+                "the chip refused active authentication ({sw}) and chip authentication was not run"
+            ))
         }
         (Some(ChipAuthOutcome::Refused(refusals)), None) => ChipProof::NotPerformed(format!(
             "the chip refused chip authentication with every cipher tried ({})",

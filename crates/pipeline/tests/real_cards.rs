@@ -185,3 +185,97 @@ fn a_passport_without_dg13_gives_a_record_from_dg1() {
     );
     assert!(!has_check(&r, "file.dg13"));
 }
+
+/// ICAO 9303-12's certificate rules, each broken by one certificate of an independent test PKI:
+/// the chain's check fails with the reason, and the card is `unknown-issuer`, never `genuine`.
+#[test]
+fn certificates_that_break_their_profile_fail_the_chain() {
+    use card_images::{Flaw, TestPki};
+    for (flaw, check_name, reason) in [
+        (
+            Flaw::DsWithoutKeyUsage,
+            "chain.signer-key-usage",
+            "no keyUsage",
+        ),
+        (
+            Flaw::DsWithoutDigitalSignature,
+            "chain.signer-key-usage",
+            "digitalSignature",
+        ),
+        (Flaw::DsForTlsOnly, "chain.signer-key-usage", "extKeyUsage"),
+        (Flaw::CscaNotCa, "chain.issuer-key-usage", "not a CA"),
+        (
+            Flaw::CscaWithoutKeyCertSign,
+            "chain.issuer-key-usage",
+            "keyCertSign",
+        ),
+    ] {
+        let image = CardImage::builder()
+            .data_groups(&[1, 2, 13])
+            .pki(TestPki::with_flaw(b"flawed", "VN", flaw).unwrap())
+            .build()
+            .unwrap();
+        let r = read(&image, &format!("{flaw:?}"), false).unwrap();
+        let CheckState::Failed { reason: why } = check(&r, check_name) else {
+            panic!("{flaw:?}: {:?}", r.verification)
+        };
+        assert!(why.contains(reason), "{flaw:?}: {why}");
+        assert_eq!(
+            r.verification.unwrap().verdict,
+            Verdict::UnknownIssuer,
+            "{flaw:?}"
+        );
+    }
+}
+
+/// A SOD without signingTime is judged at DG13's date of issue, and the report says so: a
+/// document signer not yet valid on that date fails, though it is valid today.
+#[test]
+fn without_a_signing_time_certificates_are_judged_at_the_date_of_issue() {
+    // The test DS is valid from 1 June 2020.
+    for (issued, valid) in [("10/03/2021", true), ("15/01/2020", false)] {
+        let image = CardImage::builder()
+            .data_groups(&[1, 2, 13])
+            .with_citizen(|c| c.date_of_issue = issued.into())
+            .without_signing_time()
+            .build()
+            .unwrap();
+        let r = read(&image, &format!("no-time-{valid}"), false).unwrap();
+        let v = r.verification.as_ref().unwrap();
+        assert!(
+            v.warnings
+                .iter()
+                .any(|w| w.contains("judged at the document's date of issue")),
+            "{:?}",
+            v.warnings
+        );
+        assert_eq!(
+            check(&r, "chain.signer-validity").passed(),
+            valid,
+            "{issued}"
+        );
+        let want = if valid {
+            Verdict::Incomplete
+        } else {
+            Verdict::UnknownIssuer
+        };
+        assert_eq!(v.verdict, want, "{issued}");
+    }
+}
+
+/// A chip with DG15 (and no DG14, so no chip authentication) that refuses active
+/// authentication: it has the key's file but will not use the key, a clone's way.
+#[test]
+fn a_chip_refusing_active_authentication_is_a_clone_suspect() {
+    // The replayed image has no private key: the virtual card refuses INTERNAL AUTHENTICATE.
+    let image = CardImage::builder()
+        .data_groups(&[1, 2, 13, 15])
+        .build()
+        .unwrap();
+    let r = read(&image, "aa-refused", false).unwrap();
+    let CheckState::Failed { reason } = check(&r, "chip.active-authentication") else {
+        panic!("{:?}", r.verification)
+    };
+    assert!(reason.contains("refused active authentication"), "{reason}");
+    assert_eq!(r.verification.unwrap().verdict, Verdict::CloneSuspected);
+}

@@ -78,6 +78,7 @@ impl Case {
             at: None,
             now: Some(now),
             issuing_state: None,
+            date_of_issue: None,
         });
         let mut report = pa.report;
         let dgs: Vec<(u8, &[u8])> = self

@@ -3,7 +3,7 @@
 
 use der::{DateTime, Decode, Encode};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier,
 };
 use x509_cert::name::Name;
 
@@ -159,6 +159,14 @@ impl Certificate {
     /// `KeyUsage` (RFC 5280 §4.2.1.3), if present and decodable.
     pub fn key_usage(&self) -> Option<Result<KeyUsage, TrustError>> {
         self.extension::<KeyUsage>(oid::ID_CE_KEY_USAGE)
+    }
+
+    /// The purposes of `ExtKeyUsageSyntax` (RFC 5280 §4.2.1.12), if the extension is present.
+    pub fn extended_key_usage(
+        &self,
+    ) -> Option<Result<Vec<der::asn1::ObjectIdentifier>, TrustError>> {
+        self.extension::<ExtendedKeyUsage>(oid::ID_CE_EXT_KEY_USAGE)
+            .map(|r| r.map(|e| e.0))
     }
 
     /// `cA` of `BasicConstraints` (RFC 5280 §4.2.1.9), if present.

@@ -68,25 +68,8 @@ pub fn verify_issued_by<'a>(
         return (report, None);
     };
     report.push(names::CERTIFICATE_SIGNATURE, CheckState::Passed);
-    let signer_ku = match signer.key_usage() {
-        None => CheckState::Passed,
-        Some(Err(e)) => CheckState::failed_because(format!("keyUsage undecodable: {e}")),
-        Some(Ok(ku)) if ku.digital_signature() => CheckState::Passed,
-        Some(Ok(_)) => CheckState::failed_because(format!(
-            "keyUsage lacks digitalSignature (required for a {role:?})"
-        )),
-    };
-    report.push(names::SIGNER_KEY_USAGE, signer_ku);
-    let issuer_ku = match issuer.key_usage() {
-        None => CheckState::Passed,
-        Some(Err(e)) => CheckState::failed_because(format!("keyUsage undecodable: {e}")),
-        Some(Ok(ku)) if ku.key_cert_sign() => CheckState::Passed,
-        Some(Ok(_)) => CheckState::failed_because("issuer keyUsage lacks keyCertSign"),
-    };
-    report.push(names::ISSUER_KEY_USAGE, issuer_ku);
-    if issuer.is_ca() == Some(false) {
-        report.warn("issuer certificate's basicConstraints say cA = FALSE");
-    }
+    report.push(names::SIGNER_KEY_USAGE, signer_key_usage(signer, role));
+    report.push(names::ISSUER_KEY_USAGE, issuer_key_usage(issuer));
 
     for (name, cert, what) in [
         (names::SIGNER_VALIDITY, signer, "signer"),
@@ -111,6 +94,70 @@ pub fn verify_issued_by<'a>(
         }
     }
     (report, Some(issuer))
+}
+
+/// A document or master-list signer must carry `keyUsage` with `digitalSignature` (ICAO 9303-12
+/// §7.1.1, the certificate profiles: the extension is mandatory and critical), and, when it has
+/// an extended key usage, a purpose that allows it: `anyExtendedKeyUsage` or one of ICAO's
+/// (`id-icao-mrtd-security`, 2.23.136.1.1), never only others (a TLS or e-mail key is not a
+/// document signer).
+fn signer_key_usage(signer: &Certificate, role: SignerRole) -> CheckState {
+    match signer.key_usage() {
+        None => {
+            return CheckState::failed_because(format!(
+                "the {role:?} certificate has no keyUsage (ICAO 9303-12 requires digitalSignature)"
+            ));
+        }
+        Some(Err(e)) => return CheckState::failed_because(format!("keyUsage undecodable: {e}")),
+        Some(Ok(ku)) if !ku.digital_signature() => {
+            return CheckState::failed_because(format!(
+                "keyUsage lacks digitalSignature (required for a {role:?})"
+            ));
+        }
+        Some(Ok(_)) => {}
+    }
+    match signer.extended_key_usage() {
+        None => CheckState::Passed,
+        Some(Err(e)) => CheckState::failed_because(format!("extKeyUsage undecodable: {e}")),
+        Some(Ok(purposes)) => {
+            let allowed = purposes.iter().any(|p| {
+                *p == crate::oid::ANY_EXTENDED_KEY_USAGE
+                    || p.to_string()
+                        .starts_with(&format!("{}.", crate::oid::ID_ICAO_MRTD_SECURITY))
+            });
+            if allowed {
+                CheckState::Passed
+            } else {
+                CheckState::failed_because(format!(
+                    "extKeyUsage allows only other purposes ({}), not signing documents",
+                    purposes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// An issuer must be a CA (`basicConstraints` with `cA` TRUE) whose `keyUsage` has
+/// `keyCertSign` (RFC 5280 §4.2.1.9, §4.2.1.3; ICAO 9303-12's CSCA profile makes both
+/// mandatory); a certificate that is not one cannot vouch for a document signer.
+fn issuer_key_usage(issuer: &Certificate) -> CheckState {
+    if issuer.is_ca() != Some(true) {
+        return CheckState::failed_because(
+            "the issuer certificate is not a CA (basicConstraints cA is not TRUE)",
+        );
+    }
+    match issuer.key_usage() {
+        None => CheckState::failed_because(
+            "the issuer certificate has no keyUsage (keyCertSign required)",
+        ),
+        Some(Err(e)) => CheckState::failed_because(format!("keyUsage undecodable: {e}")),
+        Some(Ok(ku)) if ku.key_cert_sign() => CheckState::Passed,
+        Some(Ok(_)) => CheckState::failed_because("issuer keyUsage lacks keyCertSign"),
+    }
 }
 
 /// The current time from the system clock (callers that need determinism pass their own).

@@ -60,5 +60,11 @@ pub const ID_AT_COUNTRY_NAME: Oid = Oid::new_unwrap("2.5.4.6");
 // Certificate extensions: RFC 5280 §4.2.1.
 pub const ID_CE_SUBJECT_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.14");
 pub const ID_CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+/// `id-ce-extKeyUsage` (RFC 5280 §4.2.1.12).
+pub const ID_CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+/// `anyExtendedKeyUsage` (RFC 5280 §4.2.1.12).
+pub const ANY_EXTENDED_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37.0");
+/// `id-icao-mrtd-security` (ICAO 9303-10 §4.6.2.1): the arc of ICAO's eMRTD purposes.
+pub const ID_ICAO_MRTD_SECURITY: Oid = Oid::new_unwrap("2.23.136.1.1");
 pub const ID_CE_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 pub const ID_CE_AUTHORITY_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.35");

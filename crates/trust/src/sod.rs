@@ -111,9 +111,12 @@ pub struct VerifyOptions<'a> {
     pub document_signer: Option<&'a Certificate>,
     /// Trusted CSCAs; `None` leaves the chain checks not performed ("unknown issuer").
     pub cscas: Option<&'a CscaStore>,
-    /// The time to judge validity at; default: the signingTime attribute, else the DS
-    /// certificate's notBefore.
+    /// The time to judge validity at, overriding everything below (`cccd verify --at`).
     pub at: Option<DateTime>,
+    /// The document's date of issue (the caller's: `trust` knows no country; for a CCCD, DG13's
+    /// field 11). Validity is judged at the SOD's signingTime attribute; a SOD without one is
+    /// judged at this date, and without it at the current time; the report says which.
+    pub date_of_issue: Option<DateTime>,
     /// The current time (for "expired since" warnings); default: the system clock.
     pub now: Option<DateTime>,
     /// The document's issuing state as DG1's MRZ writes it (`VNM`, `D<<`), to check that the
@@ -219,11 +222,24 @@ impl EfSod {
             .signer_infos
             .first()
             .and_then(|s| s.signing_time);
-        let at = options
-            .at
-            .or(signing_time)
-            .or_else(|| signer.as_ref().map(Certificate::not_before));
         let now = options.now.unwrap_or_else(system_now);
+        let at = match (options.at, signing_time, options.date_of_issue) {
+            (Some(at), ..) => at,
+            (None, Some(t), _) => t,
+            (None, None, Some(issued)) => {
+                report.warn(
+                    "EF.SOD has no signingTime: certificates judged at the document's date of issue",
+                );
+                issued
+            }
+            (None, None, None) => {
+                report.warn(
+                    "EF.SOD has no signingTime and no date of issue was given: certificates judged at the current time",
+                );
+                now
+            }
+        };
+        let at = Some(at);
         let mut csca = None;
         let mut link_issuers = Vec::new();
         match (&signer, options.cscas, at) {

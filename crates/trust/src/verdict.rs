@@ -3,9 +3,9 @@
 //!
 //! | verdict | when |
 //! |---|---|
-//! | `forged` | an SOD signature, a DS-to-CSCA signature or a DG hash fails (or EF.SOD is unreadable) |
+//! | `forged` | an SOD signature, a DS-to-CSCA signature or a DG hash fails, the DS is revoked by its CSCA's CRL (or EF.SOD is unreadable) |
 //! | `unknown-issuer` | PA consistent, but no trusted CSCA for the DS certificate, or a chain check failed (validity, key usage, revocation, or a DS or CSCA of another country than DG1's issuing state: `chain.issuing-state`) |
-//! | `clone-suspected` | PA passes to a trusted CSCA, and CA or AA fails |
+//! | `clone-suspected` | PA passes to a trusted CSCA, and CA or AA fails (a chip refusing AA when CA was not run, or a DG14/DG15 listed but not given, included) |
 //! | `incomplete` | PA passes to a trusted CSCA, and neither CA nor AA could be done |
 //! | `genuine` | PA passes to a trusted CSCA, and CA or AA passes |
 //!
@@ -63,6 +63,9 @@ pub enum ChipProof {
         /// The chip's answer.
         signature: Vec<u8>,
     },
+    /// Chip authentication was not run and the chip refused active authentication (with the
+    /// reason): a chip holding DG15's key has no reason to refuse, so a clone is suspected.
+    ActiveAuthenticationRefused(String),
     /// Neither was possible (not offered, not supported), with the reason.
     NotPerformed(String),
 }
@@ -204,14 +207,43 @@ impl SodVerification {
         at: Option<DateTime>,
         now: Option<DateTime>,
     ) -> Self {
+        Self::with_options(
+            sod,
+            &VerifyOptions {
+                cscas,
+                at,
+                now,
+                ..VerifyOptions::default()
+            },
+        )
+    }
+
+    /// As [`SodVerification::new`], for a document issued on `date_of_issue` (the time its
+    /// certificates are judged at when EF.SOD has no signingTime, ICAO 9303-12 §5.2).
+    pub fn of_document(
+        sod: &[u8],
+        cscas: Option<&CscaStore>,
+        date_of_issue: Option<DateTime>,
+        now: Option<DateTime>,
+    ) -> Self {
+        Self::with_options(
+            sod,
+            &VerifyOptions {
+                cscas,
+                date_of_issue,
+                now,
+                ..VerifyOptions::default()
+            },
+        )
+    }
+
+    fn with_options(sod: &[u8], options: &VerifyOptions<'_>) -> Self {
         let sod = EfSod::from_bytes(sod)
             .map(|sod| {
                 let pa = sod.verify(&VerifyOptions {
                     document_signer: None,
-                    cscas,
-                    at,
-                    now,
                     issuing_state: None,
+                    ..options.clone()
                 });
                 Verified {
                     sod,
@@ -289,10 +321,13 @@ fn judge(
             .find(|c| c.name == name)
             .map(|c| c.state.clone())
     };
+    // A revoked document signer is a forgery's mark too: its key is known to be lost or
+    // misused (ICAO 9303-12 §7.1.4), so the card is never "merely" of an unknown issuer.
     let forged = checks.iter().any(|c| {
         c.state.failed()
             && (c.name.starts_with("cms.")
                 || c.name == names::CERTIFICATE_SIGNATURE
+                || c.name == names::NOT_REVOKED
                 || c.name.starts_with(names::DATA_GROUP_PREFIX))
     });
     let signature_ok = state(names::SIGNATURE).is_some_and(|s| s.passed());
@@ -334,6 +369,12 @@ fn judge(
         } => (
             ACTIVE_AUTHENTICATION,
             active_authentication(aa, challenge, signature),
+        ),
+        ChipProof::ActiveAuthenticationRefused(why) => (
+            ACTIVE_AUTHENTICATION,
+            CheckState::Failed {
+                reason: why.clone(),
+            },
         ),
         ChipProof::NotPerformed(why) => (
             CHIP_AUTHENTICATION,

@@ -354,7 +354,8 @@ fn a_crl_of_the_csca_revokes_its_document_signer() {
     );
     assert_eq!(v.verdict, Verdict::Genuine);
     assert!(v.check("chain.not-revoked").unwrap().passed());
-    // A CRL that lists the test DS (serial 2): never genuine.
+    // A CRL that lists the test DS (serial 2): forged (the signer's key is known to be lost or
+    // misused), never "merely" an unknown issuer.
     let mut store = test_store();
     store
         .add_crl(trust::crl::Crl::from_der(&pki.crl(&[2])).unwrap())
@@ -368,7 +369,7 @@ fn a_crl_of_the_csca_revokes_its_document_signer() {
         None,
         None,
     );
-    assert_eq!(v.verdict, Verdict::UnknownIssuer, "{v:#?}");
+    assert_eq!(v.verdict, Verdict::Forged, "{v:#?}");
     assert!(v.check("chain.not-revoked").unwrap().failed());
     // A CRL not signed by the CSCA it names is refused.
     let mut store = test_store();
