@@ -33,6 +33,7 @@ mod credential;
 pub mod demo;
 mod error;
 pub mod events;
+mod identify;
 mod insurance;
 pub mod metrics;
 mod openapi;
