@@ -316,6 +316,121 @@ fn the_his_page_from_a_private_address_reads_follows_events_and_fills_only_empty
     );
 }
 
+/// Puts an empty tmpfs over `dir` in this test's own mount namespace (the machine's folder is
+/// left as it is), keeping the files it had.
+fn private_folder(dir: &str) {
+    let keep = temp_dir(&format!("keep{}", dir.replace('/', "-")));
+    if Path::new(dir).is_dir() {
+        let o = Command::new("cp")
+            .args(["-a", &format!("{dir}/."), keep.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "cp: {}", text(&o));
+    } else {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let o = Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs", dir])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "mount a tmpfs on {dir}: {}", text(&o));
+    let o = Command::new("cp")
+        .args(["-a", &format!("{}/.", keep.display()), dir])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cp: {}", text(&o));
+}
+
+/// The browser policy of `examples/browser-policy/` installed as its README says, in Chromium's
+/// and Chrome's folders (tmpfs mounts of this test's own mount namespace): Chromium loads both
+/// policies without an error (`chrome://policy`), and `cccd doctor` sees the example's origin
+/// allowed by both browsers and another configured origin not covered (a warning with advice).
+#[test]
+fn the_browser_policy_loads_in_chromium_and_cccd_doctor_sees_what_it_allows() {
+    if !in_own_namespaces(
+        "the_browser_policy_loads_in_chromium_and_cccd_doctor_sees_what_it_allows",
+    ) {
+        return;
+    }
+    let policy = example("browser-policy/cccd-bridge-lna.json");
+    for dir in ["/etc/chromium", "/etc/opt"] {
+        private_folder(dir);
+    }
+    for dir in [
+        "/etc/chromium/policies/managed",
+        "/etc/opt/chrome/policies/managed",
+    ] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(format!("{dir}/cccd-bridge-lna.json"), &policy).unwrap();
+    }
+
+    let browser = Browser::start("policy");
+    browser.goto("chrome://policy");
+    // The page's table is in shadow roots: its text is collected by walking them.
+    let page = browser.wait_js(
+        "chrome://policy listing the policies",
+        "function text(n) { let t = ''; if (n.shadowRoot) t += text(n.shadowRoot); for (const c of n.childNodes) { if (c.nodeType === 3) { const x = c.textContent.trim(); if (x) t += x + ' | '; } else if (c.nodeName !== 'STYLE' && c.nodeName !== 'SCRIPT') t += text(c); } return t; } const t = text(document.body); return t.includes('LoopbackNetworkAllowedForUrls | ') && t",
+    );
+    let page = page.as_str().unwrap();
+    for name in [
+        "LocalNetworkAccessAllowedForUrls",
+        "LoopbackNetworkAllowedForUrls",
+    ] {
+        let at = page
+            .find(&format!("{name} | "))
+            .unwrap_or_else(|| panic!("{name} not loaded: {page}"));
+        let row = &page[at..];
+        let row = &row[..row.find(" | Value | ").unwrap_or(row.len().min(300))];
+        // Name, value, source, scope, level, status: "OK", not "Unknown policy" or an error.
+        assert!(
+            row.contains("http://his.benhvien.local:8080") && row.ends_with(" | OK"),
+            "Chromium does not take {name}: {row}"
+        );
+    }
+
+    let dir = temp_dir("policy");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[server]\nallowed_origins = [\"http://his.benhvien.local:8080\", \"http://other.benhvien.local\", \"http://127.0.0.1:3000\"]\n",
+    )
+    .unwrap();
+    let o = Command::new(cccd_path())
+        .arg("--config")
+        .arg(&config)
+        .args(["doctor", "--json"])
+        .env_remove("CCCD_CONFIG")
+        // No PC/SC here: the reader checks stop at once, the browser policy is checked anyway.
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "browserPolicy")
+        .unwrap_or_else(|| panic!("no browserPolicy check: {v}"));
+    assert_eq!(check["status"], "warn", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    for part in [
+        "http://his.benhvien.local:8080: allowed by Google Chrome, Chromium",
+        "http://other.benhvien.local: not covered by any browser policy",
+        "http://127.0.0.1:3000: on this PC, needs no policy",
+        "/etc/opt/edge/policies/managed",
+    ] {
+        assert!(detail.contains(part), "{part:?} in {detail}");
+    }
+    assert!(
+        check["advice"]
+            .as_str()
+            .unwrap()
+            .contains("LocalNetworkAccessAllowedForUrls"),
+        "{check}"
+    );
+}
+
 /// Where the C# example is built.
 fn csharp_build_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/csharp")
