@@ -337,3 +337,142 @@ fn the_reception_page_asks_for_a_staff_login_when_logins_are_configured() {
         "no credential without a login"
     );
 }
+
+/// The reception page of a private facility (`[server] private_facility`, which `cccd demo`
+/// honours) asks for the patient's consent before reading the chip and sends it with the read;
+/// and the page identifies a patient without a chip: the card's QR code alone (scanned: typed
+/// and ended with Enter), and a child's BHYT card number typed with the name and date of birth,
+/// each shown as not read from a chip, with the insurance check's verdict.
+#[test]
+fn the_reception_page_asks_consent_and_identifies_without_a_chip() {
+    let dir = temp_dir("page-nochip");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[server]\nprivate_facility = true\n").unwrap();
+    let mut child = Command::new(cccd_path())
+        .arg("--config")
+        .arg(&config)
+        .args(["demo", "--json"])
+        .env_remove("CCCD_CONFIG")
+        .env("CCCD_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = common::spawn_lines(child.stdout.take().unwrap());
+    let _demo = Proc(child);
+    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let url = start["url"].as_str().unwrap().to_owned();
+    let browser = Browser::start("nochip");
+    browser.goto(&url);
+    let consent = browser.wait_js(
+        "the consent box",
+        "const b = document.getElementById('consentBox'); return getComputedStyle(b).display !== 'none' && b.textContent",
+    );
+    assert!(
+        consent
+            .as_str()
+            .unwrap()
+            .starts_with("Người bệnh đồng ý cho đọc thông tin trong chip"),
+        "{consent}"
+    );
+    browser.wait_js(
+        "the reader status",
+        "return document.getElementById('readers').textContent.includes('Virtual')",
+    );
+    // Without the consent ticked, nothing is read.
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    browser.wait_js(
+        "the consent asked for",
+        "return document.getElementById('errBig').textContent === 'Cần sự đồng ý của người bệnh'",
+    );
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('wait')).display"),
+        "none"
+    );
+    // Ticked: the read goes ahead with the consent, and the box is cleared for the next patient.
+    browser.click("#consent");
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    browser.wait_js(
+        "the tap button",
+        "return getComputedStyle(document.getElementById('tap')).display !== 'none'",
+    );
+    browser.click("#tap");
+    browser.wait_js(
+        "the genuine badge",
+        "return document.getElementById('badge').classList.contains('v-genuine')",
+    );
+    browser.wait_js(
+        "the consent box cleared",
+        "return document.getElementById('consent').checked === false",
+    );
+
+    // The card's QR code, scanned into the no-chip form (a scanner ends with Enter).
+    browser.click("#nochipDetails summary");
+    let qr_text = "038095012345|381234567|Nguyễn Văn An|17081995|Nam|Số 12 Đường Lê Lợi, Phường Hạc Thành, Tỉnh Thanh Hóa|12042021";
+    browser.type_into("#idQr", &format!("{qr_text}{ENTER}"));
+    let badge = browser.wait_js(
+        "the QR badge",
+        "const b = document.getElementById('badge'); return b.classList.contains('v-qr') && b.textContent",
+    );
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("THEO MÃ QR · KHÔNG ĐỌC CHIP"),
+        "{badge}"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('name').textContent"),
+        "Nguyễn Văn An"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-dob').textContent"),
+        "17/08/1995"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-issued').textContent"),
+        "12/04/2021"
+    );
+    let elig = browser.wait_js(
+        "the QR's eligibility",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("ĐƯỢC HƯỞNG BHYT"), "{elig}");
+    assert_eq!(
+        browser.js("return document.getElementById('photo').getAttribute('src')"),
+        Value::Null
+    );
+
+    // A child with only a BHYT card, typed.
+    // The gateway simulator's seeded child was born on 20 May last year (in Vietnam's time).
+    let year = eligibility::vietnam_date(jiff::Timestamp::now()).year() - 1;
+    browser.type_into("#idCard", "TE1383825000111");
+    browser.type_into("#idName", "Nguyễn Minh Khôi");
+    browser.type_into("#idDob", &format!("20/05/{year}"));
+    browser.click("#identifyButton");
+    let badge = browser.wait_js(
+        "the typed badge",
+        "const b = document.getElementById('badge'); return b.classList.contains('v-typed') && document.getElementById('name').textContent === 'Nguyễn Minh Khôi' && b.textContent",
+    );
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("NHẬP TAY · KHÔNG ĐỌC CHIP"),
+        "{badge}"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-id').textContent"),
+        ""
+    );
+    let elig = browser.wait_js(
+        "the child's eligibility",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("TE1383825000111"), "{elig}");
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('error')).display"),
+        "none"
+    );
+    browser.screenshot(&artifact("reception-nochip.png"));
+}
