@@ -246,7 +246,9 @@ async fn the_card_qr_and_typed_numbers_identify_the_patient_with_eligibility_and
     assert_eq!(r["identifiedBy"], "chip-verified");
 
     let rows = rows(&audit, 4).await;
-    let how: Vec<(&str, Option<&str>, Option<&str>, Option<bool>)> = rows
+    // Action, how identified, eligibility, consent.
+    type Row<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<bool>);
+    let how: Vec<Row> = rows
         .iter()
         .map(|r| {
             (
