@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use browser::{Browser, ENTER};
-use common::{DEADLINE, Sim, cccd_path, lock_slots};
-use daemon::{CAN, Daemon, Gateway, KEY, Proc, temp_dir, write_config};
+use common::{Sim, cccd_path, lock_slots};
+use daemon::{CAN, Daemon, Gateway, KEY, start_demo, temp_dir, write_config};
 use http::{StaticServer, post_json, request};
 use serde_json::{Value, json};
 
@@ -31,16 +31,7 @@ fn artifact(name: &str) -> PathBuf {
 
 #[test]
 fn reception_page_in_demo_mode_shows_a_read_of_the_virtual_card() {
-    let mut child = Command::new(cccd_path())
-        .args(["demo", "--json"])
-        .env("CCCD_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = common::spawn_lines(child.stdout.take().unwrap());
-    let _demo = Proc(child);
-    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let (_demo, start) = start_demo(None);
     let url = start["url"].as_str().unwrap().to_owned();
 
     let browser = Browser::start("demo");
@@ -348,19 +339,7 @@ fn the_reception_page_asks_consent_and_identifies_without_a_chip() {
     let dir = temp_dir("page-nochip");
     let config = dir.join("config.toml");
     std::fs::write(&config, "[server]\nprivate_facility = true\n").unwrap();
-    let mut child = Command::new(cccd_path())
-        .arg("--config")
-        .arg(&config)
-        .args(["demo", "--json"])
-        .env_remove("CCCD_CONFIG")
-        .env("CCCD_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = common::spawn_lines(child.stdout.take().unwrap());
-    let _demo = Proc(child);
-    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let (_demo, start) = start_demo(Some(&config));
     let url = start["url"].as_str().unwrap().to_owned();
     let browser = Browser::start("nochip");
     browser.goto(&url);

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use browser::{Browser, which};
-use common::{DEADLINE, cccd_path, spawn_lines};
+use common::cccd_path;
 use daemon::{CAN, Proc, temp_dir};
 use http::{StaticServer, post_json};
 use serde_json::{Value, json};
@@ -127,19 +127,7 @@ fn in_own_namespaces(test: &str) -> bool {
 
 /// `cccd --config CONFIG demo --json`: the process, its address and its API key.
 fn start_demo(config: &Path) -> (Proc, String, String) {
-    let mut child = Command::new(cccd_path())
-        .arg("--config")
-        .arg(config)
-        .args(["demo", "--json"])
-        .env_remove("CCCD_CONFIG")
-        .env("CCCD_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = spawn_lines(child.stdout.take().unwrap());
-    let proc = Proc(child);
-    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let (proc, start) = daemon::start_demo(Some(config));
     let addr = start["listen"][0].as_str().unwrap().to_owned();
     (proc, addr, start["apiKey"].as_str().unwrap().to_owned())
 }
