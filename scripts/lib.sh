@@ -25,8 +25,13 @@ BUILD_PACKAGES=(gcc libc6-dev pkgconf libpcsclite-dev ca-certificates)
 # What the tests and the demo on a virtual card need: pcscd with the vsmartcard vpcd driver, and
 # procps for the pgrep/pkill below (minimal Debian, e.g. debootstrap minbase or Docker, lacks it).
 RUNTIME_PACKAGES=(pcscd vsmartcard-vpcd procps)
-# What the browser tests (tests/browser.rs) need: headless Chromium driven over WebDriver.
-BROWSER_PACKAGES=(chromium chromium-driver)
+# What the browser tests (tests/browser.rs, tests/examples.rs) need: headless Chromium driven
+# over WebDriver, and iproute2's `ip` for the private address of tests/examples.rs's own network
+# namespace (unshare, from util-linux, is in every Debian).
+BROWSER_PACKAGES=(chromium chromium-driver iproute2)
+# What the C# example's test (tests/examples.rs) needs: Debian's Mono C# compiler and runtime
+# with the framework's HttpClient and DataContractJsonSerializer (no NuGet).
+CSHARP_PACKAGES=(mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil)
 
 # What the tests' Python parts need: python3 runs examples/webhook_receiver.py (tests/push.rs),
 # and the Prometheus parser of PyPI's `prometheus-client` (not Debian's `prometheus`, a server)

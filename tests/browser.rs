@@ -6,218 +6,22 @@
 //! page of `cccd serve` shows a re-check arriving when the gateway comes back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 #[path = "common/daemon.rs"]
 mod daemon;
 #[path = "common/http.rs"]
 mod http;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{DEADLINE, Sim, cccd_path, lock_slots};
-use daemon::{CAN, Daemon, Gateway, KEY, LONG, Proc, temp_dir, write_config};
+use browser::{Browser, ENTER};
+use common::{Sim, cccd_path, lock_slots};
+use daemon::{CAN, Daemon, Gateway, KEY, start_demo, temp_dir, write_config};
 use http::{StaticServer, post_json, request};
 use serde_json::{Value, json};
-
-/// The Enter key in WebDriver's key codes.
-const ENTER: char = '\u{E007}';
-/// The W3C web element identifier.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn which(cmd: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(cmd))
-            .find(|p| p.is_file())
-    })
-}
-
-/// chromedriver with a headless Chromium session.
-struct Browser {
-    _driver: Proc,
-    addr: String,
-    session: String,
-    _profile: PathBuf,
-}
-
-impl Browser {
-    fn start(tag: &str) -> Self {
-        let driver = which("chromedriver").expect(
-            "these tests need headless Chromium: install the Debian packages chromium and chromium-driver (scripts/test does)",
-        );
-        let chromium = ["chromium", "chromium-browser", "google-chrome"]
-            .iter()
-            .find_map(|c| which(c))
-            .expect("chromium is not installed (Debian package chromium)");
-        let port = free_port();
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let driver = Proc(child);
-        let addr = format!("127.0.0.1:{port}");
-        let end = Instant::now() + LONG;
-        loop {
-            if std::net::TcpStream::connect(&addr).is_ok()
-                && http::get(&addr, "/status", None).json()["value"]["ready"] == true
-            {
-                break;
-            }
-            assert!(Instant::now() < end, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let profile = temp_dir(&format!("chromium-{tag}"));
-        let caps = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1100,1150",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-        }}});
-        let r = post_json(&addr, "/session", None, &caps);
-        let v = r.json();
-        assert_eq!(r.status, 200, "no browser session: {v}");
-        let session = v["value"]["sessionId"].as_str().unwrap().to_owned();
-        Self {
-            _driver: driver,
-            addr,
-            session,
-            _profile: profile,
-        }
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        let path = format!("/session/{}{path}", self.session);
-        let body = body.map(Value::to_string);
-        let r = request(
-            &self.addr,
-            method,
-            &path,
-            &[("Content-Type", "application/json")],
-            body.as_deref().map(str::as_bytes),
-        );
-        let v = r.json();
-        assert_eq!(r.status, 200, "{method} {path}: {v}");
-        v["value"].clone()
-    }
-
-    fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", Some(&json!({ "url": url })));
-    }
-
-    fn element(&self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "/element",
-            Some(&json!({ "using": "css selector", "value": css })),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {v}"))
-            .to_owned()
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.element(css);
-        self.cmd(
-            "POST",
-            &format!("/element/{e}/value"),
-            Some(&json!({ "text": text })),
-        );
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.element(css);
-        self.cmd("POST", &format!("/element/{e}/click"), Some(&json!({})));
-    }
-
-    /// Runs `script` (a function body) in the page.
-    fn js(&self, script: &str) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            Some(&json!({ "script": script, "args": [] })),
-        )
-    }
-
-    /// Polls `script` until it returns something truthy (returned), panicking after `LONG`.
-    fn wait_js(&self, what: &str, script: &str) -> Value {
-        let end = Instant::now() + LONG;
-        loop {
-            let v = self.js(script);
-            if !(v.is_null() || v == false || v == "") {
-                return v;
-            }
-            assert!(Instant::now() < end, "never saw {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn screenshot(&self, path: &Path) {
-        let v = self.cmd("GET", "/screenshot", None);
-        let png = base64_decode(v.as_str().unwrap());
-        assert_eq!(&png[1..4], b"PNG");
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, png).unwrap();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = request(
-            &self.addr,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            &[],
-            None,
-        );
-    }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
-    };
-    let bytes: Vec<u8> = s
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-        .map(val)
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for c in bytes.chunks(4) {
-        let n = c
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (18 - 6 * i)));
-        out.extend_from_slice(&n.to_be_bytes()[1..c.len()]);
-    }
-    out
-}
 
 fn artifact(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -227,16 +31,7 @@ fn artifact(name: &str) -> PathBuf {
 
 #[test]
 fn reception_page_in_demo_mode_shows_a_read_of_the_virtual_card() {
-    let mut child = Command::new(cccd_path())
-        .args(["demo", "--json"])
-        .env("CCCD_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = common::spawn_lines(child.stdout.take().unwrap());
-    let _demo = Proc(child);
-    let start: Value = serde_json::from_str(&lines.recv_timeout(DEADLINE).unwrap()).unwrap();
+    let (_demo, start) = start_demo(None);
     let url = start["url"].as_str().unwrap().to_owned();
 
     let browser = Browser::start("demo");
@@ -578,4 +373,131 @@ fn the_reception_page_asks_for_a_staff_login_when_logins_are_configured() {
         html.header("set-cookie").is_none(),
         "no credential without a login"
     );
+}
+
+/// The reception page of a private facility (`[server] private_facility`, which `cccd demo`
+/// honours) asks for the patient's consent before reading the chip and sends it with the read;
+/// and the page identifies a patient without a chip: the card's QR code alone (scanned: typed
+/// and ended with Enter), and a child's BHYT card number typed with the name and date of birth,
+/// each shown as not read from a chip, with the insurance check's verdict.
+#[test]
+fn the_reception_page_asks_consent_and_identifies_without_a_chip() {
+    let dir = temp_dir("page-nochip");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[server]\nprivate_facility = true\n").unwrap();
+    let (_demo, start) = start_demo(Some(&config));
+    let url = start["url"].as_str().unwrap().to_owned();
+    let browser = Browser::start("nochip");
+    browser.goto(&url);
+    let consent = browser.wait_js(
+        "the consent box",
+        "const b = document.getElementById('consentBox'); return getComputedStyle(b).display !== 'none' && b.textContent",
+    );
+    assert!(
+        consent
+            .as_str()
+            .unwrap()
+            .starts_with("Người bệnh đồng ý cho đọc thông tin trong chip"),
+        "{consent}"
+    );
+    browser.wait_js(
+        "the reader status",
+        "return document.getElementById('readers').textContent.includes('Virtual')",
+    );
+    // Without the consent ticked, nothing is read.
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    browser.wait_js(
+        "the consent asked for",
+        "return document.getElementById('errBig').textContent === 'Cần sự đồng ý của người bệnh'",
+    );
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('wait')).display"),
+        "none"
+    );
+    // Ticked: the read goes ahead with the consent, and the box is cleared for the next patient.
+    browser.click("#consent");
+    browser.type_into("#access", &format!("{CAN}{ENTER}"));
+    browser.wait_js(
+        "the tap button",
+        "return getComputedStyle(document.getElementById('tap')).display !== 'none'",
+    );
+    browser.click("#tap");
+    browser.wait_js(
+        "the genuine badge",
+        "return document.getElementById('badge').classList.contains('v-genuine')",
+    );
+    browser.wait_js(
+        "the consent box cleared",
+        "return document.getElementById('consent').checked === false",
+    );
+
+    // The card's QR code, scanned into the no-chip form (a scanner ends with Enter).
+    browser.click("#nochipDetails summary");
+    let qr_text = "038095012345|381234567|Nguyễn Văn An|17081995|Nam|Số 12 Đường Lê Lợi, Phường Hạc Thành, Tỉnh Thanh Hóa|12042021";
+    browser.type_into("#idQr", &format!("{qr_text}{ENTER}"));
+    let badge = browser.wait_js(
+        "the QR badge",
+        "const b = document.getElementById('badge'); return b.classList.contains('v-qr') && b.textContent",
+    );
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("THEO MÃ QR · KHÔNG ĐỌC CHIP"),
+        "{badge}"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('name').textContent"),
+        "Nguyễn Văn An"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-dob').textContent"),
+        "17/08/1995"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-issued').textContent"),
+        "12/04/2021"
+    );
+    let elig = browser.wait_js(
+        "the QR's eligibility",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("ĐƯỢC HƯỞNG BHYT"), "{elig}");
+    assert_eq!(
+        browser.js("return document.getElementById('photo').getAttribute('src')"),
+        Value::Null
+    );
+
+    // A child with only a BHYT card, typed.
+    // The gateway simulator's seeded child was born on 20 May last year (in Vietnam's time).
+    let year = eligibility::vietnam_date(jiff::Timestamp::now()).year() - 1;
+    browser.type_into("#idCard", "TE1383825000111");
+    browser.type_into("#idName", "Nguyễn Minh Khôi");
+    browser.type_into("#idDob", &format!("20/05/{year}"));
+    browser.click("#identifyButton");
+    let badge = browser.wait_js(
+        "the typed badge",
+        "const b = document.getElementById('badge'); return b.classList.contains('v-typed') && document.getElementById('name').textContent === 'Nguyễn Minh Khôi' && b.textContent",
+    );
+    assert!(
+        badge
+            .as_str()
+            .unwrap()
+            .contains("NHẬP TAY · KHÔNG ĐỌC CHIP"),
+        "{badge}"
+    );
+    assert_eq!(
+        browser.js("return document.getElementById('f-id').textContent"),
+        ""
+    );
+    let elig = browser.wait_js(
+        "the child's eligibility",
+        "const e = document.getElementById('elig'); return e.classList.contains('e-ok') && e.textContent",
+    );
+    assert!(elig.as_str().unwrap().contains("TE1383825000111"), "{elig}");
+    assert_eq!(
+        browser.js("return getComputedStyle(document.getElementById('error')).display"),
+        "none"
+    );
+    browser.screenshot(&artifact("reception-nochip.png"));
 }

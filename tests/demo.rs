@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 struct Demo(Child);
 
@@ -246,4 +246,89 @@ fn demo_serves_a_full_read_over_http_with_events_in_order() {
             && !replay.contains("038095012345"),
         "the deleted read replays: {replay}"
     );
+}
+
+/// `cccd demo` finds its configuration as `cccd serve` does (`--config`, `$CCCD_CONFIG`) and
+/// applies `[server]`: an origin of `allowed_origins` is granted CORS, another is refused, and
+/// the configured `api_keys` are not the demo's (it prints its own).
+#[test]
+fn demo_applies_the_configured_server_section() {
+    let dir = std::env::temp_dir().join(format!("cccd-demo-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[server]\nlisten = [\"127.0.0.1:1\"]\napi_keys = [\"the-desk-s-own-key-0123456789\"]\nallowed_origins = [\"http://his.example:8080\"]\nprivate_facility = true\n",
+    )
+    .unwrap();
+    for by_env in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cccd"));
+        if by_env {
+            cmd.env("CCCD_CONFIG", &config).args(["demo", "--json"]);
+        } else {
+            cmd.env_remove("CCCD_CONFIG")
+                .arg("--config")
+                .arg(&config)
+                .args(["demo", "--json"]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let _guard = Demo(child);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let start: Value = serde_json::from_str(&line).expect("a JSON start-up line");
+        let addr = start["listen"][0].as_str().unwrap().to_owned();
+        assert!(
+            addr.starts_with("127.0.0.1:") && addr != "127.0.0.1:1",
+            "{addr}"
+        );
+        let preflight = |origin: &str| {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            write!(
+                s,
+                "OPTIONS /v1/cards/read HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut raw = String::new();
+            s.read_to_string(&mut raw).unwrap();
+            raw.to_ascii_lowercase()
+        };
+        let allowed = preflight("http://his.example:8080");
+        assert!(
+            allowed.contains("access-control-allow-origin: http://his.example:8080"),
+            "{allowed}"
+        );
+        let refused = preflight("http://other.example:8080");
+        assert!(
+            refused.contains("origin-not-allowed")
+                && !refused.contains("access-control-allow-origin"),
+            "{refused}"
+        );
+        // The desk's own key is not the demo's; the private facility is.
+        let key = start["apiKey"].as_str().unwrap();
+        assert_ne!(key, "the-desk-s-own-key-0123456789");
+        let (status, _, _) = http(
+            &addr,
+            "GET",
+            "/v1/readers",
+            Some("the-desk-s-own-key-0123456789"),
+            None,
+        );
+        assert_eq!(status, 401);
+        let (status, _, body) = http(
+            &addr,
+            "POST",
+            "/v1/cards/read",
+            Some(key),
+            Some(r#"{"can":"012345","waitSeconds":1}"#),
+        );
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, &v["error"]["code"]),
+            (400, &json!("consent-required")),
+            "{v}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

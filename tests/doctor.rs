@@ -8,7 +8,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-const IDS: [&str; 12] = [
+const IDS: [&str; 13] = [
     "service",
     "readers",
     "card",
@@ -21,6 +21,7 @@ const IDS: [&str; 12] = [
     "roundTrip",
     "quirks",
     "fullRead",
+    "browserPolicy",
 ];
 
 fn check<'a>(v: &'a Value, id: &str) -> &'a Value {
@@ -48,10 +49,12 @@ fn every_check_on_the_virtual_card() {
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, IDS);
-    for id in &IDS[..IDS.len() - 1] {
+    for id in &IDS[..IDS.len() - 2] {
         assert_eq!(check(&v, id)["status"], "pass", "{id}: {}", check(&v, id));
     }
     assert_eq!(check(&v, "fullRead")["status"], "skip");
+    // No [server] allowed_origins: no web page to allow.
+    assert_eq!(check(&v, "browserPolicy")["status"], "skip");
     assert!(
         check(&v, "atr")["detail"]
             .as_str()

@@ -1,12 +1,32 @@
 //! `cccd demo`: the daemon with an in-process virtual reader holding the default virtual card
 //! and an in-process BHXH gateway simulator: no reader, no pcscd, no gateway account needed.
+//!
+//! It finds its configuration as `cccd serve` does, and `[server]` applies (allowed origins
+//! and hosts, lifetimes, limits, staff logins, a private facility), so that an integrator tries
+//! a web HIS on its own origin against the demo; but not `listen` (127.0.0.1 and `--port`) and
+//! `api_keys` (one random demo key), and no audit log is kept (the demo's reads of a fictional
+//! card do not belong in a desk's log). The other sections are the demo's own.
 
 use daemon::ServerConfig;
 use daemon::demo::{DEMO_READER, start_demo};
 
 use super::serve::{StartLine, page_url, runtime, shutdown_signal};
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output::Output;
+
+/// The demo's `[server]`: the configuration's, on `listen` with the demo's key only and no
+/// audit log.
+fn demo_server_config(configured: &ServerConfig, listen: Vec<String>) -> ServerConfig {
+    ServerConfig {
+        listen,
+        api_keys: Vec::new(),
+        audit_disabled: true,
+        audit_path: None,
+        audit_key_path: None,
+        ..configured.clone()
+    }
+}
 
 /// `cccd demo` options.
 #[derive(Debug, clap::Args)]
@@ -17,18 +37,18 @@ pub struct DemoArgs {
 }
 
 /// `cccd demo`.
-pub fn run(out: &Output, args: &DemoArgs) -> Result<(), CliError> {
+pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> {
+    let listen = vec![format!("127.0.0.1:{}", args.port)];
+    let config = demo_server_config(&cfg.server, listen.clone());
+    let problems = config.problems();
+    if !problems.is_empty() {
+        return Err(CliError::Config(problems.join("; ")));
+    }
     let rt = runtime()?;
     rt.block_on(async move {
-        let listen = vec![format!("127.0.0.1:{}", args.port)];
         let bound = daemon::bind(&listen)
             .await
             .map_err(|e| CliError::Config(e.to_string()))?;
-        let config = ServerConfig {
-            listen,
-            audit_disabled: true,
-            ..ServerConfig::default()
-        };
         let demo = start_demo(config, daemon::host_names(&bound.addrs))
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
@@ -59,4 +79,36 @@ pub fn run(out: &Output, args: &DemoArgs) -> Result<(), CliError> {
         drop(demo);
         result.map_err(|e| CliError::Other(e.to_string()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_server_applies_but_listen_keys_and_audit() {
+        let configured = ServerConfig {
+            listen: vec!["0.0.0.0:8765".into()],
+            api_keys: vec!["the-desk-s-real-key-0123456789".into()],
+            allowed_origins: vec!["http://his.local:8080".into()],
+            allowed_hosts: vec!["quay-01".into()],
+            session_ttl_secs: 60,
+            ticket_ttl_secs: 30,
+            max_body_bytes: 4096,
+            audit_path: Some("/var/lib/cccd-bridge/audit.sqlite".into()),
+            private_facility: true,
+            ..ServerConfig::default()
+        };
+        let c = demo_server_config(&configured, vec!["127.0.0.1:0".into()]);
+        assert_eq!(c.listen, ["127.0.0.1:0"]);
+        assert!(c.api_keys.is_empty());
+        assert!(c.audit_disabled && c.audit_path.is_none());
+        assert_eq!(c.allowed_origins, configured.allowed_origins);
+        assert_eq!(c.allowed_hosts, configured.allowed_hosts);
+        assert_eq!(
+            (c.session_ttl_secs, c.ticket_ttl_secs, c.max_body_bytes),
+            (60, 30, 4096)
+        );
+        assert!(c.private_facility);
+    }
 }

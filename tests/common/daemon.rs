@@ -36,6 +36,32 @@ impl Drop for Proc {
     }
 }
 
+/// `cccd [--config CONFIG] demo --json` (without `$CCCD_CONFIG`): the process and its start-up
+/// line (`url`, `listen`, `apiKey`, ...).
+pub fn start_demo(config: Option<&Path>) -> (Proc, Value) {
+    let mut cmd = Command::new(cccd_path());
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    let mut child = cmd
+        .args(["demo", "--json"])
+        .env_remove("CCCD_CONFIG")
+        .env("CCCD_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start cccd demo");
+    let lines = spawn_lines(child.stdout.take().unwrap());
+    let proc = Proc(child);
+    let first = lines
+        .recv_timeout(DEADLINE)
+        .expect("cccd demo printed no start-up line");
+    (
+        proc,
+        serde_json::from_str(&first).expect("a JSON start-up line"),
+    )
+}
+
 /// `cccd gateway-sim --listen 127.0.0.1:0 --json`.
 pub struct Gateway {
     proc: Option<Proc>,

@@ -5,9 +5,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -317,19 +317,30 @@ impl Drop for Events {
     }
 }
 
-/// A static HTTP server on 127.0.0.1 (a free port) serving one page at `/` (any query), on a
-/// thread.
+/// A static HTTP server on 127.0.0.1 (a free port) serving one page at `/` (any query), or
+/// files at their paths ([`StaticServer::files`]), on a thread.
 pub struct StaticServer {
     pub addr: String,
     stop: Arc<AtomicBool>,
 }
 
+/// A file a [`StaticServer`] serves: its path, content type and bytes.
+pub type StaticFile = (String, &'static str, Vec<u8>);
+
 impl StaticServer {
     pub fn start(page: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::files(
+            "127.0.0.1:0",
+            vec![("/".into(), "text/html; charset=utf-8", page.into_bytes())],
+        )
+    }
+
+    /// Serves `files` on `bind` (`10.77.0.1:0`: a free port of that address).
+    pub fn files(bind: &str, files: Vec<StaticFile>) -> Self {
+        let listener = TcpListener::bind(bind).unwrap_or_else(|e| panic!("bind {bind}: {e}"));
         let addr = listener.local_addr().unwrap().to_string();
         let stop = Arc::new(AtomicBool::new(false));
-        let page = Arc::new(Mutex::new(page));
+        let files = Arc::new(files);
         let st = stop.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -337,7 +348,7 @@ impl StaticServer {
                     break;
                 }
                 let Ok(mut c) = conn else { continue };
-                let page = page.lock().unwrap().clone();
+                let files = files.clone();
                 std::thread::spawn(move || {
                     let mut r = BufReader::new(c.try_clone().unwrap());
                     let mut first = String::new();
@@ -348,16 +359,19 @@ impl StaticServer {
                     }
                     let path = first.split(' ').nth(1).unwrap_or("");
                     let path = path.split('?').next().unwrap_or("");
-                    let (status, ctype, body) = if first.starts_with("GET ") && path == "/" {
-                        ("200 OK", "text/html; charset=utf-8", page)
-                    } else {
-                        ("404 Not Found", "text/plain", "not found".to_owned())
+                    let found = files
+                        .iter()
+                        .find(|(p, _, _)| first.starts_with("GET ") && p == path);
+                    let (status, ctype, body) = match found {
+                        Some((_, ctype, body)) => ("200 OK", *ctype, body.as_slice()),
+                        None => ("404 Not Found", "text/plain", b"not found".as_slice()),
                     };
                     let _ = write!(
                         c,
-                        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
                         body.len()
                     );
+                    let _ = c.write_all(body);
                 });
             }
         });

@@ -121,6 +121,10 @@ pub(crate) struct ReadRequest {
     /// The facility asking the gateway (its code, `maCSKCB`) among those configured; required
     /// when several are and eligibility is checked.
     facility: Option<String>,
+    /// The patient consents to the chip being read (Law on Identity 26/2023 art. 22(5)):
+    /// required (`true`) when `[server] private_facility` is set, else only recorded in the
+    /// audit log.
+    consent: Option<bool>,
 }
 
 fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
@@ -149,7 +153,7 @@ fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
     request_body = ReadRequest,
     responses(
         (status = 200, description = "The card was read and verified", body = SessionView),
-        (status = 400, description = "bad-access-data, bad-request; when eligibility is to be checked: facility-required, facility-not-configured, bad-operator, operator-required (before the card is read)", body = crate::error::ErrorBody),
+        (status = 400, description = "bad-access-data, bad-request, consent-required (a private facility, [server] private_facility, and no consent: true); when eligibility is to be checked: facility-required, facility-not-configured, bad-operator, operator-required (before the card is read)", body = crate::error::ErrorBody),
         (status = 401, description = "unauthorized", body = crate::error::ErrorBody),
         (status = 409, description = "no-card, card-removed, reader-busy, reader-ambiguous", body = crate::error::ErrorBody),
         (status = 422, description = "wrong-access-key, no-pace-for-can", body = crate::error::ErrorBody),
@@ -162,6 +166,7 @@ pub(crate) async fn read_card(
     let mut record = AuditRecord {
         caller: caller.name.clone(),
         action: "card.read",
+        consent: req.consent,
         ..AuditRecord::default()
     };
     let result = read_card_inner(&st, &req, &caller, &mut record).await;
@@ -173,19 +178,19 @@ pub(crate) async fn read_card(
     result.map(Json)
 }
 
-/// The operator of a read's eligibility check: for the reception page, the staff member
-/// logged in (none: the facility's configured operator), never one named in the request; for
-/// an API key, the request's or the facility's.
-fn read_operator(
+/// The operator of the eligibility check of a read or an identification: for the reception
+/// page, the staff member logged in (none: the facility's configured operator), never one named
+/// in the request; for an API key, the request's (`given`) or the facility's.
+pub(crate) fn caller_operator(
     st: &AppState,
     facility: &eligibility::Facility,
-    req: &ReadRequest,
+    given: Option<&OperatorJson>,
     caller: &Caller,
 ) -> Result<Option<eligibility::Operator>, ApiError> {
     let Some(page) = &caller.page else {
-        return insurance::operator(facility, req.operator.as_ref());
+        return insurance::operator(facility, given);
     };
-    if req.operator.is_some() {
+    if given.is_some() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "page-not-allowed",
@@ -204,6 +209,14 @@ async fn read_card_inner(
     caller: &Caller,
     record: &mut AuditRecord,
 ) -> Result<SessionView, ApiError> {
+    // The law's condition at a private facility, before anything touches the card.
+    if st.0.config.private_facility && req.consent != Some(true) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "consent-required",
+            "this is a private facility ([server] private_facility): ask the patient's consent to read the chip (Law on Identity 26/2023 art. 22(5)) and send consent: true",
+        ));
+    }
     let input = access_input(req)?;
     let keys =
         pipeline::access_keys(&input).map_err(|e| ApiError::from_kind(e.kind(), e.to_string()))?;
@@ -213,7 +226,7 @@ async fn read_card_inner(
             let facility = insurance::facility(service, req.facility.as_deref())?;
             Some((
                 facility.code.clone(),
-                read_operator(st, facility, req, caller)?,
+                caller_operator(st, facility, req.operator.as_ref(), caller)?,
             ))
         }
         _ => None,
@@ -249,6 +262,11 @@ async fn read_card_inner(
         .and_then(|v| v.citizen)
         .ok_or_else(ApiError::session_not_found)?;
     record.id_number = citizen.id_number.clone();
+    record.identified_by = Some(if done.verdict == Some(trust::Verdict::Genuine) {
+        "chip-verified"
+    } else {
+        "chip-unverified"
+    });
     use trust::Verdict as V;
     let automatic = matches!(
         done.verdict,
@@ -266,15 +284,7 @@ async fn read_card_inner(
                     visit_date: None,
                 };
                 if let Ok(c) = insurance::check(st, request, Some(&session_id)).await {
-                    let checked = insurance::audit_check(&record.caller, record.action, &c);
-                    record.eligibility = checked.eligibility;
-                    record.facility = checked.facility;
-                    record.operator_id = checked.operator_id;
-                    record.recheck_id = checked.recheck_id;
-                    st.sessions().update(&session_id, |s| {
-                        s.eligibility = Some(c.decision);
-                        s.recheck = c.recheck;
-                    });
+                    insurance::keep_in_session(st, &session_id, record, &c);
                 }
             }
             None => {
@@ -554,6 +564,7 @@ pub(crate) fn routes() -> Routes {
     .on("POST", "/v1/page/logout", crate::page::logout)
     .on("GET", "/v1/readers", readers)
     .on("POST", "/v1/cards/read", read_card)
+    .on("POST", "/v1/identify", crate::identify::identify)
     .on("GET", "/v1/sessions/{id}", get_session)
     .on("DELETE", "/v1/sessions/{id}", delete_session)
     .on("GET", "/v1/sessions/{id}/photo", get_photo)

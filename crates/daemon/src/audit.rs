@@ -4,7 +4,9 @@
 //! its own owner-only file, so that "was this person's card read here on that day" and "which
 //! staff member asked" (`domain/bhxh-gateway.md`, "2026": the operator is the logged-in staff
 //! member, per request) can be answered by whoever holds the key, and nothing else about either
-//! person is stored.
+//! person is stored. Each identification records how the patient was identified (chip verified,
+//! chip unverified, the card's QR code, typed by staff: the law treats them differently) and,
+//! for a chip read, whether the patient's consent was given (Law 26/2023 art. 22(5)).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -21,8 +23,9 @@ use crate::error::DaemonError;
 pub struct AuditRecord {
     /// Who called: `key:1` (the index of the API key), `reception`, `ticket`.
     pub caller: String,
-    /// `card.read`, `eligibility.check`, `eligibility.copayment`, `eligibility.recheck`,
-    /// `recheck.acknowledge`, `session.delete`.
+    /// `card.read`, `patient.identify`, `eligibility.check`, `eligibility.copayment`,
+    /// `eligibility.recheck`, `recheck.acknowledge`, `session.delete`, `page.login`,
+    /// `page.logout`.
     pub action: &'static str,
     /// The reader, for card actions.
     pub reader: Option<String>,
@@ -41,6 +44,12 @@ pub struct AuditRecord {
     pub operator_id: Option<String>,
     /// The re-check queued by this action, or completed by it.
     pub recheck_id: Option<i64>,
+    /// How the patient was identified: `chip-verified`, `chip-unverified` (a chip read, by its
+    /// verdict), `qr`, `typed` (`POST /v1/identify`); none when no one was identified.
+    pub identified_by: Option<&'static str>,
+    /// For a chip read: whether the request carried the patient's consent (`consent`), none
+    /// when it said nothing.
+    pub consent: Option<bool>,
 }
 
 /// One row of the log as stored.
@@ -66,14 +75,20 @@ pub struct AuditRow {
     pub operator_hmac: Option<String>,
     /// The re-check queued or completed.
     pub recheck_id: Option<i64>,
+    /// How the patient was identified.
+    pub identified_by: Option<String>,
+    /// Whether the patient's consent was given for a chip read.
+    pub consent: Option<bool>,
 }
 
 /// Columns added after the first version of the table, with their types: an existing log gets
 /// them on open (its old rows keep `NULL` there).
-const ADDED_COLUMNS: [(&str, &str); 3] = [
+const ADDED_COLUMNS: [(&str, &str); 5] = [
     ("facility", "TEXT"),
     ("operator_hmac", "TEXT"),
     ("recheck_id", "INTEGER"),
+    ("identified_by", "TEXT"),
+    ("consent", "INTEGER"),
 ];
 
 /// Adds the columns of [`ADDED_COLUMNS`] that `conn`'s `audit` table lacks.
@@ -204,8 +219,8 @@ impl Audit {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let result = conn.execute(
             "INSERT INTO audit (time, caller, action, reader, outcome, verdict, eligibility, id_hmac,
-                 facility, operator_hmac, recheck_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 facility, operator_hmac, recheck_id, identified_by, consent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             rusqlite::params![
                 format!("{:.3}", jiff::Timestamp::now()),
                 r.caller,
@@ -217,7 +232,9 @@ impl Audit {
                 mac,
                 r.facility,
                 operator,
-                r.recheck_id
+                r.recheck_id,
+                r.identified_by,
+                r.consent
             ],
         );
         if let Err(e) = result {
@@ -230,7 +247,7 @@ impl Audit {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let Ok(mut st) = conn.prepare(
             "SELECT caller, action, reader, outcome, verdict, eligibility, id_hmac, facility,
-                    operator_hmac, recheck_id
+                    operator_hmac, recheck_id, identified_by, consent
              FROM audit ORDER BY id",
         ) else {
             return Vec::new();
@@ -247,6 +264,8 @@ impl Audit {
                 facility: r.get(7)?,
                 operator_hmac: r.get(8)?,
                 recheck_id: r.get(9)?,
+                identified_by: r.get(10)?,
+                consent: r.get(11)?,
             })
         })
         .map(|rows| rows.filter_map(Result::ok).collect())
@@ -276,12 +295,16 @@ mod tests {
             facility: Some("38001".into()),
             operator_id: Some("038190000001".into()),
             recheck_id: Some(7),
+            identified_by: Some("chip-verified"),
+            consent: Some(true),
         });
         let rows = a.rows();
         assert_eq!(rows.len(), 1);
         let mac = rows[0].id_hmac.clone().unwrap();
         assert_eq!(rows[0].facility.as_deref(), Some("38001"));
         assert_eq!(rows[0].recheck_id, Some(7));
+        assert_eq!(rows[0].identified_by.as_deref(), Some("chip-verified"));
+        assert_eq!(rows[0].consent, Some(true));
         assert_eq!(
             rows[0].operator_hmac.as_deref(),
             Some(a.id_hmac("038190000001").as_str())
@@ -338,6 +361,7 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0].eligibility.as_deref(), Some("eligible"));
         assert_eq!(rows[0].facility, None);
+        assert_eq!((&rows[0].identified_by, rows[0].consent), (&None, None));
         assert_eq!(rows[1].facility.as_deref(), Some("38002"));
         // Opening again changes nothing.
         drop(a);

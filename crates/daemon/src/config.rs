@@ -49,6 +49,10 @@ pub struct ServerConfig {
     /// the page's checks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub page_logins: Vec<PageLoginConfig>,
+    /// The facility is private (not a public health facility): the patient's consent is needed
+    /// before the chip is read (Law on Identity 26/2023 art. 22(5)). The reception page then
+    /// asks for it and `POST /v1/cards/read` must carry `consent: true`. Default false.
+    pub private_facility: bool,
 }
 
 /// `[[server.page_logins]]`: one staff member who may log in at the reception page. The
@@ -99,6 +103,7 @@ impl Default for ServerConfig {
             audit_disabled: false,
             page_credential_ttl_secs: 12 * 3600,
             page_logins: Vec::new(),
+            private_facility: false,
         }
     }
 }
@@ -122,6 +127,7 @@ impl fmt::Debug for ServerConfig {
             .field("audit_disabled", &self.audit_disabled)
             .field("page_credential_ttl_secs", &self.page_credential_ttl_secs)
             .field("page_logins", &self.page_logins)
+            .field("private_facility", &self.private_facility)
             .finish()
     }
 }

@@ -18,6 +18,7 @@ use eligibility::{
 };
 use trust::CscaStore;
 
+use crate::audit::Audit;
 use crate::config::ServerConfig;
 use crate::error::DaemonError;
 use crate::readers::VirtualCard;
@@ -81,8 +82,18 @@ impl VirtualCard for DemoCard {
 }
 
 /// Starts the gateway simulator and builds the demo's state. `config` gives the server
-/// settings (a random API key is added); `hosts` are the accepted `Host` values.
-pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<Demo, DaemonError> {
+/// settings (a random API key is added); `hosts` are the accepted `Host` values. No audit log is
+/// kept.
+pub async fn start_demo(config: ServerConfig, hosts: Vec<String>) -> Result<Demo, DaemonError> {
+    start_demo_audited(config, hosts, None).await
+}
+
+/// [`start_demo`], writing what is done to `audit`.
+pub async fn start_demo_audited(
+    mut config: ServerConfig,
+    hosts: Vec<String>,
+    audit: Option<Audit>,
+) -> Result<Demo, DaemonError> {
     let today = vietnam_date(jiff::Timestamp::now());
     let gateway = eligibility::sim::start(
         SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -122,7 +133,7 @@ pub async fn start_demo(mut config: ServerConfig, hosts: Vec<String>) -> Result<
             // The demo keeps no re-check queue: its gateway is in-process and never goes down.
             rechecks: None,
             trust: Some(trust.clone()),
-            audit: None,
+            audit,
             demo: true,
             default_reader: None,
             read_limits: pipeline::ReadLimits::default(),

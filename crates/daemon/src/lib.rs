@@ -15,6 +15,9 @@
 //!   everywhere they were copied ([`wipe`]: the session, its buffered events, its queued
 //!   re-checks, any registered store) a configurable time after the card is removed, on
 //!   `DELETE`, or when the read fails.
+//! - Identification without a chip (`identify`): the card's QR code or typed numbers give the
+//!   same registration block, marked `qr` or `typed`, and the eligibility check; at a private
+//!   facility a chip read needs the patient's consent.
 //! - Eligibility (`insurance`): checks with the facility and operator that asked, the account
 //!   probe at start and every 30 minutes, the durable re-check queue of checks the gateway did
 //!   not answer (re-checked in the background, announced once), the co-payment lookup.
@@ -33,6 +36,7 @@ mod credential;
 pub mod demo;
 mod error;
 pub mod events;
+mod identify;
 mod insurance;
 pub mod metrics;
 mod openapi;

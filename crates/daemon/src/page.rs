@@ -98,6 +98,9 @@ pub(crate) struct CredentialView {
     refused: Option<&'static str>,
     /// Seconds the credential stays valid without use (each use renews it).
     expires_in_seconds: u64,
+    /// The facility is private (`[server] private_facility`): the page asks for the patient's
+    /// consent before reading the chip, and sends `consent: true` with the read.
+    consent_required: bool,
 }
 
 fn view(st: &AppState, grant: Option<&PageGrant>, loopback: bool) -> CredentialView {
@@ -115,6 +118,7 @@ fn view(st: &AppState, grant: Option<&PageGrant>, loopback: bool) -> CredentialV
             (None, false, true) => None,
         },
         expires_in_seconds: st.0.page_keys.ttl().as_secs(),
+        consent_required: st.0.config.private_facility,
     }
 }
 

@@ -4,11 +4,14 @@
 //!
 //! - reads on this machine's readers (`POST /v1/cards/read`, whose eligibility check is of the
 //!   number the card itself gives, with the page's operator) and the readers' list;
+//! - identifications without a chip of the patient at the desk (`POST /v1/identify`: the
+//!   card's QR code, or a number typed at the page with the name and date of birth the gateway
+//!   compares), each one audited, with the page's operator;
 //! - the results of its own reads: the event stream filtered to the page's sessions and to
 //!   events about readers ([`page_may_see`]), and its sessions' photos and views;
 //! - the demo's virtual card (demo only), its own login and logout.
 //!
-//! Not: lookups of any other number (`POST /v1/eligibility/check`, co-payment), sessions it
+//! Not: bare lookups of a number (`POST /v1/eligibility/check`, co-payment), sessions it
 //! was not given (listing or fetching by another ID, deleting), the re-check queue, tickets,
 //! the OpenAPI document. A route missing from [`ROUTES`] is refused to the page, and a test
 //! checks that the table names every route of the router.
@@ -46,6 +49,7 @@ pub(crate) const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/page/logout", Access::Page),
     ("GET", "/v1/readers", Access::Page),
     ("POST", "/v1/cards/read", Access::Page),
+    ("POST", "/v1/identify", Access::Page),
     ("GET", "/v1/sessions/{id}", Access::PageOwnSession),
     ("DELETE", "/v1/sessions/{id}", Access::Key),
     ("GET", "/v1/sessions/{id}/photo", Access::PageOwnSession),
@@ -167,6 +171,7 @@ mod tests {
         for (m, p) in [
             ("GET", "/v1/readers"),
             ("POST", "/v1/cards/read"),
+            ("POST", "/v1/identify"),
             ("GET", "/v1/events"),
             ("POST", "/v1/demo/tap"),
         ] {

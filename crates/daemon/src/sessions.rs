@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use citizen::CitizenRecord;
-use registration::RegistrationBlock;
+use registration::{RegistrationBlock, Source};
 use serde::Serialize;
 use trust::{CardVerification, CheckState};
 use zeroize::Zeroizing;
@@ -115,6 +115,9 @@ pub struct Session {
     /// The reception page whose read created it (its credential's id): that page may see it,
     /// no other page may.
     pub page: Option<String>,
+    /// How the patient was identified, for an identification without a chip (`qr`, `typed`:
+    /// `POST /v1/identify`); none for a chip read, whose method follows its verdict.
+    pub identified_by: Option<Source>,
 }
 
 impl Session {
@@ -136,7 +139,26 @@ impl Session {
             card_removed_at: None,
             started: Instant::now(),
             page: None,
+            identified_by: None,
         }
+    }
+
+    /// How the patient was identified: as recorded for an identification without a chip, else
+    /// by the chip read's verdict (`chip-verified` for `genuine`, `chip-unverified` for any
+    /// other or none yet); none before the chip gave an identity.
+    pub fn identified_by(&self) -> Option<Source> {
+        self.identified_by.or_else(|| {
+            self.citizen.as_ref()?;
+            let genuine = self
+                .verification
+                .as_ref()
+                .is_some_and(|v| v.verdict == trust::Verdict::Genuine.as_str());
+            Some(if genuine {
+                Source::ChipVerified
+            } else {
+                Source::ChipUnverified
+            })
+        })
     }
 
     /// The API's view of the session.
@@ -146,6 +168,7 @@ impl Session {
             reader: self.reader.clone(),
             state: self.state,
             created_at: self.created.clone(),
+            identified_by: self.identified_by(),
             protocol: self.protocol,
             citizen: self.citizen.clone(),
             registration: self.registration.clone(),
@@ -168,12 +191,17 @@ impl Session {
 pub struct SessionView {
     /// The session's id.
     pub session_id: String,
-    /// The reader the card was on.
+    /// The reader the card was on (empty for an identification without a chip).
     pub reader: String,
     /// `reading`, `complete` or `failed`.
     pub state: &'static str,
     /// When the read started (RFC 3339, UTC).
     pub created_at: String,
+    /// How the patient was identified: `chip-verified` (the chip read's verdict is `genuine`),
+    /// `chip-unverified` (any other verdict, or none yet), `qr` or `typed` (`POST
+    /// /v1/identify`, whose session has no reader: `reader` is empty); null before the chip gave
+    /// an identity.
+    pub identified_by: Option<Source>,
     /// `PACE` or `BAC`.
     pub protocol: Option<&'static str>,
     /// The citizen record (camelCase JSON of the `citizen` crate: idNumber, fullName,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 /// Every check the command can report, in order: the ids are stable for scripts.
-pub const CHECK_IDS: [&str; 12] = [
+pub const CHECK_IDS: [&str; 13] = [
     "service",
     "readers",
     "card",
@@ -19,6 +19,7 @@ pub const CHECK_IDS: [&str; 12] = [
     "roundTrip",
     "quirks",
     "fullRead",
+    "browserPolicy",
 ];
 
 /// One line of the checklist.
@@ -67,6 +68,7 @@ pub(super) fn title_of(id: &str) -> &'static str {
         "readSize" => "largest read",
         "roundTrip" => "round trip",
         "quirks" => "known reader quirks",
+        "browserPolicy" => "browser policy for web HIS pages",
         _ => "full read",
     }
 }
@@ -141,6 +143,7 @@ mod tests {
         assert_eq!(list.0[0].status, Status::Pass);
         assert_eq!(list.0[2].status, Status::Fail);
         assert!(list.0[3..].iter().all(|c| c.status == Status::Skip));
+        assert_eq!(list.0[12].title, "browser policy for web HIS pages");
         assert_eq!(list.0[2].title, "card on the reader");
     }
 

@@ -1,8 +1,10 @@
 //! `cccd doctor`: a technician's checklist from the PC/SC service down to a full read, then one
 //! check per BHXH gateway account; with `--capture FILE`, the card report of [`capture`]. Each check is a function named after what it checks, in the
 //! file of its layer: [`reader`] (service, readers, card, ATR, UID), [`link`] (what the chip
-//! answers before any key), [`full_read`], [`gateway`].
+//! answers before any key), [`full_read`], [`browser_policy`] (whether the web HIS origins may
+//! call this PC past the browsers' Local Network Access), [`gateway`].
 
+mod browser_policy;
 mod capture;
 mod checklist;
 mod full_read;
@@ -58,6 +60,8 @@ pub fn run(
     let mut findings = Findings::default();
     diagnose(&mut list, &mut findings, cfg, reader, can);
     let chosen = findings.reader.clone();
+    // Whatever the reader's state: a web HIS page needs it as much.
+    browser_policy::check_browser_policy(&mut list, cfg);
     list.complete();
     list.0.extend(gateway::account_checks(cfg));
     if let Some(path) = capture {

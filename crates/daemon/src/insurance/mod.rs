@@ -204,6 +204,25 @@ pub(crate) fn audit_check(caller: &str, action: &'static str, checked: &Checked)
     }
 }
 
+/// A check made for the session `session_id` (a read's, an identification's): its decision and
+/// re-check kept in the session, who asked and what came out in the action's audit `record`.
+pub(crate) fn keep_in_session(
+    st: &AppState,
+    session_id: &str,
+    record: &mut AuditRecord,
+    c: &Checked,
+) {
+    let checked = audit_check(&record.caller, record.action, c);
+    record.eligibility = checked.eligibility;
+    record.facility = checked.facility;
+    record.operator_id = checked.operator_id;
+    record.recheck_id = checked.recheck_id;
+    st.sessions().update(session_id, |s| {
+        s.eligibility = Some(c.decision.clone());
+        s.recheck = c.recheck;
+    });
+}
+
 /// Writes `record` to the audit log, off the async threads.
 pub(crate) async fn audit(st: &AppState, record: AuditRecord) {
     if let Some(a) = st.0.audit.clone() {
