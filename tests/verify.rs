@@ -294,7 +294,7 @@ fn a_crl_in_the_store_revokes_the_document_signer() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o)["verification"].clone();
-    assert_eq!(v["verdict"], "unknown-issuer", "{v}");
+    assert_eq!(v["verdict"], "forged", "a revoked signer: {v}");
     assert!(
         v["checks"]
             .as_array()

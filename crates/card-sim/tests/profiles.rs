@@ -208,18 +208,17 @@ fn every_profile_loads_and_its_listed_files_read_or_answer_what_it_says() {
 }
 
 #[test]
-fn the_default_dg13_keeps_the_flat_parents_shape() {
+fn the_default_dg13_has_one_value_per_person_and_flat_stays_an_option() {
     let p = load("default.toml");
     let entries = dg13_entries(file(&p, 0x010D).unwrap());
     let parents = values(&entries, 13).unwrap();
-    assert_eq!(parents.len(), 1, "one value holding both names");
-    let names = parents[0].children().all().unwrap();
     assert_eq!(
-        names.iter().map(utf8).collect::<Vec<_>>(),
+        parents.iter().map(person).collect::<Vec<_>>(),
         [
-            text(&p, |c| c.father_name.as_ref()),
-            text(&p, |c| c.mother_name.as_ref())
-        ]
+            (text(&p, |c| c.father_name.as_ref()), vec![]),
+            (text(&p, |c| c.mother_name.as_ref()), vec![])
+        ],
+        "one value per parent, as real cards"
     );
     let spouse = values(&entries, 14).unwrap();
     assert_eq!(
@@ -228,6 +227,23 @@ fn the_default_dg13_keeps_the_flat_parents_shape() {
     );
     let fields: Vec<u64> = entries.iter().map(|e| e.0).collect();
     assert_eq!(fields, (1..=15).collect::<Vec<_>>());
+    // The flat SEQUENCE { father, mother } of one Flutter reader, on request.
+    let flat_text = card_sim::DEFAULT_PROFILE.replace(
+        "relatives = \"per-person\"",
+        "relatives = \"flat\"",
+    );
+    let flat = Profile::parse(&flat_text, Path::new("flat.toml")).unwrap();
+    let entries = dg13_entries(file(&flat, 0x010D).unwrap());
+    let parents = values(&entries, 13).unwrap();
+    assert_eq!(parents.len(), 1, "one value holding both names");
+    let names = parents[0].children().all().unwrap();
+    assert_eq!(
+        names.iter().map(utf8).collect::<Vec<_>>(),
+        [
+            text(&flat, |c| c.father_name.as_ref()),
+            text(&flat, |c| c.mother_name.as_ref())
+        ]
+    );
 }
 
 /// (a) The vendor SDK's shape: one value per person, father then mother, name first.
