@@ -228,10 +228,8 @@ fn the_default_dg13_has_one_value_per_person_and_flat_stays_an_option() {
     let fields: Vec<u64> = entries.iter().map(|e| e.0).collect();
     assert_eq!(fields, (1..=15).collect::<Vec<_>>());
     // The flat SEQUENCE { father, mother } of one Flutter reader, on request.
-    let flat_text = card_sim::DEFAULT_PROFILE.replace(
-        "relatives = \"per-person\"",
-        "relatives = \"flat\"",
-    );
+    let flat_text =
+        card_sim::DEFAULT_PROFILE.replace("relatives = \"per-person\"", "relatives = \"flat\"");
     let flat = Profile::parse(&flat_text, Path::new("flat.toml")).unwrap();
     let entries = dg13_entries(file(&flat, 0x010D).unwrap());
     let parents = values(&entries, 13).unwrap();
