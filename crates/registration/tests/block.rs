@@ -217,7 +217,7 @@ fn values_that_are_not_what_xml1_wants_are_empty_with_the_reason() {
     // A DG13 date that is not a date leaves the record without one (the citizen crate keeps
     // the text in otherFields).
     r.date_of_birth = None;
-    r.sex = Some("X".into());
+    r.sex = Some("Khác".into());
     r.nationality = Some("Lào".into());
     r.ethnicity = Some("Mèo".into());
     r.date_of_issue = PartialDate::parse_iso("2019-05-01").ok();
