@@ -204,7 +204,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eligibility(args) => commands::eligibility::run(&out, cfg, &args),
         Command::GatewaySim(args) => commands::gateway_sim::run(&out, &args),
         Command::Serve(args) => commands::serve::run(&out, cfg, &args),
-        Command::Demo(args) => commands::demo::run(&out, &args),
+        Command::Demo(args) => commands::demo::run(&out, cfg, &args),
         Command::Service { .. } | Command::Config { .. } => Ok(()),
     }
 }

@@ -2,9 +2,10 @@
 //! and an in-process BHXH gateway simulator: no reader, no pcscd, no gateway account needed.
 
 use daemon::ServerConfig;
-use daemon::demo::{DEMO_READER, start_demo};
+use daemon::demo::{DEMO_READER, DemoOptions, start_demo_with};
 
-use super::serve::{StartLine, page_url, runtime, shutdown_signal};
+use super::serve::{StartLine, page_url, runtime, shutdown_signal, start_push};
+use crate::config::Config;
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -14,12 +15,16 @@ pub struct DemoArgs {
     /// Port on 127.0.0.1 (default: a free one, printed at start).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Virtual readers, each with its own virtual card (for load tests: scripts/bench-daemon).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    readers: u16,
 }
 
-/// `cccd demo`.
-pub fn run(out: &Output, args: &DemoArgs) -> Result<(), CliError> {
+/// `cccd demo`: the configuration's `[desk]` and `[push]` apply (the rest is the demo's own).
+pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> {
     let rt = runtime()?;
     rt.block_on(async move {
+        let push = start_push(cfg)?;
         let listen = vec![format!("127.0.0.1:{}", args.port)];
         let bound = daemon::bind(&listen)
             .await
@@ -29,9 +34,17 @@ pub fn run(out: &Output, args: &DemoArgs) -> Result<(), CliError> {
             audit_disabled: true,
             ..ServerConfig::default()
         };
-        let demo = start_demo(config, daemon::host_names(&bound.addrs))
-            .await
-            .map_err(|e| CliError::Other(e.to_string()))?;
+        let demo = start_demo_with(
+            config,
+            daemon::host_names(&bound.addrs),
+            DemoOptions {
+                readers: usize::from(args.readers),
+                desk: Some(cfg.desk.name()),
+                push,
+            },
+        )
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))?;
         let can = card_sim::CardIdentity::default_holder().can;
         let line = StartLine {
             url: page_url(&bound.addrs),

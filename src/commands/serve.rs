@@ -153,6 +153,36 @@ fn rechecks(cfg: &EligibilityConfig) -> Result<RecheckOptions, CliError> {
     })
 }
 
+/// The push of `[push]` (None when it names no endpoint), started on the current runtime: the
+/// outbox at `outbox_path`, else `push-outbox.sqlite` in the data folder (created owner-only).
+pub fn start_push(cfg: &Config) -> Result<Option<Arc<push::Pusher>>, CliError> {
+    if !cfg.push.is_enabled() {
+        return Ok(None);
+    }
+    let path = match (&cfg.push.outbox_path, crate::paths::data_dir()) {
+        (Some(p), _) => p.clone(),
+        (None, Some(dir)) => cfg.push.outbox_path_in(&dir),
+        (None, None) => {
+            return Err(CliError::Config(
+                "[push] outbox_path: no data folder; set it".into(),
+            ));
+        }
+    };
+    // The folder owner-only (on Windows the file inherits the folder's access list).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private_dir::ensure(dir)
+            .map_err(|e| CliError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let pusher = push::Pusher::start(&cfg.push, &cfg.desk.name(), &path)
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    tracing::info!(
+        path = %path.display(),
+        endpoints = cfg.push.endpoints.len(),
+        "push: events go to the [push] endpoints"
+    );
+    Ok(Some(Arc::new(pusher)))
+}
+
 /// `cccd serve`: until Ctrl-C (or SIGTERM).
 pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError> {
     run_until(out, cfg, args, shutdown_signal())
@@ -197,11 +227,13 @@ pub fn run_until(
     let share = cfg.reader.share_mode.into();
     let ignore = cfg.reader.ignore.clone();
     let default_reader = cfg.reader.name.clone();
+    let desk = cfg.desk.name();
     rt.block_on(async move {
         let bound = daemon::bind(&server.listen)
             .await
             .map_err(|e| CliError::Config(e.to_string()))?;
         let hosts = daemon::host_names(&bound.addrs);
+        let push = start_push(cfg)?;
         let state = AppState::new(
             server,
             StateOptions {
@@ -212,6 +244,8 @@ pub fn run_until(
                 audit,
                 demo: false,
                 default_reader,
+                desk: Some(desk),
+                push,
             },
         );
         let monitor = state.watch_pcsc(share, ignore);

@@ -211,7 +211,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if too_long {
         return body_too_large().into_response();
     }
-    // 4. Credentials on every /v1 route but the open ones (health, the page's login).
+    // 4. Credentials on every /v1 route but the open ones (health, the page's login), and on
+    //    the metrics.
     let loopback = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -221,7 +222,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         grant: state.page_grant(headers, loopback),
     };
     let path = req.uri().path().to_owned();
-    let api = path.starts_with("/v1/");
+    // The metrics page is the API's too: a key, never the page's credential, no cache.
+    let api = path.starts_with("/v1/") || path == "/metrics";
     let mut renew = None;
     if api && !crate::scope::is_open(&path) {
         let caller = match state.caller(headers, &page) {

@@ -38,6 +38,7 @@ pub mod metrics;
 mod openapi;
 mod page;
 mod page_login;
+mod push_feed;
 pub mod readers;
 mod scope;
 mod server;

@@ -123,5 +123,6 @@ pub async fn serve(
         t.abort();
     }
     state.readers().clear();
+    state.finish_push().await;
     Ok(())
 }

@@ -35,6 +35,8 @@ impl std::fmt::Debug for Event {
 
 struct Ring {
     next_id: u64,
+    /// The id of the last event sent to live subscribers (0: none yet).
+    last_sent: u64,
     recent: VecDeque<Arc<Event>>,
     /// Sessions wiped lately, and when: their events are neither buffered nor sent any more
     /// (an eligibility answer may still come for a session deleted during its check).
@@ -74,6 +76,7 @@ impl EventBus {
         Self {
             ring: Mutex::new(Ring {
                 next_id: 1,
+                last_sent: 0,
                 recent: VecDeque::with_capacity(capacity),
                 wiped: HashMap::new(),
             }),
@@ -100,6 +103,7 @@ impl EventBus {
             let id = ring.next_id;
             ring.next_id += 1;
             if !event.carries_personal_data() {
+                ring.last_sent = id;
                 let _ = self.live.send(Arc::new(Event {
                     id,
                     name,
@@ -123,6 +127,7 @@ impl EventBus {
             ring.recent.pop_front();
         }
         ring.recent.push_back(ev.clone());
+        ring.last_sent = id;
         // No subscriber is not an error.
         let _ = self.live.send(ev);
         id
@@ -169,6 +174,12 @@ impl EventBus {
         {
             ring.recent.pop_front();
         }
+    }
+
+    /// The id of the last event sent to live subscribers (0 before the first): a subscriber
+    /// that has handled this one has handled everything sent so far.
+    pub fn last_sent_id(&self) -> u64 {
+        self.lock().last_sent
     }
 
     /// The id the next event will get.

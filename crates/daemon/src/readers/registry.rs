@@ -91,6 +91,8 @@ pub struct Readers {
     wipes: Wipes,
     /// `[reader] name`: the reader of a read that names none.
     preferred: Option<String>,
+    /// Where each read's outcome is counted.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Readers {
@@ -105,6 +107,7 @@ impl Readers {
         sessions: Arc<Sessions>,
         wipes: Wipes,
         preferred: Option<String>,
+        metrics: Arc<metrics::Metrics>,
     ) -> Self {
         Self {
             map: Mutex::new(BTreeMap::new()),
@@ -112,7 +115,12 @@ impl Readers {
             sessions,
             wipes,
             preferred: preferred.filter(|p| !p.trim().is_empty()),
+            metrics,
         }
+    }
+
+    pub(super) fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
     }
 
     pub(super) fn events(&self) -> &EventBus {
@@ -342,6 +350,7 @@ mod tests {
             Arc::new(Sessions::default()),
             Wipes::default(),
             preferred.map(str::to_owned),
+            Arc::new(metrics::Metrics::new("test")),
         ));
         let workers = names
             .iter()
