@@ -4,52 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
+
+#[path = "support/python.rs"]
+mod python;
 
 use metrics::{Metrics, ReadSample};
 use push::{EndpointStatus, PushStatus};
-use serde_json::Value;
-
-/// Parses `text` with `prometheus_client.parser`; returns (name, type, sorted label names of
-/// each sample, sample names) per family.
-fn parse_with_python(text: &str) -> Vec<Value> {
-    let python = std::env::var("CCCD_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = r#"
-import json, sys
-from prometheus_client.parser import text_string_to_metric_families
-out = []
-for f in text_string_to_metric_families(sys.stdin.read()):
-    out.append({"name": f.name, "type": f.type, "help": f.documentation,
-                "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]})
-print(json.dumps(out))
-"#;
-    let mut child = Command::new(&python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{python} with prometheus_client could not parse the page (pip install prometheus-client; scripts/test installs it):\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice::<Value>(&o.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
+use python::parse_with_python;
 
 #[test]
 fn the_page_parses_with_names_types_and_label_sets() {
