@@ -53,6 +53,7 @@ pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> 
             reader: Some(DEMO_READER.into()),
             can: can.clone(),
             gateway: Some(demo.gateway.url()),
+            metrics_listen: Vec::new(),
         };
         out.line(&line, || {
             format!(

@@ -45,6 +45,9 @@ pub struct StartLine {
     /// The gateway simulator (demo only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
+    /// The addresses of `[server] metrics_listen`, when configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics_listen: Vec<String>,
 }
 
 /// The tokio runtime of the daemon.
@@ -233,6 +236,15 @@ pub fn run_until(
             .await
             .map_err(|e| CliError::Config(e.to_string()))?;
         let hosts = daemon::host_names(&bound.addrs);
+        let metrics = if server.metrics_listen.is_empty() {
+            None
+        } else {
+            Some(
+                daemon::bind_metrics(&server.metrics_listen)
+                    .await
+                    .map_err(|e| CliError::Config(e.to_string()))?,
+            )
+        };
         let push = start_push(cfg)?;
         let state = AppState::new(
             server,
@@ -256,6 +268,11 @@ pub fn run_until(
             reader: None,
             can: None,
             gateway: None,
+            metrics_listen: metrics
+                .iter()
+                .flat_map(|m| &m.addrs)
+                .map(ToString::to_string)
+                .collect(),
         };
         out.line(&line, || {
             format!(
@@ -263,7 +280,7 @@ pub fn run_until(
                 line.url
             )
         });
-        let result = daemon::serve(bound, state, shutdown).await;
+        let result = daemon::serve_with(bound, metrics, state, shutdown).await;
         monitor.stop();
         result.map_err(|e| CliError::Other(e.to_string()))
     })

@@ -103,6 +103,8 @@ impl Gateway {
 pub struct Daemon {
     _proc: Proc,
     pub addr: String,
+    /// The listener of `[server] metrics_listen` (GET /metrics alone).
+    pub metrics_addr: String,
     pub dir: PathBuf,
 }
 
@@ -134,6 +136,7 @@ pub fn write_config(dir: &Path, gateway_url: &str, origins: &[String]) -> PathBu
              [server]\n\
              listen = [\"127.0.0.1:0\"]\n\
              api_keys = [\"{KEY}\"]\n\
+             metrics_listen = [\"127.0.0.1:0\"]\n\
              allowed_origins = {origins}\n\
              audit_path = {audit:?}\n",
             pass = pass.display().to_string(),
@@ -175,6 +178,7 @@ impl Daemon {
         let daemon = Self {
             _proc: proc,
             addr,
+            metrics_addr: v["metricsListen"][0].as_str().unwrap().to_owned(),
             dir: dir.to_owned(),
         };
         daemon.wait_probed();

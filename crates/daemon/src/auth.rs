@@ -128,20 +128,27 @@ impl AppState {
         valid.then_some(g)
     }
 
-    /// The caller's identity from the request, if its credentials are good.
-    fn caller(&self, headers: &HeaderMap, page: &PageContext) -> Option<Caller> {
-        if let Some(key) = header_str(headers, &header::AUTHORIZATION)
+    /// The caller of the `Authorization: Bearer` key in `headers`, if it is one of the keys;
+    /// `Err` when the request carries no key at all.
+    pub(crate) fn key_caller(&self, headers: &HeaderMap) -> Result<Option<Caller>, ()> {
+        let key = header_str(headers, &header::AUTHORIZATION)
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-        {
-            // Every key is compared, so the time does not tell which one matched.
-            let mut found = None;
-            for (i, k) in self.0.keys.iter().enumerate() {
-                if same_secret(k.as_bytes(), key.as_bytes()) {
-                    found = Some(i + 1);
-                }
+            .ok_or(())?;
+        // Every key is compared, so the time does not tell which one matched.
+        let mut found = None;
+        for (i, k) in self.0.keys.iter().enumerate() {
+            if same_secret(k.as_bytes(), key.as_bytes()) {
+                found = Some(i + 1);
             }
-            return found.map(|i| Caller::named(format!("key:{i}")));
+        }
+        Ok(found.map(|i| Caller::named(format!("key:{i}"))))
+    }
+
+    /// The caller's identity from the request, if its credentials are good.
+    fn caller(&self, headers: &HeaderMap, page: &PageContext) -> Option<Caller> {
+        if let Ok(key) = self.key_caller(headers) {
+            return key;
         }
         page.grant.clone().map(|g| Caller {
             name: "reception".into(),

@@ -49,6 +49,11 @@ pub struct ServerConfig {
     /// the page's checks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub page_logins: Vec<PageLoginConfig>,
+    /// Addresses of a second listener that serves `GET /metrics` only (with an API key, as on
+    /// the API's addresses), for a Prometheus on the hospital's network while the API stays on
+    /// loopback. Default none: the metrics are on the API's addresses only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics_listen: Vec<String>,
 }
 
 /// `[[server.page_logins]]`: one staff member who may log in at the reception page. The
@@ -99,6 +104,7 @@ impl Default for ServerConfig {
             audit_disabled: false,
             page_credential_ttl_secs: 12 * 3600,
             page_logins: Vec::new(),
+            metrics_listen: Vec::new(),
         }
     }
 }
@@ -122,6 +128,7 @@ impl fmt::Debug for ServerConfig {
             .field("audit_disabled", &self.audit_disabled)
             .field("page_credential_ttl_secs", &self.page_credential_ttl_secs)
             .field("page_logins", &self.page_logins)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -144,6 +151,19 @@ impl ServerConfig {
                     "[server] listen {l:?} is not an address:port (use 127.0.0.1:{DEFAULT_PORT} or [::1]:{DEFAULT_PORT})"
                 ));
             }
+        }
+        for l in &self.metrics_listen {
+            if l.parse::<std::net::SocketAddr>().is_err() {
+                out.push(format!(
+                    "[server] metrics_listen {l:?} is not an address:port (for example 0.0.0.0:9765)"
+                ));
+            }
+        }
+        if !self.metrics_listen.is_empty() && self.api_keys.is_empty() {
+            out.push(
+                "[server] metrics_listen needs an API key in api_keys: the metrics are read with one"
+                    .to_owned(),
+            );
         }
         for (i, k) in self.api_keys.iter().enumerate() {
             if k.trim().len() < 16 {

@@ -101,6 +101,40 @@ fn refresh(st: &AppState) {
     }
 }
 
+/// The router of `[server] metrics_listen`: `GET /metrics` only, with an API key. No `Host`
+/// check (a Prometheus names the desk as it knows it; without a key, which a web page cannot
+/// send, nothing is answered anyway) and no page credential.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(page))
+        .fallback(|| async {
+            crate::error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not-found",
+                "this listener serves GET /metrics only",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_key,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn require_key(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(st.key_caller(req.headers()), Ok(Some(_))) {
+        return crate::error::ApiError::unauthorized().into_response();
+    }
+    let mut resp = next.run(req).await;
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 /// `GET /metrics`.
 #[utoipa::path(get, path = "/metrics", tag = "daemon", security(("bearer" = [])),
     responses((status = 200, description = "The desk's metrics in the Prometheus text format 0.0.4 (docs/metrics.md): reads by outcome and verdict, read and phase times, APDUs, readers, eligibility checks, gateway latency, re-check and push queues, HTTP requests by route pattern and status; every series labelled with the desk. No personal data.", content_type = "text/plain; version=0.0.4", body = String),

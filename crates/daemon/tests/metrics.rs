@@ -223,3 +223,78 @@ async fn reads_requests_and_the_gateway_are_counted_without_personal_data() {
     let h: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!((&h["status"], &h["push"]), (&json!("ok"), &Value::Null));
 }
+
+#[tokio::test]
+async fn the_metrics_listener_serves_the_page_alone_with_a_key() {
+    let d = daemon::demo::start_demo(
+        ServerConfig::default(),
+        daemon::host_names(&[HOST.parse().unwrap()]),
+    )
+    .await
+    .unwrap();
+    let app = daemon::metrics_router(d.state.clone());
+    // A Prometheus names the desk as it knows it: no Host check here, but always the key.
+    let get = |uri: &str, key: Option<&str>| {
+        let mut b = Request::builder()
+            .uri(uri)
+            .header(header::HOST, "quay-07.benhvien.local:9765");
+        if let Some(k) = key {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    assert_eq!(
+        send(&app, get("/metrics", None)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&app, get("/metrics", Some("wrong-key-0123456789")))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, h, b) = send(&app, get("/metrics", Some(&d.api_key))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h[header::CONTENT_TYPE], metrics::CONTENT_TYPE);
+    assert_eq!(h[header::CACHE_CONTROL], "no-store");
+    assert!(
+        String::from_utf8(b)
+            .unwrap()
+            .contains("cccd_readers_present")
+    );
+    for path in ["/v1/health", "/v1/readers", "/"] {
+        assert_eq!(
+            send(&app, get(path, Some(&d.api_key))).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn metrics_listen_is_checked() {
+    let bad = ServerConfig {
+        metrics_listen: vec!["everywhere".into()],
+        api_keys: vec!["a-long-enough-key-0123".into()],
+        ..ServerConfig::default()
+    };
+    assert!(
+        bad.problems()
+            .iter()
+            .any(|p| p.contains("metrics_listen \"everywhere\"")),
+        "{:?}",
+        bad.problems()
+    );
+    let keyless = ServerConfig {
+        metrics_listen: vec!["0.0.0.0:9765".into()],
+        ..ServerConfig::default()
+    };
+    assert!(
+        keyless
+            .problems()
+            .iter()
+            .any(|p| p.contains("needs an API key")),
+        "{:?}",
+        keyless.problems()
+    );
+}
