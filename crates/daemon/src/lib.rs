@@ -18,6 +18,12 @@
 //! - Eligibility (`insurance`): checks with the facility and operator that asked, the account
 //!   probe at start and every 30 minutes, the durable re-check queue of checks the gateway did
 //!   not answer (re-checked in the background, announced once), the co-payment lookup.
+//! - The push (`push_feed`, `[push]`): a subscriber of the event bus hands every event to the
+//!   HIS servers' outbox ([`::push::Pusher`]), which is one of the stores a wiped session is wiped
+//!   from; `GET /v1/health` shows it and says `degraded` when it lost or refuses events.
+//! - The metrics ([`metrics`], `GET /metrics` with a key, or alone on `[server]
+//!   metrics_listen`): the bus's events, each read's outcome, phases and APDUs, the gateway's
+//!   latency, the router's requests by route pattern and status, the queues at each scrape.
 //! - The audit log ([`audit`]) keeps time, caller, action, reader, outcome, verdict, eligibility
 //!   category, facility, re-check and HMAC-SHA256s of the card and operator ID numbers: nothing
 //!   else about the people.
