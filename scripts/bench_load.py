@@ -79,8 +79,8 @@ def reader_loop(name):
             read_ms.append(took)
             counts["reads"] += 1
             n = counts["reads"]
-        if n == 1000:
-            rss[1000] = rss_mb()
+        if n % 1000 == 0:
+            rss[n] = rss_mb()
         if n >= READS:
             stop.set()
 
@@ -161,6 +161,8 @@ def main():
     if 1000 in rss:
         line += f" ({(rss['end'] / rss[1000] - 1) * 100:+.1f}% since 1,000)"
     print(line)
+    series = [f"{k // 1000}k {v:.1f}" for k, v in sorted((k, v) for k, v in rss.items() if isinstance(k, int))]
+    print("VmRSS every 1,000 reads (MB): " + ", ".join(series))
 
 
 if __name__ == "__main__":
