@@ -89,7 +89,11 @@ fn serve_reads_through_pcscd_with_events_in_order() {
     assert_eq!(&photo.body[..2], &[0xFF, 0xD8]);
     assert_eq!(gateway.stats()["checkRequests"], probed + 1);
     // The metrics, on the API's address and on the metrics listener, with the key only.
-    for addr in [&daemon.addr, &daemon.metrics_addr] {
+    let metrics_addr = daemon
+        .metrics_addr
+        .clone()
+        .expect("metrics_listen is configured");
+    for addr in [&daemon.addr, &metrics_addr] {
         assert_eq!(get(addr, "/metrics", None).status, 401, "{addr}");
         let m = get(addr, "/metrics", Some(KEY)).text();
         assert!(
@@ -101,10 +105,7 @@ fn serve_reads_through_pcscd_with_events_in_order() {
         );
         assert!(!m.contains(&sid) && !m.contains(ID), "{m}");
     }
-    assert_eq!(
-        get(&daemon.metrics_addr, "/v1/health", Some(KEY)).status,
-        404
-    );
+    assert_eq!(get(&metrics_addr, "/v1/health", Some(KEY)).status, 404);
 
     sim.send("remove");
     let (_, before) = events.until("card.removed", LONG, |e| {

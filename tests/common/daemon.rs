@@ -103,8 +103,8 @@ impl Gateway {
 pub struct Daemon {
     _proc: Proc,
     pub addr: String,
-    /// The listener of `[server] metrics_listen` (GET /metrics alone).
-    pub metrics_addr: String,
+    /// The listener of `[server] metrics_listen` (GET /metrics alone), when configured.
+    pub metrics_addr: Option<String>,
     pub dir: PathBuf,
 }
 
@@ -178,7 +178,7 @@ impl Daemon {
         let daemon = Self {
             _proc: proc,
             addr,
-            metrics_addr: v["metricsListen"][0].as_str().unwrap().to_owned(),
+            metrics_addr: v["metricsListen"][0].as_str().map(str::to_owned),
             dir: dir.to_owned(),
         };
         daemon.wait_probed();
