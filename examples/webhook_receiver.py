@@ -31,7 +31,8 @@ def verify(key, headers, body, now):
 
 def handle(event):
     """The HIS's work: `event` is {"id", "type", "timestamp", "desk", "data"}."""
-    print(json.dumps({"accepted": event["id"], "type": event["type"], "desk": event["desk"]}), flush=True)
+    print(json.dumps({"accepted": event["id"], "type": event["type"], "desk": event["desk"],
+                      "session": event["data"].get("sessionId")}), flush=True)
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -1,7 +1,8 @@
 //! Logs a hospital can collect: `cccd demo --log-format json` with `[desk] name` set through the
 //! environment writes one JSON object per line, each naming the desk, and the whole trace log of
 //! a read of the virtual card holds none of its holder's values (name, ID numbers, dates,
-//! addresses, parents).
+//! addresses, parents); the read has its one line (`reader`, `event`, `outcome`,
+//! `duration_ms`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/http.rs"]
@@ -125,6 +126,21 @@ fn json_logs_name_the_desk_and_hold_no_personal_data() {
             assert!(v.get(k).is_some(), "no {k}: {l}");
         }
     }
+    // One line per read, with the stable fields a collector keys on.
+    let reads: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] == "read.finished")
+        .collect();
+    assert_eq!(reads.len(), 1, "one line for the one read:\n{log}");
+    let r = &reads[0];
+    assert_eq!(
+        (&r["level"], &r["reader"], &r["outcome"]),
+        (&json!("INFO"), &json!(start["reader"]), &json!("complete")),
+        "{r}"
+    );
+    assert!(r["duration_ms"].as_f64().is_some_and(|d| d > 0.0), "{r}");
+    assert_eq!(r["fields"]["verdict"], "genuine", "{r}");
     for value in personal_values() {
         assert!(
             !log.contains(&value),

@@ -88,6 +88,24 @@ fn serve_reads_through_pcscd_with_events_in_order() {
     assert_eq!(photo.header("content-type"), Some("image/jpeg"));
     assert_eq!(&photo.body[..2], &[0xFF, 0xD8]);
     assert_eq!(gateway.stats()["checkRequests"], probed + 1);
+    // The metrics, on the API's address and on the metrics listener, with the key only.
+    let metrics_addr = daemon
+        .metrics_addr
+        .clone()
+        .expect("metrics_listen is configured");
+    for addr in [&daemon.addr, &metrics_addr] {
+        assert_eq!(get(addr, "/metrics", None).status, 401, "{addr}");
+        let m = get(addr, "/metrics", Some(KEY)).text();
+        assert!(
+            m.lines().any(|l| l.starts_with("cccd_reads_total{")
+                && l.contains("outcome=\"complete\"")
+                && l.contains("verdict=\"genuine\"")
+                && l.ends_with(" 1")),
+            "{addr}: {m}"
+        );
+        assert!(!m.contains(&sid) && !m.contains(ID), "{m}");
+    }
+    assert_eq!(get(&metrics_addr, "/v1/health", Some(KEY)).status, 404);
 
     sim.send("remove");
     let (_, before) = events.until("card.removed", LONG, |e| {

@@ -8,9 +8,9 @@
 //! card do not belong in a desk's log). The other sections are the demo's own.
 
 use daemon::ServerConfig;
-use daemon::demo::{DEMO_READER, start_demo};
+use daemon::demo::{DEMO_READER, DemoOptions, start_demo_with};
 
-use super::serve::{StartLine, page_url, runtime, shutdown_signal};
+use super::serve::{StartLine, page_url, runtime, shutdown_signal, start_push};
 use crate::config::Config;
 use crate::error::CliError;
 use crate::output::Output;
@@ -24,6 +24,8 @@ fn demo_server_config(configured: &ServerConfig, listen: Vec<String>) -> ServerC
         audit_disabled: true,
         audit_path: None,
         audit_key_path: None,
+        // The demo serves the metrics on its own address only.
+        metrics_listen: Vec::new(),
         ..configured.clone()
     }
 }
@@ -34,9 +36,13 @@ pub struct DemoArgs {
     /// Port on 127.0.0.1 (default: a free one, printed at start).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Virtual readers, each with its own virtual card (for load tests: scripts/bench-daemon).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    readers: u16,
 }
 
-/// `cccd demo`.
+/// `cccd demo`: the configuration's `[server]` (as [`demo_server_config`] says), `[desk]` and
+/// `[push]` apply; the rest is the demo's own.
 pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> {
     let listen = vec![format!("127.0.0.1:{}", args.port)];
     let config = demo_server_config(&cfg.server, listen.clone());
@@ -46,12 +52,22 @@ pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> 
     }
     let rt = runtime()?;
     rt.block_on(async move {
+        let push = start_push(cfg)?;
         let bound = daemon::bind(&listen)
             .await
             .map_err(|e| CliError::Config(e.to_string()))?;
-        let demo = start_demo(config, daemon::host_names(&bound.addrs))
-            .await
-            .map_err(|e| CliError::Other(e.to_string()))?;
+        let demo = start_demo_with(
+            config,
+            daemon::host_names(&bound.addrs),
+            DemoOptions {
+                readers: usize::from(args.readers),
+                desk: Some(cfg.desk.name()),
+                push,
+                audit: None,
+            },
+        )
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))?;
         let can = card_sim::CardIdentity::default_holder().can;
         let line = StartLine {
             url: page_url(&bound.addrs),
@@ -60,6 +76,7 @@ pub fn run(out: &Output, cfg: &Config, args: &DemoArgs) -> Result<(), CliError> 
             reader: Some(DEMO_READER.into()),
             can: can.clone(),
             gateway: Some(demo.gateway.url()),
+            metrics_listen: Vec::new(),
         };
         out.line(&line, || {
             format!(

@@ -45,6 +45,9 @@ pub struct StartLine {
     /// The gateway simulator (demo only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
+    /// The addresses of `[server] metrics_listen`, when configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics_listen: Vec<String>,
 }
 
 /// The tokio runtime of the daemon.
@@ -153,6 +156,36 @@ fn rechecks(cfg: &EligibilityConfig) -> Result<RecheckOptions, CliError> {
     })
 }
 
+/// The push of `[push]` (None when it names no endpoint), started on the current runtime: the
+/// outbox at `outbox_path`, else `push-outbox.sqlite` in the data folder (created owner-only).
+pub fn start_push(cfg: &Config) -> Result<Option<Arc<push::Pusher>>, CliError> {
+    if !cfg.push.is_enabled() {
+        return Ok(None);
+    }
+    let path = match (&cfg.push.outbox_path, crate::paths::data_dir()) {
+        (Some(p), _) => p.clone(),
+        (None, Some(dir)) => cfg.push.outbox_path_in(&dir),
+        (None, None) => {
+            return Err(CliError::Config(
+                "[push] outbox_path: no data folder; set it".into(),
+            ));
+        }
+    };
+    // The folder owner-only (on Windows the file inherits the folder's access list).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private_dir::ensure(dir)
+            .map_err(|e| CliError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let pusher = push::Pusher::start(&cfg.push, &cfg.desk.name(), &path)
+        .map_err(|e| CliError::Config(e.to_string()))?;
+    tracing::info!(
+        path = %path.display(),
+        endpoints = cfg.push.endpoints.len(),
+        "push: events go to the [push] endpoints"
+    );
+    Ok(Some(Arc::new(pusher)))
+}
+
 /// `cccd serve`: until Ctrl-C (or SIGTERM).
 pub fn run(out: &Output, cfg: &Config, args: &ServeArgs) -> Result<(), CliError> {
     run_until(out, cfg, args, shutdown_signal())
@@ -198,11 +231,22 @@ pub fn run_until(
     let ignore = cfg.reader.ignore.clone();
     let default_reader = cfg.reader.name.clone();
     let read_limits = cfg.reader.read_limits();
+    let desk = cfg.desk.name();
     rt.block_on(async move {
         let bound = daemon::bind(&server.listen)
             .await
             .map_err(|e| CliError::Config(e.to_string()))?;
         let hosts = daemon::host_names(&bound.addrs);
+        let metrics = if server.metrics_listen.is_empty() {
+            None
+        } else {
+            Some(
+                daemon::bind_metrics(&server.metrics_listen)
+                    .await
+                    .map_err(|e| CliError::Config(e.to_string()))?,
+            )
+        };
+        let push = start_push(cfg)?;
         let state = AppState::new(
             server,
             StateOptions {
@@ -214,6 +258,8 @@ pub fn run_until(
                 demo: false,
                 default_reader,
                 read_limits,
+                desk: Some(desk),
+                push,
             },
         );
         let monitor = state.watch_pcsc(share, ignore);
@@ -224,6 +270,11 @@ pub fn run_until(
             reader: None,
             can: None,
             gateway: None,
+            metrics_listen: metrics
+                .iter()
+                .flat_map(|m| &m.addrs)
+                .map(ToString::to_string)
+                .collect(),
         };
         out.line(&line, || {
             format!(
@@ -231,7 +282,7 @@ pub fn run_until(
                 line.url
             )
         });
-        let result = daemon::serve(bound, state, shutdown).await;
+        let result = daemon::serve_with(bound, metrics, state, shutdown).await;
         monitor.stop();
         result.map_err(|e| CliError::Other(e.to_string()))
     })

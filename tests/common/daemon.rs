@@ -129,6 +129,8 @@ impl Gateway {
 pub struct Daemon {
     _proc: Proc,
     pub addr: String,
+    /// The listener of `[server] metrics_listen` (GET /metrics alone), when configured.
+    pub metrics_addr: Option<String>,
     pub dir: PathBuf,
 }
 
@@ -160,6 +162,7 @@ pub fn write_config(dir: &Path, gateway_url: &str, origins: &[String]) -> PathBu
              [server]\n\
              listen = [\"127.0.0.1:0\"]\n\
              api_keys = [\"{KEY}\"]\n\
+             metrics_listen = [\"127.0.0.1:0\"]\n\
              allowed_origins = {origins}\n\
              audit_path = {audit:?}\n",
             pass = pass.display().to_string(),
@@ -201,6 +204,7 @@ impl Daemon {
         let daemon = Self {
             _proc: proc,
             addr,
+            metrics_addr: v["metricsListen"][0].as_str().map(str::to_owned),
             dir: dir.to_owned(),
         };
         daemon.wait_probed();

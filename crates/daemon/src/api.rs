@@ -51,7 +51,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Health {
-    /// `ok`.
+    /// `ok`, or `degraded` when the push lost events or an outbox is full (`push.degraded`).
     status: &'static str,
     /// The daemon's version.
     version: &'static str,
@@ -71,13 +71,26 @@ pub(crate) struct Health {
     /// data.
     #[schema(value_type = Vec<Object>)]
     gateway_accounts: Vec<eligibility::AccountProbe>,
+    /// The push to the HIS servers (`null` when `[push]` names none): `degraded` (an event was
+    /// refused, dropped or lost since start, or an outbox is full), `lost`, and per endpoint
+    /// `name`, `state` (ok, retrying, full), `queued`, `queuedBytes`, `oldestSecs`,
+    /// `delivered`, `failedAttempts`, `refused`, `expired`, `lastError`. No personal data.
+    #[schema(value_type = Option<Object>)]
+    push: Option<push::PushStatus>,
 }
 
 #[utoipa::path(get, path = "/v1/health", tag = "daemon",
     responses((status = 200, description = "The daemon is up", body = Health)))]
 pub(crate) async fn health(State(st): State<AppState>) -> Json<Health> {
+    // The outbox's depths are an SQLite query.
+    let push = match st.pusher().cloned() {
+        Some(p) => tokio::task::spawn_blocking(move || p.status()).await.ok(),
+        None => None,
+    };
+    let degraded = push.as_ref().is_some_and(|p| p.degraded);
     Json(Health {
-        status: "ok",
+        status: if degraded { "degraded" } else { "ok" },
+        push,
         version: env!("CARGO_PKG_VERSION"),
         pcsc_service: st.pcsc_up(),
         readers: st.readers().list().into_iter().map(|r| r.name).collect(),
@@ -580,6 +593,7 @@ pub(crate) fn routes() -> Routes {
     .on("POST", "/v1/events/ticket", events_ticket)
     .on("GET", "/v1/openapi.json", openapi)
     .on("POST", "/v1/demo/tap", demo_tap)
+    .on("GET", "/metrics", crate::metrics::page)
 }
 
 /// Every route, behind the guard ([`crate::auth`]) and, for the reception page's credential,
@@ -596,5 +610,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max))
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard))
+        // Outermost: every answer is counted, the guard's refusals too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::count_requests,
+        ))
         .with_state(state)
 }

@@ -128,20 +128,27 @@ impl AppState {
         valid.then_some(g)
     }
 
-    /// The caller's identity from the request, if its credentials are good.
-    fn caller(&self, headers: &HeaderMap, page: &PageContext) -> Option<Caller> {
-        if let Some(key) = header_str(headers, &header::AUTHORIZATION)
+    /// The caller of the `Authorization: Bearer` key in `headers`, if it is one of the keys;
+    /// `Err` when the request carries no key at all.
+    pub(crate) fn key_caller(&self, headers: &HeaderMap) -> Result<Option<Caller>, ()> {
+        let key = header_str(headers, &header::AUTHORIZATION)
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-        {
-            // Every key is compared, so the time does not tell which one matched.
-            let mut found = None;
-            for (i, k) in self.0.keys.iter().enumerate() {
-                if same_secret(k.as_bytes(), key.as_bytes()) {
-                    found = Some(i + 1);
-                }
+            .ok_or(())?;
+        // Every key is compared, so the time does not tell which one matched.
+        let mut found = None;
+        for (i, k) in self.0.keys.iter().enumerate() {
+            if same_secret(k.as_bytes(), key.as_bytes()) {
+                found = Some(i + 1);
             }
-            return found.map(|i| Caller::named(format!("key:{i}")));
+        }
+        Ok(found.map(|i| Caller::named(format!("key:{i}"))))
+    }
+
+    /// The caller's identity from the request, if its credentials are good.
+    fn caller(&self, headers: &HeaderMap, page: &PageContext) -> Option<Caller> {
+        if let Ok(key) = self.key_caller(headers) {
+            return key;
         }
         page.grant.clone().map(|g| Caller {
             name: "reception".into(),
@@ -211,7 +218,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if too_long {
         return body_too_large().into_response();
     }
-    // 4. Credentials on every /v1 route but the open ones (health, the page's login).
+    // 4. Credentials on every /v1 route but the open ones (health, the page's login), and on
+    //    the metrics.
     let loopback = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -221,7 +229,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         grant: state.page_grant(headers, loopback),
     };
     let path = req.uri().path().to_owned();
-    let api = path.starts_with("/v1/");
+    // The metrics page is the API's too: a key, never the page's credential, no cache.
+    let api = path.starts_with("/v1/") || path == "/metrics";
     let mut renew = None;
     if api && !crate::scope::is_open(&path) {
         let caller = match state.caller(headers, &page) {

@@ -53,6 +53,11 @@ pub struct ServerConfig {
     /// before the chip is read (Law on Identity 26/2023 art. 22(5)). The reception page then
     /// asks for it and `POST /v1/cards/read` must carry `consent: true`. Default false.
     pub private_facility: bool,
+    /// Addresses of a second listener that serves `GET /metrics` only (with an API key, as on
+    /// the API's addresses), for a Prometheus on the hospital's network while the API stays on
+    /// loopback. Default none: the metrics are on the API's addresses only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics_listen: Vec<String>,
 }
 
 /// `[[server.page_logins]]`: one staff member who may log in at the reception page. The
@@ -104,6 +109,7 @@ impl Default for ServerConfig {
             page_credential_ttl_secs: 12 * 3600,
             page_logins: Vec::new(),
             private_facility: false,
+            metrics_listen: Vec::new(),
         }
     }
 }
@@ -128,6 +134,7 @@ impl fmt::Debug for ServerConfig {
             .field("page_credential_ttl_secs", &self.page_credential_ttl_secs)
             .field("page_logins", &self.page_logins)
             .field("private_facility", &self.private_facility)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -150,6 +157,19 @@ impl ServerConfig {
                     "[server] listen {l:?} is not an address:port (use 127.0.0.1:{DEFAULT_PORT} or [::1]:{DEFAULT_PORT})"
                 ));
             }
+        }
+        for l in &self.metrics_listen {
+            if l.parse::<std::net::SocketAddr>().is_err() {
+                out.push(format!(
+                    "[server] metrics_listen {l:?} is not an address:port (for example 0.0.0.0:9765)"
+                ));
+            }
+        }
+        if !self.metrics_listen.is_empty() && self.api_keys.is_empty() {
+            out.push(
+                "[server] metrics_listen needs an API key in api_keys: the metrics are read with one"
+                    .to_owned(),
+            );
         }
         for (i, k) in self.api_keys.iter().enumerate() {
             if k.trim().len() < 16 {

@@ -81,18 +81,41 @@ impl VirtualCard for DemoCard {
     }
 }
 
-/// Starts the gateway simulator and builds the demo's state. `config` gives the server
-/// settings (a random API key is added); `hosts` are the accepted `Host` values. No audit log is
-/// kept.
-pub async fn start_demo(config: ServerConfig, hosts: Vec<String>) -> Result<Demo, DaemonError> {
-    start_demo_audited(config, hosts, None).await
+/// What a demo runs besides the server settings.
+#[derive(Debug, Default)]
+pub struct DemoOptions {
+    /// Virtual readers, each with its own virtual card (0 counts as 1): the first is
+    /// [`DEMO_READER`], the next ones `DEMO_READER 2`, `DEMO_READER 3`...
+    pub readers: usize,
+    /// The desk's name ([`StateOptions::desk`]).
+    pub desk: Option<String>,
+    /// The push of the events ([`StateOptions::push`]).
+    pub push: Option<Arc<push::Pusher>>,
+    /// Where what is done is written ([`StateOptions::audit`]); None: no audit log is kept.
+    pub audit: Option<Audit>,
 }
 
-/// [`start_demo`], writing what is done to `audit`.
-pub async fn start_demo_audited(
+/// The name of virtual reader number `n` (from 1).
+pub fn demo_reader_name(n: usize) -> String {
+    if n <= 1 {
+        DEMO_READER.to_owned()
+    } else {
+        format!("{DEMO_READER} {n}")
+    }
+}
+
+/// Starts the gateway simulator and builds the demo's state with one virtual reader. `config`
+/// gives the server settings (a random API key is added); `hosts` are the accepted `Host`
+/// values. No audit log is kept.
+pub async fn start_demo(config: ServerConfig, hosts: Vec<String>) -> Result<Demo, DaemonError> {
+    start_demo_with(config, hosts, DemoOptions::default()).await
+}
+
+/// [`start_demo`] with `options`: several virtual readers, the desk's name, the push.
+pub async fn start_demo_with(
     mut config: ServerConfig,
     hosts: Vec<String>,
-    audit: Option<Audit>,
+    options: DemoOptions,
 ) -> Result<Demo, DaemonError> {
     let today = vietnam_date(jiff::Timestamp::now());
     let gateway = eligibility::sim::start(
@@ -133,18 +156,24 @@ pub async fn start_demo_audited(
             // The demo keeps no re-check queue: its gateway is in-process and never goes down.
             rechecks: None,
             trust: Some(trust.clone()),
-            audit,
+            audit: options.audit,
             demo: true,
             default_reader: None,
             read_limits: pipeline::ReadLimits::default(),
+            desk: options.desk,
+            push: options.push,
         },
     );
-    let card = Profile::default_profile()
-        .map_err(|e| DaemonError::Config(format!("virtual card: {e}")))?
-        .build(&CccdOptions::default());
-    state
-        .readers()
-        .add_virtual(DEMO_READER, Box::new(DemoCard(card)), Some(trust))?;
+    let profile = Profile::default_profile()
+        .map_err(|e| DaemonError::Config(format!("virtual card: {e}")))?;
+    for n in 1..=options.readers.max(1) {
+        let card = profile.build(&CccdOptions::default());
+        state.readers().add_virtual(
+            &demo_reader_name(n),
+            Box::new(DemoCard(card)),
+            Some(trust.clone()),
+        )?;
+    }
     Ok(Demo {
         state,
         gateway,

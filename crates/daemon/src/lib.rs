@@ -21,6 +21,12 @@
 //! - Eligibility (`insurance`): checks with the facility and operator that asked, the account
 //!   probe at start and every 30 minutes, the durable re-check queue of checks the gateway did
 //!   not answer (re-checked in the background, announced once), the co-payment lookup.
+//! - The push (`push_feed`, `[push]`): a subscriber of the event bus hands every event to the
+//!   HIS servers' outbox ([`::push::Pusher`]), which is one of the stores a wiped session is wiped
+//!   from; `GET /v1/health` shows it and says `degraded` when it lost or refuses events.
+//! - The metrics ([`metrics`], `GET /metrics` with a key, or alone on `[server]
+//!   metrics_listen`): the bus's events, each read's outcome, phases and APDUs, the gateway's
+//!   latency, the router's requests by route pattern and status, the queues at each scrape.
 //! - The audit log ([`audit`]) keeps time, caller, action, reader, outcome, verdict, eligibility
 //!   category, facility, re-check and HMAC-SHA256s of the card and operator ID numbers: nothing
 //!   else about the people.
@@ -42,6 +48,7 @@ pub mod metrics;
 mod openapi;
 mod page;
 mod page_login;
+mod push_feed;
 pub mod readers;
 mod scope;
 mod server;
@@ -54,8 +61,9 @@ pub use config::{DEFAULT_PORT, PageLoginConfig, ServerConfig};
 pub use credential::PageGrant;
 pub use error::{ApiError, DaemonError};
 pub use insurance::{PROBE_INTERVAL, RecheckOptions};
+pub use metrics::metrics_router;
 pub use openapi::openapi_json;
 pub use page::INDEX_HTML as PAGE_HTML;
 pub use page_login::hash_page_password;
-pub use server::{Bound, bind, host_names, serve};
+pub use server::{Bound, bind, bind_metrics, host_names, serve, serve_with};
 pub use state::{AppState, StateOptions};

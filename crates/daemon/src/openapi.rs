@@ -15,7 +15,7 @@ use crate::insurance::routes;
         api::delete_session, routes::eligibility_check, routes::copayment,
         routes::list_rechecks, routes::acknowledge_recheck, api::events, api::events_ticket,
         api::openapi, api::demo_tap, crate::page::credential, crate::page::login,
-        crate::page::logout
+        crate::page::logout, crate::metrics::page
     ),
     components(schemas(
         crate::error::ErrorBody, crate::error::ErrorDetail, crate::events::DaemonEvent,

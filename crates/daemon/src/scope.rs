@@ -13,7 +13,7 @@
 //!
 //! Not: bare lookups of a number (`POST /v1/eligibility/check`, co-payment), sessions it
 //! was not given (listing or fetching by another ID, deleting), the re-check queue, tickets,
-//! the OpenAPI document. A route missing from [`ROUTES`] is refused to the page, and a test
+//! the OpenAPI document, the metrics. A route missing from [`ROUTES`] is refused to the page, and a test
 //! checks that the table names every route of the router.
 
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
@@ -61,6 +61,7 @@ pub(crate) const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/v1/events/ticket", Access::Key),
     ("GET", "/v1/openapi.json", Access::Key),
     ("POST", "/v1/demo/tap", Access::Page),
+    ("GET", "/metrics", Access::Key),
 ];
 
 /// Who may call `method path` (a route's path as the router names it); `None` for a route
@@ -183,6 +184,7 @@ mod tests {
             ("GET", "/v1/eligibility/rechecks"),
             ("DELETE", "/v1/sessions/{id}"),
             ("POST", "/v1/events/ticket"),
+            ("GET", "/metrics"),
         ] {
             assert_eq!(access(m, p), Some(Access::Key), "{m} {p}");
         }

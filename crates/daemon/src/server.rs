@@ -20,12 +20,38 @@ pub struct Bound {
 /// possible (the first one's). Any address that is not loopback is reported with a loud
 /// warning: the API is then reachable from other machines.
 pub async fn bind(listen: &[String]) -> Result<Bound, DaemonError> {
+    bind_all(listen, "listen", |local| {
+        tracing::warn!(
+            "LISTENING ON {local}, WHICH IS NOT LOOPBACK: the API is reachable from other machines; keep api_keys secret and firewall the port"
+        );
+        eprintln!(
+            "WARNING: listening on {local}, which is not a loopback address: other machines can reach the API"
+        );
+    })
+    .await
+}
+
+/// Binds `[server] metrics_listen`: the listener of `GET /metrics` alone ([`serve_with`]).
+pub async fn bind_metrics(listen: &[String]) -> Result<Bound, DaemonError> {
+    bind_all(listen, "metrics_listen", |local| {
+        tracing::info!(
+            "metrics on {local} (GET /metrics with an API key; firewall the port to the Prometheus server)"
+        );
+    })
+    .await
+}
+
+async fn bind_all(
+    listen: &[String],
+    key: &str,
+    not_loopback: impl Fn(SocketAddr),
+) -> Result<Bound, DaemonError> {
     let mut listeners = Vec::new();
     let mut addrs = Vec::new();
     let mut chosen_port: Option<u16> = None;
     for text in listen {
         let mut addr: SocketAddr = text.parse().map_err(|_| {
-            DaemonError::Config(format!("[server] listen {text:?} is not address:port"))
+            DaemonError::Config(format!("[server] {key} {text:?} is not address:port"))
         })?;
         if addr.port() == 0
             && let Some(p) = chosen_port
@@ -48,19 +74,14 @@ pub async fn bind(listen: &[String]) -> Result<Bound, DaemonError> {
         };
         let local = l.local_addr()?;
         if !local.ip().is_loopback() {
-            tracing::warn!(
-                "LISTENING ON {local}, WHICH IS NOT LOOPBACK: the API is reachable from other machines; keep api_keys secret and firewall the port"
-            );
-            eprintln!(
-                "WARNING: listening on {local}, which is not a loopback address: other machines can reach the API"
-            );
+            not_loopback(local);
         }
         chosen_port.get_or_insert(local.port());
         addrs.push(local);
         listeners.push(l);
     }
     if listeners.is_empty() {
-        return Err(DaemonError::Config("[server] listen is empty".into()));
+        return Err(DaemonError::Config(format!("[server] {key} is empty")));
     }
     Ok(Bound { listeners, addrs })
 }
@@ -93,15 +114,32 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), DaemonError> {
+    serve_with(bound, None, state, shutdown).await
+}
+
+/// [`serve`], with the listeners of `[server] metrics_listen` ([`bind_metrics`]) serving
+/// `GET /metrics` alone.
+pub async fn serve_with(
+    bound: Bound,
+    metrics: Option<Bound>,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), DaemonError> {
     let app = crate::router(state.clone());
+    let metrics_app = crate::metrics::metrics_router(state.clone());
     let sweeper = state.spawn_sweeper();
     // The account probe and the re-check rounds run for as long as the daemon serves.
     let background = state.spawn_eligibility_tasks();
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let mut tasks = Vec::new();
-    for l in bound.listeners {
+    let listeners = bound.listeners.into_iter().map(|l| (l, app.clone())).chain(
+        metrics
+            .into_iter()
+            .flat_map(|m| m.listeners)
+            .map(|l| (l, metrics_app.clone())),
+    );
+    for (l, app) in listeners {
         let mut stop = stop_tx.subscribe();
-        let app = app.clone();
         tasks.push(tokio::spawn(async move {
             // The peer's address tells the reception page on this machine from another.
             axum::serve(l, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -123,5 +161,6 @@ pub async fn serve(
         t.abort();
     }
     state.readers().clear();
+    state.finish_push().await;
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::credential::PageKeys;
 use crate::events::EventBus;
 use crate::insurance::RecheckOptions;
 use crate::page_login::PageLogins;
+use crate::push_feed::PushFeed;
 use crate::readers::Readers;
 use crate::sessions::Sessions;
 use crate::wipe::{SessionWipe, Wipes};
@@ -43,6 +44,11 @@ pub struct StateOptions {
     pub default_reader: Option<String>,
     /// The bounds of every read (`[reader]`'s file limits and deadline).
     pub read_limits: pipeline::ReadLimits,
+    /// The desk's name (`[desk] name`): the `desk` label of every metric. None: `desk`.
+    pub desk: Option<String>,
+    /// The push of the events to the HIS servers (`[push]`; None: nothing is pushed). The
+    /// state subscribes it to the event bus and wipes sessions from its outbox.
+    pub push: Option<Arc<::push::Pusher>>,
 }
 
 /// The state shared by handlers and workers. Cheap to clone.
@@ -83,6 +89,10 @@ pub(crate) struct Inner {
     pub(crate) demo: bool,
     /// 0 unknown, 1 up, 2 down.
     pub(crate) pcsc: AtomicU8,
+    /// The desk's metrics (`GET /metrics`).
+    pub(crate) metrics: Arc<::metrics::Metrics>,
+    /// The push's subscriber of the bus, and the pusher.
+    pub(crate) push: Option<PushFeed>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -117,13 +127,26 @@ impl AppState {
         if let Some(r) = &options.rechecks {
             stores.push(r.queue.clone());
         }
+        if let Some(p) = &options.push {
+            stores.push(p.clone());
+        }
         let wipes = Wipes::new(stores);
+        let desk = options.desk.as_deref().unwrap_or("desk");
+        let metrics = Arc::new(::metrics::Metrics::new(desk));
+        // Subscribed before any reader is added: the metrics see every reader come.
+        crate::metrics::spawn_feed(&events, metrics.clone());
+        let push = options.push.map(|p| PushFeed::start(&events, p));
+        if let Some(service) = &options.eligibility {
+            let m = metrics.clone();
+            service.observe_gateway_latency(&(Arc::new(move |d| m.gateway_request(d)) as _));
+        }
         let readers = Arc::new(Readers::new(
             events.clone(),
             sessions.clone(),
             wipes.clone(),
             options.default_reader,
             options.read_limits,
+            metrics.clone(),
         ));
         Self(Arc::new(Inner {
             keys,
@@ -147,8 +170,28 @@ impl AppState {
             audit: options.audit,
             demo: options.demo,
             pcsc: AtomicU8::new(0),
+            metrics,
+            push,
             config,
         }))
+    }
+
+    /// The desk's metrics.
+    pub fn metrics(&self) -> &Arc<::metrics::Metrics> {
+        &self.0.metrics
+    }
+
+    /// The push to the HIS servers, when `[push]` names any.
+    pub fn pusher(&self) -> Option<&Arc<::push::Pusher>> {
+        self.0.push.as_ref().map(PushFeed::pusher)
+    }
+
+    /// On shutdown: waits a moment for every event emitted to reach the push's outbox, then
+    /// stops its delivery (what is undelivered is sent by the next start).
+    pub async fn finish_push(&self) {
+        if let Some(feed) = &self.0.push {
+            feed.finish(&self.0.events, Duration::from_secs(5)).await;
+        }
     }
 
     /// The event bus.
@@ -247,7 +290,7 @@ impl AppState {
         if !dropped.is_empty() {
             tracing::debug!(dropped = dropped.len(), "sessions expired");
             for id in &dropped {
-                self.0.wipes.wipe(id);
+                self.0.wipes.expire(id);
             }
         }
         self.0

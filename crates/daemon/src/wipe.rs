@@ -2,8 +2,8 @@
 //! buffer (`Last-Event-ID` replays), the eligibility re-check queue, and whatever else keeps a
 //! session's data, through one function every such store registers with.
 //!
-//! A session is wiped by `DELETE /v1/sessions/{id}`, when its lifetime ends (the sweep), and
-//! when its read fails. Another store (the pushed-event outbox, for one) joins with
+//! A session is wiped by `DELETE /v1/sessions/{id}`, when its lifetime ends (the sweep:
+//! [`SessionWipe::expire_session`]), and when its read fails. Another store (the pushed-event outbox, for one) joins with
 //! `impl SessionWipe for TheStore` and one line where the daemon is put together:
 //! `state.register_session_store(store)` ([`crate::AppState::register_session_store`]).
 
@@ -14,6 +14,15 @@ pub trait SessionWipe: Send + Sync {
     /// Forgets everything this store holds of session `session_id` (called from a blocking
     /// context: it may touch a database). Must not fail loudly: log what could not be wiped.
     fn wipe_session(&self, session_id: &str);
+
+    /// The session's lifetime ended (the sweep): forget it as [`wipe_session`] does, unless the
+    /// store tells an expiry from a deletion (the push tells a HIS "forget this session" for a
+    /// deletion, only "these events were not delivered" for an expiry).
+    ///
+    /// [`wipe_session`]: SessionWipe::wipe_session
+    fn expire_session(&self, session_id: &str) {
+        self.wipe_session(session_id);
+    }
 }
 
 type Stores = Vec<Arc<dyn SessionWipe>>;
@@ -43,15 +52,24 @@ impl Wipes {
             .push(store);
     }
 
-    /// Wipes `session_id` from every store. Blocking.
-    pub(crate) fn wipe(&self, session_id: &str) {
-        let stores = self
-            .0
+    fn stores(&self) -> Stores {
+        self.0
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for s in &stores {
+            .clone()
+    }
+
+    /// Wipes `session_id` from every store (deleted, or its read failed). Blocking.
+    pub(crate) fn wipe(&self, session_id: &str) {
+        for s in &self.stores() {
             s.wipe_session(session_id);
+        }
+    }
+
+    /// Wipes `session_id`, whose lifetime ended, from every store. Blocking.
+    pub(crate) fn expire(&self, session_id: &str) {
+        for s in &self.stores() {
+            s.expire_session(session_id);
         }
     }
 }

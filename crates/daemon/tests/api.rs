@@ -113,6 +113,7 @@ async fn keys_are_required_on_every_v1_route_but_health() {
         ("POST", "/v1/events/ticket"),
         ("GET", "/v1/openapi.json"),
         ("POST", "/v1/demo/tap"),
+        ("GET", "/metrics"),
     ] {
         let (s, v) = send_json(&app, req(m, uri).body(Body::empty()).unwrap()).await;
         assert_eq!(

@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use daemon::audit::{Audit, AuditRow};
-use daemon::demo::{Demo, start_demo_audited};
+use daemon::demo::{Demo, DemoOptions, start_demo_with};
 use daemon::{AppState, ServerConfig, StateOptions, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -37,9 +37,11 @@ fn temp_dir(tag: &str) -> PathBuf {
 async fn demo(config: ServerConfig, dir: &std::path::Path) -> (Demo, Router, Audit) {
     let audit = Audit::open(&dir.join("audit.sqlite"), &dir.join("audit.key")).unwrap();
     let hosts = daemon::host_names(&[HOST.parse().unwrap()]);
-    let d = start_demo_audited(config, hosts, Some(audit.clone()))
-        .await
-        .unwrap();
+    let options = DemoOptions {
+        audit: Some(audit.clone()),
+        ..DemoOptions::default()
+    };
+    let d = start_demo_with(config, hosts, options).await.unwrap();
     let app = router(d.state.clone());
     (d, app, audit)
 }

@@ -255,6 +255,7 @@ async fn the_page_may_not_call_the_routes_it_does_not_use() {
         ),
         ("POST", "/v1/events/ticket", None),
         ("GET", "/v1/openapi.json", None),
+        ("GET", "/metrics", None),
     ] {
         let b = from(LOOPBACK, method, path, Some(&cookie));
         let r = match body {

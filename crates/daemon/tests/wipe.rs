@@ -221,3 +221,56 @@ async fn no_answer_with_personal_data_may_be_cached() {
     assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
     assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/event-stream");
 }
+
+/// A store that tells a deletion from an expiry, as the push does.
+#[derive(Default)]
+struct Teller(Mutex<Vec<(&'static str, String)>>);
+
+impl SessionWipe for Teller {
+    fn wipe_session(&self, session_id: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(("deleted", session_id.to_owned()));
+    }
+
+    fn expire_session(&self, session_id: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(("expired", session_id.to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn a_store_is_told_a_deletion_from_an_expiry() {
+    let teller = Arc::new(Teller::default());
+    let config = ServerConfig {
+        session_ttl_secs: 0,
+        ..ServerConfig::default()
+    };
+    let d = start_demo(config, hosts()).await.unwrap();
+    d.state.register_session_store(teller.clone());
+    let app = router(d.state.clone());
+    let deleted = read(&d, &app).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expired = read(&d, &app).await["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = authed(&d, "DELETE", &format!("/v1/sessions/{deleted}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, r).await.0, StatusCode::NO_CONTENT);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let st = d.state.clone();
+    tokio::task::spawn_blocking(move || st.sweep())
+        .await
+        .unwrap();
+    assert_eq!(
+        *teller.0.lock().unwrap(),
+        [("deleted", deleted), ("expired", expired)]
+    );
+}

@@ -33,7 +33,10 @@ mod wire;
 
 pub use cache::{OfflineCache, cache_key, facility_cache_key};
 pub use card::{CardId, CardIdKind, CardNumber};
-pub use client::{BodyEncoding, CardQuery, CopaymentQuery, GatewayClient, GatewayConfig, Operator};
+pub use client::{
+    BodyEncoding, CardQuery, CopaymentQuery, GatewayClient, GatewayConfig, LatencyObserver,
+    Operator,
+};
 pub use clock::{
     Clock, ManualClock, SystemClock, vietnam_date, vietnam_start_of, vietnam_time_zone,
 };

@@ -442,3 +442,38 @@ async fn the_simulator_counts_requests_over_http() {
     );
     assert_eq!(f.check(AN.0, AN.1, AN.2).await.category, Category::Eligible);
 }
+
+#[tokio::test]
+async fn every_gateway_request_is_timed_answered_or_not() {
+    use std::sync::{Arc, Mutex};
+    let f = Fixture::start().await;
+    let seen: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let sink = seen.clone();
+    let observer: eligibility::LatencyObserver = Arc::new(move |d| sink.lock().unwrap().push(d));
+    f.service.observe_gateway_latency(&observer);
+    assert!(
+        !f.service.client().observe_latency(observer.clone()),
+        "the first observer stays"
+    );
+    assert_eq!(f.check(AN.0, AN.1, AN.2).await.category, Category::Eligible);
+    assert_eq!(seen.lock().unwrap().len(), 2, "the login and the check");
+    // A gateway that does not answer is timed too.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = Fixture::with(Setup {
+        url: Some(format!("http://127.0.0.1:{port}")),
+        ..Setup::default()
+    })
+    .await;
+    let sink = seen.clone();
+    down.service
+        .observe_gateway_latency(&(Arc::new(move |d| sink.lock().unwrap().push(d)) as _));
+    assert_eq!(
+        down.check(AN.0, AN.1, AN.2).await.category,
+        Category::GatewayError
+    );
+    assert_eq!(seen.lock().unwrap().len(), 3, "the refused login");
+}

@@ -66,8 +66,9 @@ pub struct ReadSample<'a> {
     pub outcome: &'a str,
     /// The card's verdict (`genuine`, `forged`...), when the read got that far.
     pub verdict: Option<&'a str>,
-    /// From the job's start to its end.
-    pub duration: Duration,
+    /// From the read's start on the card to its end; None when it never reached a card (no
+    /// card put down in time, the reader gone): counted, but not in the read time.
+    pub duration: Option<Duration>,
     /// Time per phase (the read's steps: `access`, `DG13`, `SOD`, ..., `verify`).
     pub phases: &'a [(&'a str, Duration)],
     /// APDUs exchanged, when known.
@@ -277,7 +278,9 @@ impl Metrics {
                 self.label("verdict", read.verdict.unwrap_or("none")),
             ])
             .inc();
-        self.read_seconds.observe(read.duration.as_secs_f64());
+        if let Some(d) = read.duration {
+            self.read_seconds.observe(d.as_secs_f64());
+        }
         for (phase, d) in read.phases {
             self.phase_seconds
                 .get_or_create(&[self.label("phase", phase)])
@@ -416,7 +419,7 @@ mod tests {
         m.read_finished(&ReadSample {
             outcome: "complete",
             verdict: Some("genuine"),
-            duration: Duration::from_millis(1800),
+            duration: Some(Duration::from_millis(1800)),
             phases: &[("access", Duration::from_millis(300))],
             apdus: Some(42),
         });

@@ -10,7 +10,9 @@
 //!   endpoint that receives it; one worker per endpoint delivers its events in order, at least
 //!   once, retrying with a bounded jittered backoff until a 2xx, across restarts.
 //! - [`Pusher::wipe_session`] replaces a wiped session's undelivered events by a
-//!   `session.wiped` marker; [`Pusher::status`] says what waits and whether anything was refused.
+//!   `session.wiped` marker (`reason: deleted`), [`Pusher::expire_session`] removes an expired
+//!   one's and tells the endpoints that lose events by it (`reason: expired`);
+//!   [`Pusher::status`] says what waits and whether anything was refused.
 //!
 //! The crate knows nothing of the daemon: its input is an [`OutgoingEvent`] (id, name, session,
 //! JSON payload, time). Payloads may hold personal data: they go only to the configured

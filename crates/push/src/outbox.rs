@@ -8,8 +8,9 @@
 //!
 //! Bounded per endpoint by count and bytes (a new event past either is refused, never an old one
 //! dropped, so what is delivered stays in order) and by age (older rows are dropped). A wiped
-//! session's rows are deleted and replaced by one `session.wiped` marker per endpoint, and the
-//! session is remembered so that its later events are not queued either.
+//! session's rows are deleted and replaced by one `session.wiped` marker per endpoint (an
+//! expired one's only for the endpoints that had rows of it waiting), and the session is
+//! remembered so that its later events are not queued either.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -303,8 +304,38 @@ impl Outbox {
         endpoints: &[&str],
         marker: &NewMessage<'_>,
     ) -> Result<u64, PushError> {
+        self.forget_session(session_id, endpoints, marker, false)
+    }
+
+    /// The session's lifetime ended: as [`wipe_session`](Self::wipe_session), but `marker`
+    /// goes only to the endpoints that had rows of the session waiting (they learn that events
+    /// of it were dropped undelivered); an endpoint that received everything gets nothing.
+    pub fn expire_session(
+        &self,
+        session_id: &str,
+        endpoints: &[&str],
+        marker: &NewMessage<'_>,
+    ) -> Result<u64, PushError> {
+        self.forget_session(session_id, endpoints, marker, true)
+    }
+
+    fn forget_session(
+        &self,
+        session_id: &str,
+        endpoints: &[&str],
+        marker: &NewMessage<'_>,
+        only_where_removed: bool,
+    ) -> Result<u64, PushError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction().map_err(|e| self.storage(e))?;
+        let waiting: Vec<String> = {
+            let mut st = tx
+                .prepare("SELECT DISTINCT endpoint FROM outbox WHERE session_id = ?1")
+                .map_err(|e| self.storage(e))?;
+            st.query_map([session_id], |r| r.get(0))
+                .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+                .map_err(|e| self.storage(e))?
+        };
         let removed = tx
             .execute("DELETE FROM outbox WHERE session_id = ?1", [session_id])
             .map_err(|e| self.storage(e))?;
@@ -315,21 +346,22 @@ impl Outbox {
             )
             .map_err(|e| self.storage(e))?
             == 1;
-        if first {
-            for endpoint in endpoints {
-                tx.execute(
-                    "INSERT INTO outbox (endpoint, msg_id, event, session_id, body, created_ms)
-                     VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-                    params![
-                        endpoint,
-                        marker.msg_id,
-                        marker.event,
-                        marker.body,
-                        marker.created_ms
-                    ],
-                )
-                .map_err(|e| self.storage(e))?;
-            }
+        let told = endpoints
+            .iter()
+            .filter(|e| !only_where_removed || waiting.iter().any(|w| w == *e));
+        for endpoint in told.filter(|_| first) {
+            tx.execute(
+                "INSERT INTO outbox (endpoint, msg_id, event, session_id, body, created_ms)
+                 VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+                params![
+                    endpoint,
+                    marker.msg_id,
+                    marker.event,
+                    marker.body,
+                    marker.created_ms
+                ],
+            )
+            .map_err(|e| self.storage(e))?;
         }
         tx.commit().map_err(|e| self.storage(e))?;
         Ok(removed as u64)
@@ -532,6 +564,31 @@ mod tests {
             .enqueue(&["his"], &msg("g", Some("s1"), b"{}", 70_000))
             .unwrap();
         assert!(matches!(got[0], Admission::Queued { .. }));
+    }
+
+    #[test]
+    fn an_expired_session_tells_only_the_endpoints_that_lose_events() {
+        let o = Outbox::open(&temp("expire"), LIMITS).unwrap();
+        o.enqueue(&["his"], &msg("a", Some("s1"), b"{}", 1))
+            .unwrap();
+        o.enqueue(&["his", "lab"], &msg("b", Some("s2"), b"{}", 2))
+            .unwrap();
+        let marker = msg("x1", None, b"{\"reason\":\"expired\"}", 3);
+        assert_eq!(o.expire_session("s1", &["his", "lab"], &marker).unwrap(), 1);
+        assert_eq!(o.depth("his").unwrap().events, 2, "b and the marker");
+        assert_eq!(
+            o.depth("lab").unwrap().events,
+            1,
+            "b only: lab lost nothing of s1"
+        );
+        // Nothing waiting: no marker at all, and the session's later events are not queued.
+        assert_eq!(o.expire_session("s3", &["his", "lab"], &marker).unwrap(), 0);
+        assert_eq!(o.depth("lab").unwrap().events, 1);
+        assert_eq!(
+            o.enqueue(&["lab"], &msg("c", Some("s3"), b"{}", 4))
+                .unwrap(),
+            vec![Admission::SessionWiped]
+        );
     }
 
     #[cfg(unix)]

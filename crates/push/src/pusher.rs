@@ -80,7 +80,7 @@ pub(crate) struct Shared {
 /// attempt under way is abandoned and repeated by the next start: at least once).
 pub struct Pusher {
     shared: Arc<Shared>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    workers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     stop: watch::Sender<bool>,
 }
 
@@ -163,7 +163,7 @@ impl Pusher {
             .collect();
         Ok(Self {
             shared,
-            workers,
+            workers: std::sync::Mutex::new(workers),
             stop,
         })
     }
@@ -253,13 +253,28 @@ impl Pusher {
     }
 
     /// Removes the undelivered events of `session_id` from every endpoint's outbox and queues
-    /// one `session.wiped` marker for each endpoint instead (`data: {"sessionId": ...}`), so
-    /// the HIS knows to forget what it received of that session; later events of the session
-    /// are not queued. Returns how many queued events were removed.
+    /// one `session.wiped` marker for each endpoint instead (`data: {"sessionId": ...,
+    /// "reason": "deleted"}`), so the HIS knows to forget what it received of that session;
+    /// later events of the session are not queued. Returns how many queued events were removed.
     pub fn wipe_session(&self, session_id: &str) -> Result<u64, PushError> {
+        self.forget_session(session_id, "deleted")
+    }
+
+    /// The session's lifetime at the desk ended: its undelivered events are removed (the desk
+    /// keeps no copy of a session past its lifetime) and the endpoints that lose events by it
+    /// get a `session.wiped` marker with `"reason": "expired"` (what they did receive stands);
+    /// an endpoint that received all of the session's events is not told anything. Later
+    /// events of the session are not queued. Returns how many queued events were removed.
+    pub fn expire_session(&self, session_id: &str) -> Result<u64, PushError> {
+        self.forget_session(session_id, "expired")
+    }
+
+    fn forget_session(&self, session_id: &str, reason: &str) -> Result<u64, PushError> {
         let n = self.shared.markers.fetch_add(1, Ordering::Relaxed);
         let msg_id = format!("msg_{}-w{n}", self.shared.boot);
-        let data_text = Zeroizing::new(serde_json::json!({ "sessionId": session_id }).to_string());
+        let data_text = Zeroizing::new(
+            serde_json::json!({ "sessionId": session_id, "reason": reason }).to_string(),
+        );
         let data =
             serde_json::from_str::<&RawValue>(&data_text).map_err(|_| PushError::BadPayload {
                 event: SESSION_WIPED.into(),
@@ -271,25 +286,40 @@ impl Pusher {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
-        let removed = self.shared.outbox.wipe_session(
-            session_id,
-            &names,
-            &NewMessage {
-                msg_id: &msg_id,
-                event: SESSION_WIPED,
-                session_id: None,
-                body: &body,
-                created_ms: now_ms(),
-            },
-        )?;
+        let marker = NewMessage {
+            msg_id: &msg_id,
+            event: SESSION_WIPED,
+            session_id: None,
+            body: &body,
+            created_ms: now_ms(),
+        };
+        let removed = if reason == "expired" {
+            self.shared
+                .outbox
+                .expire_session(session_id, &names, &marker)?
+        } else {
+            self.shared
+                .outbox
+                .wipe_session(session_id, &names, &marker)?
+        };
         for e in &self.shared.endpoints {
             e.wake.notify_one();
         }
-        tracing::info!(
-            event = SESSION_WIPED,
-            removed,
-            "push: a wiped session's undelivered events were replaced by a session.wiped marker"
-        );
+        if reason == "expired" && removed > 0 {
+            tracing::warn!(
+                event = SESSION_WIPED,
+                outcome = "expired",
+                removed,
+                "push: a session's lifetime ended before its events were delivered: they were removed undelivered and the endpoints told (raise [server] session_ttl_secs if a HIS is often down that long)"
+            );
+        } else if reason != "expired" {
+            tracing::info!(
+                event = SESSION_WIPED,
+                outcome = reason,
+                removed,
+                "push: a wiped session's undelivered events were replaced by a session.wiped marker"
+            );
+        }
         Ok(removed)
     }
 
@@ -327,10 +357,17 @@ impl Pusher {
     }
 
     /// Stops the workers and waits for them (an attempt under way is abandoned: the event stays
-    /// queued and is sent again by the next start).
-    pub async fn shutdown(mut self) {
+    /// queued and is sent again by the next start). What is queued stays in the outbox.
+    pub async fn shutdown(&self) {
         let _ = self.stop.send(true);
-        for w in std::mem::take(&mut self.workers) {
+        let workers = std::mem::take(
+            &mut *self
+                .workers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for w in workers {
+            w.abort();
             let _ = w.await;
         }
     }
@@ -339,7 +376,11 @@ impl Pusher {
 impl Drop for Pusher {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-        for w in &self.workers {
+        let workers = self
+            .workers
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for w in workers.iter() {
             w.abort();
         }
     }

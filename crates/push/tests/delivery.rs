@@ -257,6 +257,10 @@ fn a_wiped_session_is_replaced_by_its_marker() {
     // An event of the wiped session arriving late is not queued either.
     assert!(send(&p, 5, Some("s1")).session_wiped);
     send(&p, 6, Some("s2"));
+    // An expired session's undelivered events go too, with a marker saying why.
+    send(&p, 7, Some("s3"));
+    assert_eq!(p.expire_session("s3").unwrap(), 1);
+    assert_eq!(p.expire_session("s2").unwrap(), 2);
     let r = Receiver::start(port, &[]);
     assert!(r.wait_for(4, WAIT));
     std::thread::sleep(Duration::from_millis(200));
@@ -267,21 +271,22 @@ fn a_wiped_session_is_replaced_by_its_marker() {
             format!(
                 "{} {}",
                 v["type"].as_str().unwrap(),
-                v["data"]["n"]
-                    .as_u64()
-                    .map_or_else(|| v["data"]["sessionId"].to_string(), |n| n.to_string())
+                v["data"]["n"].as_u64().map_or_else(
+                    || format!("{} {}", v["data"]["sessionId"], v["data"]["reason"]),
+                    |n| n.to_string()
+                )
             )
         })
         .collect();
     assert_eq!(
         summary,
         [
-            "card.verified 2",
             "card.verified 4",
-            "session.wiped \"s1\"",
-            "card.verified 6"
+            "session.wiped \"s1\" \"deleted\"",
+            "session.wiped \"s3\" \"expired\"",
+            "session.wiped \"s2\" \"expired\""
         ],
-        "none of s1's events, its marker in their place"
+        "none of s1's events, its marker in their place; s2's and s3's removed at expiry"
     );
 }
 

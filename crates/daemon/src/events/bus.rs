@@ -33,12 +33,68 @@ impl std::fmt::Debug for Event {
     }
 }
 
+/// At most this many wiped sessions are remembered (the most recent): more than a desk wipes in
+/// the lifetime of any late event (a desk reads a card every few seconds at most, and a late
+/// event comes within the gateway's timeout), while a flood of reads cannot grow the set (the
+/// push's outbox keeps its own list, on disk).
+const MAX_WIPED: usize = 1024;
+
+/// Sessions wiped lately, and when, oldest first. A session is known by a keyed 64-bit hash of
+/// its id (a random key per start; two ids alike by chance is a 2^-64 affair): 24 bytes each,
+/// not two copies of the id.
+#[derive(Default)]
+struct Wiped {
+    key: std::hash::RandomState,
+    at: HashMap<u64, Instant>,
+    order: VecDeque<(Instant, u64)>,
+}
+
+impl Wiped {
+    fn hash(&self, session_id: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.key, session_id)
+    }
+
+    fn contains(&self, session_id: &str) -> bool {
+        self.at.contains_key(&self.hash(session_id))
+    }
+
+    fn insert(&mut self, session_id: &str) {
+        let (now, h) = (Instant::now(), self.hash(session_id));
+        self.at.insert(h, now);
+        self.order.push_back((now, h));
+        while self.at.len() > MAX_WIPED || self.order.len() > 2 * MAX_WIPED {
+            self.pop_oldest();
+        }
+    }
+
+    /// Forgets the oldest wipe (unless the session was wiped again since).
+    fn pop_oldest(&mut self) {
+        if let Some((t, h)) = self.order.pop_front()
+            && self.at.get(&h) == Some(&t)
+        {
+            self.at.remove(&h);
+        }
+    }
+
+    fn forget_older_than(&mut self, max_age: Duration) {
+        while self
+            .order
+            .front()
+            .is_some_and(|(t, _)| t.elapsed() > max_age)
+        {
+            self.pop_oldest();
+        }
+    }
+}
+
 struct Ring {
     next_id: u64,
+    /// The id of the last event sent to live subscribers (0: none yet).
+    last_sent: u64,
     recent: VecDeque<Arc<Event>>,
     /// Sessions wiped lately, and when: their events are neither buffered nor sent any more
     /// (an eligibility answer may still come for a session deleted during its check).
-    wiped: HashMap<String, Instant>,
+    wiped: Wiped,
 }
 
 /// The bus. Cheap to share; `emit` never blocks on subscribers.
@@ -74,8 +130,9 @@ impl EventBus {
         Self {
             ring: Mutex::new(Ring {
                 next_id: 1,
+                last_sent: 0,
                 recent: VecDeque::with_capacity(capacity),
-                wiped: HashMap::new(),
+                wiped: Wiped::default(),
             }),
             capacity,
             live,
@@ -95,11 +152,12 @@ impl EventBus {
         // a subscription taken meanwhile neither misses nor repeats an event.
         let mut ring = self.lock();
         if let Some(sid) = event.session_id()
-            && ring.wiped.contains_key(sid)
+            && ring.wiped.contains(sid)
         {
             let id = ring.next_id;
             ring.next_id += 1;
             if !event.carries_personal_data() {
+                ring.last_sent = id;
                 let _ = self.live.send(Arc::new(Event {
                     id,
                     name,
@@ -123,6 +181,7 @@ impl EventBus {
             ring.recent.pop_front();
         }
         ring.recent.push_back(ev.clone());
+        ring.last_sent = id;
         // No subscriber is not an error.
         let _ = self.live.send(ev);
         id
@@ -154,14 +213,14 @@ impl EventBus {
         e.event.carries_personal_data()
             && e.event
                 .session_id()
-                .is_some_and(|sid| self.lock().wiped.contains_key(sid))
+                .is_some_and(|sid| self.lock().wiped.contains(sid))
     }
 
     /// Drops buffered events older than `max_age` (they may hold personal data of sessions
     /// that are gone), and forgets sessions wiped longer ago than that.
     pub fn forget_older_than(&self, max_age: Duration) {
         let mut ring = self.lock();
-        ring.wiped.retain(|_, at| at.elapsed() <= max_age);
+        ring.wiped.forget_older_than(max_age);
         while ring
             .recent
             .front()
@@ -169,6 +228,12 @@ impl EventBus {
         {
             ring.recent.pop_front();
         }
+    }
+
+    /// The id of the last event sent to live subscribers (0 before the first): a subscriber
+    /// that has handled this one has handled everything sent so far.
+    pub fn last_sent_id(&self) -> u64 {
+        self.lock().last_sent
     }
 
     /// The id the next event will get.
@@ -183,7 +248,7 @@ impl crate::wipe::SessionWipe for EventBus {
         let mut ring = self.lock();
         ring.recent
             .retain(|e| e.event.session_id() != Some(session_id));
-        ring.wiped.insert(session_id.to_owned(), Instant::now());
+        ring.wiped.insert(session_id);
     }
 }
 
@@ -247,6 +312,28 @@ mod tests {
             1,
             "older than max_age"
         );
+    }
+
+    #[test]
+    fn the_wiped_sessions_remembered_are_bounded() {
+        let mut w = Wiped::default();
+        for i in 0..(MAX_WIPED + 10) {
+            w.insert(&format!("s{i}"));
+        }
+        assert_eq!(w.at.len(), MAX_WIPED);
+        assert!(
+            !w.contains("s0") && !w.contains("s9"),
+            "the oldest go first"
+        );
+        assert!(w.contains("s10") && w.contains(&format!("s{}", MAX_WIPED + 9)));
+        // Wiped again: remembered from the second time.
+        w.insert("s10");
+        for i in 0..5 {
+            w.insert(&format!("t{i}"));
+        }
+        assert!(w.contains("s10"), "its first wipe went, not its second");
+        w.forget_older_than(Duration::ZERO);
+        assert!(w.at.is_empty() && w.order.is_empty());
     }
 
     #[tokio::test]

@@ -13,10 +13,11 @@
 
 mod pcsc_worker;
 mod registry;
+mod report;
 mod stages;
 mod virtual_worker;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use icao9303::AccessKey;
 use pipeline::ErrorKind;
@@ -53,6 +54,19 @@ pub struct ReaderView {
 #[derive(Debug, Clone)]
 pub(crate) struct ReadDone {
     pub(crate) verdict: Option<trust::Verdict>,
+    /// Its time, steps and APDUs, for the metrics.
+    pub(crate) stats: ReadStats,
+}
+
+/// How a read went on the card, for the metrics and the log (no personal data).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadStats {
+    /// From the start of the read on the card to its end (None: it never reached a card).
+    pub(crate) duration: Option<Duration>,
+    /// Each step of the read (`access`, `dg13`, ...) and its time.
+    pub(crate) phases: Vec<(String, Duration)>,
+    /// APDUs exchanged.
+    pub(crate) apdus: Option<u64>,
 }
 
 /// A failed read: what kind of failure, and a sentence.
@@ -60,6 +74,8 @@ pub(crate) struct ReadDone {
 pub(crate) struct ReadFailure {
     pub(crate) kind: ErrorKind,
     pub(crate) message: String,
+    /// How long the read ran on the card before it failed (None: it never reached one).
+    pub(crate) duration: Option<Duration>,
 }
 
 impl ReadFailure {
@@ -67,7 +83,14 @@ impl ReadFailure {
         Self {
             kind,
             message: message.into(),
+            duration: None,
         }
+    }
+
+    /// The same failure, after the read ran `d` on the card.
+    fn after(mut self, d: Duration) -> Self {
+        self.duration = Some(d);
+        self
     }
 
     /// No card was put on the reader before the read's deadline.

@@ -93,6 +93,8 @@ pub struct Readers {
     preferred: Option<String>,
     /// The bounds of every read.
     limits: ReadLimits,
+    /// Where each read's outcome is counted.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Readers {
@@ -108,6 +110,7 @@ impl Readers {
         wipes: Wipes,
         preferred: Option<String>,
         limits: ReadLimits,
+        metrics: Arc<metrics::Metrics>,
     ) -> Self {
         Self {
             map: Mutex::new(BTreeMap::new()),
@@ -116,7 +119,12 @@ impl Readers {
             wipes,
             preferred: preferred.filter(|p| !p.trim().is_empty()),
             limits,
+            metrics,
         }
+    }
+
+    pub(super) fn metrics(&self) -> &metrics::Metrics {
+        &self.metrics
     }
 
     pub(super) fn events(&self) -> &EventBus {
@@ -349,6 +357,7 @@ mod tests {
             Wipes::default(),
             preferred.map(str::to_owned),
             ReadLimits::default(),
+            Arc::new(metrics::Metrics::new("test")),
         ));
         let workers = names
             .iter()

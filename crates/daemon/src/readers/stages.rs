@@ -1,7 +1,7 @@
 //! One read on an open transaction: the pipeline's stages turned into session updates and
 //! events, and the job's outcome sent back.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use apdu::CardTransaction;
 use pipeline::{CardReader, ReadRequest, Stage};
@@ -39,6 +39,7 @@ pub(super) fn run_read(
     readers: &Readers,
     card_reader: &mut CardReader,
 ) -> Result<ReadDone, ReadFailure> {
+    let started = Instant::now();
     let sid = job.session_id.as_str();
     let (events, sessions) = (readers.events(), readers.sessions());
     let on_reader = || (reader_name.to_owned(), sid.to_owned());
@@ -111,7 +112,8 @@ pub(super) fn run_read(
     let request = ReadRequest::full(job.want_photo);
     let read = card_reader
         .read(tx, &job.keys, &request, &mut on)
-        .map_err(|e| ReadFailure::new(e.kind(), e.to_string()))?;
+        .map_err(|e| ReadFailure::new(e.kind(), e.to_string()).after(started.elapsed()))?;
+    let stats = super::report::stats(&read, started.elapsed());
     let verdict = read.verification.as_ref().map(|v| v.verdict);
     let final_view = read.verification.as_ref().map(VerificationView::from);
     sessions.update(sid, |s| {
@@ -142,7 +144,7 @@ pub(super) fn run_read(
             registration: read.registration.clone().map(Box::new),
         }));
     }
-    Ok(ReadDone { verdict })
+    Ok(ReadDone { verdict, stats })
 }
 
 /// Sends the outcome of a job; on failure the session is wiped (with what its events showed
@@ -153,6 +155,7 @@ pub(super) fn finish(
     readers: &Readers,
     result: Result<ReadDone, ReadFailure>,
 ) {
+    super::report::read_finished(reader, readers, &result);
     if let Err(f) = &result {
         readers.wipes().wipe(&job.session_id);
         readers.events().emit(DaemonEvent::error(

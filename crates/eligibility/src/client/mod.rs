@@ -195,7 +195,13 @@ pub struct GatewayClient {
     clock: Arc<dyn Clock>,
     // A tokio mutex: concurrent checks wait for one login instead of each logging in.
     token: tokio::sync::Mutex<Option<Token>>,
+    // Told the time of every request (the daemon's metrics); set once.
+    latency: std::sync::OnceLock<LatencyObserver>,
 }
+
+/// A function told how long each request to the gateway took, answered or not (the daemon's
+/// metrics: `cccd_gateway_request_duration_seconds`). It must return quickly.
+pub type LatencyObserver = Arc<dyn Fn(Duration) + Send + Sync>;
 
 impl fmt::Debug for GatewayClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,7 +266,15 @@ impl GatewayClient {
                 .unwrap_or(SignedDuration::from_secs(60)),
             clock,
             token: tokio::sync::Mutex::new(None),
+            latency: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Tells `observer` the time of every request from now on (logins, checks, histories,
+    /// co-payment lookups and probes; failed ones too). The first observer given stays: false
+    /// when one was set already.
+    pub fn observe_latency(&self, observer: LatencyObserver) -> bool {
+        self.latency.set(observer).is_ok()
     }
 
     /// The account name.
@@ -452,6 +466,24 @@ impl GatewayClient {
         timeout: Duration,
     ) -> Result<Answer, Error> {
         let started = Instant::now();
+        let answer = self
+            .post_once(path, request, fields, encoding, timeout, started)
+            .await;
+        if let Some(observe) = self.latency.get() {
+            observe(started.elapsed());
+        }
+        answer
+    }
+
+    async fn post_once(
+        &self,
+        path: &'static str,
+        request: reqwest::RequestBuilder,
+        fields: &[(&str, &str)],
+        encoding: BodyEncoding,
+        timeout: Duration,
+        started: Instant,
+    ) -> Result<Answer, Error> {
         let request = match encoding {
             BodyEncoding::Json => {
                 let body: Map<String, Value> = fields

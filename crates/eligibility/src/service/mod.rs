@@ -180,6 +180,14 @@ impl Eligibility {
         })
     }
 
+    /// Tells `observer` the time of every request to the gateway, of every facility's account
+    /// ([`GatewayClient::observe_latency`]).
+    pub fn observe_gateway_latency(&self, observer: &crate::client::LatencyObserver) {
+        for f in &self.facilities {
+            f.client.observe_latency(observer.clone());
+        }
+    }
+
     /// The first (for a single-facility service, the only) facility's client.
     pub fn client(&self) -> &GatewayClient {
         &self.facilities[0].client
