@@ -16,6 +16,8 @@ use rand_core::{OsRng, TryRngCore};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use eligibility::private_file::{create_private_dir, create_private_file};
+
 use crate::error::DaemonError;
 
 /// One audit record. Nothing here identifies a person but `id_hmac`.
@@ -119,16 +121,21 @@ impl std::fmt::Debug for Audit {
     }
 }
 
-/// Creates `path` owner-only (0600 on Unix) if it does not exist.
+/// Creates `path` owner-only (0600 on Unix, in a folder created 0700) if it does not exist, and
+/// takes group and other permissions off an existing one, with a warning: an audit log or key
+/// left readable by others (copied, restored from a backup, made by an older version) is made
+/// private rather than used as it is.
 fn create_private(path: &Path) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path).map(drop)
+    if create_private_file(path)? {
+        tracing::warn!(
+            file = %path.display(),
+            "the audit file was readable by other users: it is now owner-only (0600)"
+        );
+    }
+    Ok(())
 }
 
 /// Reads the HMAC key, creating a random 32-byte one (hex, owner-only) when missing.
@@ -137,26 +144,15 @@ fn load_or_create_key(path: &Path) -> Result<Zeroizing<Vec<u8>>, DaemonError> {
         path: path.display().to_string(),
         message: m,
     };
-    if !path.exists() {
+    let missing = !path.exists();
+    create_private(path).map_err(|e| err(e.to_string()))?;
+    if missing {
         let mut key = Zeroizing::new([0u8; 32]);
         OsRng
             .try_fill_bytes(key.as_mut())
             .map_err(|e| err(format!("no randomness for the key: {e}")))?;
-        create_private(path).map_err(|e| err(e.to_string()))?;
         std::fs::write(path, Zeroizing::new(hex::encode(key.as_ref())).as_bytes())
             .map_err(|e| err(e.to_string()))?;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(m) = std::fs::metadata(path)
-            && m.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                "{} is readable by other users: chmod 600 it",
-                path.display()
-            );
-        }
     }
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?);
     let key = hex::decode(text.trim())
@@ -326,6 +322,27 @@ mod tests {
         drop(a);
         let b = Audit::open(&db, &key).unwrap();
         assert_eq!(b.id_hmac("038095012345"), mac);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A log and a key left readable by others (a copy, a restored backup) are made owner-only
+    /// when opened, and keep working.
+    #[cfg(unix)]
+    #[test]
+    fn a_log_and_key_readable_by_others_are_made_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("cccd-audit-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (db, key) = (dir.join("audit.sqlite"), dir.join("audit.key"));
+        let mac = Audit::open(&db, &key).unwrap().id_hmac("038095012345");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for p in [&db, &key] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let a = Audit::open(&db, &key).unwrap();
+        assert_eq!((mode(&db), mode(&key)), (0o600, 0o600));
+        assert_eq!(a.id_hmac("038095012345"), mac, "the same key, kept");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -22,7 +22,7 @@ mod copayment;
 mod decision;
 mod error;
 mod patient;
-mod private_file;
+pub mod private_file;
 mod probe;
 mod recheck;
 mod secret;

@@ -1,10 +1,10 @@
-//! Files that hold personal data (the offline cache, the re-check queue): created owner-only,
-//! in a folder created owner-only.
+//! Files that hold personal data (the offline cache, the re-check queue, and the daemon's audit
+//! log and its key): created owner-only, in a folder created owner-only.
 
 use std::path::Path;
 
 #[cfg(unix)]
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -16,7 +16,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     // Under the user's profile (the default path), Windows ACLs already keep others out.
     std::fs::create_dir_all(dir)
 }
@@ -25,7 +25,7 @@ pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// permissions), and takes group and other permissions off an existing one: `true` when it had
 /// to (the caller warns).
 #[cfg(unix)]
-pub(crate) fn create_private_file(path: &Path) -> std::io::Result<bool> {
+pub fn create_private_file(path: &Path) -> std::io::Result<bool> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let f = std::fs::OpenOptions::new()
         .create(true)
@@ -41,7 +41,7 @@ pub(crate) fn create_private_file(path: &Path) -> std::io::Result<bool> {
 }
 
 #[cfg(not(unix))]
-pub(crate) fn create_private_file(path: &Path) -> std::io::Result<bool> {
+pub fn create_private_file(path: &Path) -> std::io::Result<bool> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
