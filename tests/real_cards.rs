@@ -73,7 +73,7 @@ fn relatives(v: &Value) -> Vec<(String, String, usize)> {
 fn every_variant_is_read_with_its_verdict() {
     let _slots = lock_slots();
     // (profile, BAC with the MRZ, verdict, files listed but not given)
-    let cases: [(&str, bool, &str, &[&str]); 11] = [
+    let cases: [(&str, bool, &str, &[&str]); 12] = [
         ("vendor-dg13", false, "genuine", &[]),
         ("one-parent", false, "genuine", &[]),
         // No DG14 and no DG15: no clone check is possible.
@@ -82,6 +82,8 @@ fn every_variant_is_read_with_its_verdict() {
         // DG2 listed and hashed, the chip answers 6A82: never genuine.
         ("child-photo-listed", false, "incomplete", &["dg2"]),
         ("card-access-by-select", false, "genuine", &[]),
+        // PACE with the CAN on the CCCD's published parameters, the chip having no EF.CardAccess.
+        ("no-card-access", false, "genuine", &[]),
         ("can-cuoc-2024", false, "genuine", &[]),
         // Chip authentication with AES-256 although DG14 names no cipher.
         ("ca-aes256", false, "genuine", &[]),
@@ -166,6 +168,13 @@ fn a_card_with_ef_card_access_only_by_select_keeps_pace() {
     let (code, v) = read_profile("card-access-by-select", false);
     assert_eq!(code, 0);
     assert_eq!(v["protocol"], "PACE");
+    // No EF.CardAccess at all: PACE on the published parameters with the CAN; BAC with the MRZ.
+    let (code, v) = read_profile("no-card-access", false);
+    assert_eq!(code, 0);
+    assert_eq!(v["protocol"], "PACE");
+    let (code, v) = read_profile("no-card-access", true);
+    assert_eq!(code, 0);
+    assert_eq!(v["protocol"], "BAC");
     // The CAN alone on a chip without PACE: exit 9 with the reason.
     let (code, _) = read_profile("bac-only", false);
     assert_eq!(code, 9, "a CAN for a BAC-only card");

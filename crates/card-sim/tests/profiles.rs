@@ -35,7 +35,7 @@ fn file(p: &Profile, fid: u16) -> Option<&[u8]> {
 fn key(p: &Profile) -> AccessKey {
     match (&p.identity.can, p.access) {
         (Some(can), card_sim::AccessMode::Both | card_sim::AccessMode::Pace)
-            if p.card_access_sfi =>
+            if p.card_access_sfi && p.card_access.is_some() =>
         {
             AccessKey::Can(Can::new(can).unwrap())
         }
@@ -415,6 +415,29 @@ fn card_access_only_after_select() {
 }
 
 /// PACE with the CAN, EF.CardAccess read after SELECT.
+/// (e') No EF.CardAccess at all, PACE still offered: 6A82 by SFI and by SELECT, and PACE with
+/// the CCCD's published parameters (which the terminal brings) opens the chip with the CAN.
+#[test]
+fn pace_without_any_card_access() {
+    let p = load("no-card-access.toml");
+    assert!(p.card_access.is_none());
+    let mut card = p.build(&CccdOptions::default());
+    let mut run = |hex: &str| hex::encode_upper(card.process(&hex::decode(hex).unwrap()));
+    assert_eq!(run("00B09C0000"), "6A82");
+    assert_eq!(run("00A4020C02011C"), "6A82");
+    let mut rng = OsRng.unwrap_err();
+    let can = AccessKey::Can(Can::new(p.identity.can.as_deref().unwrap()).unwrap());
+    let (mut sm, protocol) = establish_access(
+        InProcess(&mut card),
+        Some(&card_sim::CCCD_CARD_ACCESS),
+        &can,
+        &mut rng,
+    )
+    .unwrap();
+    assert_eq!(protocol, icao9303::AccessProtocol::Pace);
+    assert!(sm.send(&read_binary_sfi(0x01, 4)).unwrap().is_success());
+}
+
 fn open_after_select<'a>(
     p: &Profile,
     card: &'a mut VirtualCccd,

@@ -157,7 +157,7 @@ pub struct Profile {
     pub identity: CardIdentity,
     /// The citizen, when the profile describes one.
     pub citizen: Option<CitizenProfile>,
-    /// EF.CardAccess (None: the chip has none, BAC only).
+    /// EF.CardAccess (None: the chip has none; without PACE in `access` too, BAC only).
     pub card_access: Option<Vec<u8>>,
     /// EF.CardAccess can be read by its short file identifier (otherwise only after SELECT).
     pub card_access_sfi: bool,
@@ -348,7 +348,7 @@ impl Profile {
         Ok(Self {
             identity,
             citizen: Some(c),
-            card_access: Some(card_access),
+            card_access: chip.card_access_file.then_some(card_access),
             card_access_sfi: chip.card_access_sfi,
             files,
             unreadable: chip

@@ -35,6 +35,10 @@ pub struct ChipProfile {
     /// EF.CardAccess is readable by its short file identifier `1C` (default); `false`: READ
     /// BINARY by SFI answers 6A82, and SELECT `011C` then READ BINARY is the way in.
     pub card_access_sfi: bool,
+    /// The chip has an EF.CardAccess (default); `false`: it has none (SFI and SELECT answer
+    /// 6A82) and still runs PACE, with the CCCD's published parameters, as `access` allows: the
+    /// terminal must know them (see the notes, Access control).
+    pub card_access_file: bool,
     /// Data groups the chip does not have, which neither EF.COM nor EF.SOD lists (of 2, 3, 13,
     /// 14, 15): a child's card without photo, a document without DG14 or DG15.
     pub absent: Vec<u8>,
@@ -52,6 +56,7 @@ impl Default for ChipProfile {
             chip_authentication: CaCipher::default(),
             dg14_cipher_info: true,
             card_access_sfi: true,
+            card_access_file: true,
             absent: Vec::new(),
             listed_but_absent: Vec::new(),
         }
