@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+/// Creates `dir` (and its parents) owner-only (0700 on Unix) when it does not exist; an
+/// existing folder is left as it is.
 #[cfg(unix)]
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
@@ -15,6 +17,7 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
+/// Creates `dir` (and its parents) when it does not exist.
 #[cfg(not(unix))]
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     // Under the user's profile (the default path), Windows ACLs already keep others out.
@@ -40,6 +43,7 @@ pub fn create_private_file(path: &Path) -> std::io::Result<bool> {
     Ok(false)
 }
 
+/// Creates the file when it does not exist (`false`: nothing to tighten).
 #[cfg(not(unix))]
 pub fn create_private_file(path: &Path) -> std::io::Result<bool> {
     std::fs::OpenOptions::new()
