@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::CliError;
 
 mod checks;
+mod environment;
 mod redact;
 
 pub use checks::{problems, readable_by_others};
@@ -489,7 +490,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, CliError> {
             None => (String::new(), Source::Defaults),
         },
     };
-    let vars: Vec<(String, String)> = std::env::vars().collect();
+    let vars = environment::variables(std::env::vars_os(), ENV_PREFIX)?;
     let (config, overrides) = parse(&text, &vars).map_err(|e| match &source {
         Source::File(p) => CliError::Config(format!("{}: {e}", p.display())),
         Source::Defaults => CliError::Config(e),

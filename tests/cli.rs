@@ -75,3 +75,38 @@ fn config_check_prints_the_effective_configuration_and_problems() {
     assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Found with the configuration's fuzz target: `std::env::vars` panics on a variable that is not
+/// Unicode, so any such variable, even one that has nothing to do with cccd, crashed every
+/// command while loading the configuration.
+#[cfg(unix)]
+#[test]
+fn an_environment_variable_that_is_not_unicode_is_no_crash() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::env::temp_dir().join(format!("cccd-config-env-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "[reader]\nshare_mode = \"shared\"\n").unwrap();
+    let check = |name: &[u8], value: &[u8]| {
+        Command::new(cccd_path())
+            .args(["config", "check", "--config"])
+            .arg(&file)
+            .env(OsStr::from_bytes(name), OsStr::from_bytes(value))
+            .output()
+            .unwrap()
+    };
+    // Not an override: skipped.
+    let o = check(b"SOME_TOOL_PATH", b"/opt/\xFFtool");
+    assert!(o.status.success(), "{}", stderr(&o));
+    // An override that cannot be applied: a configuration error naming it, not its value.
+    let o = check(b"CCCD_READER__NAME", b"ACR\xFF1252");
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("CCCD_READER__NAME is not valid Unicode"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

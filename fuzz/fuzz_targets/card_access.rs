@@ -1,7 +1,3 @@
 #![no_main]
-//! EF.CardAccess (SecurityInfos).
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    if let Ok(infos) = icao9303::card_access::SecurityInfos::parse(data) {
-        let _ = infos.preferred_pace();
-    }
-});
+//! EF.CardAccess (SecurityInfos). The body and the input's layout: `fuzz_targets::card_access`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_targets::card_access(data));

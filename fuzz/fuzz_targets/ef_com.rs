@@ -1,8 +1,3 @@
 #![no_main]
-//! EF.COM: any bytes must give a value or a typed error, never a panic.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    if let Ok(com) = icao9303::lds::EfCom::parse(data) {
-        let _ = com.data_groups();
-        let _ = com.lds_version_parts();
-    }
-});
+//! EF.COM. The body and the input's layout: `fuzz_targets::ef_com`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_targets::ef_com(data));

@@ -1,6 +1,3 @@
 #![no_main]
-//! EF.SOD with the parser every verdict uses (`trust::EfSod`: CMS SignedData, BER normalised to
-//! DER, LDSSecurityObject, embedded certificates).
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = trust::EfSod::from_bytes(data);
-});
+//! EF.SOD, its certificates and the verification without a store. The body and the input's layout: `fuzz_targets::ef_sod`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_targets::ef_sod(data));

@@ -162,6 +162,18 @@ fn access_input(r: &ReadRequest) -> Result<pipeline::AccessInput, ApiError> {
     }
 }
 
+/// What a read request is checked for before the reader is asked: one access input whose
+/// keys can be derived, and the operator when it names one (feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn check_read_request(r: &ReadRequest) -> Result<(), ApiError> {
+    let input = access_input(r)?;
+    pipeline::access_keys(&input).map_err(|e| ApiError::from_kind(e.kind(), e.to_string()))?;
+    if let Some(o) = &r.operator {
+        insurance::operator_given(o)?;
+    }
+    Ok(())
+}
+
 #[utoipa::path(post, path = "/v1/cards/read", tag = "cards", security(("bearer" = [])),
     request_body = ReadRequest,
     responses(
@@ -509,18 +521,22 @@ pub(crate) async fn demo_tap(
     State(st): State<AppState>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let (present, reader) = if body.iter().all(u8::is_ascii_whitespace) {
-        (true, None)
-    } else {
-        let b: TapRequest =
-            serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
-        (b.present.unwrap_or(true), b.reader)
-    };
+    let (present, reader) = tap_request(&body)?;
     if st.0.demo && st.readers().tap(reader.as_deref(), present) {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_found_error())
     }
+}
+
+/// A tap's body: empty (put the card on the only virtual reader) or a [`TapRequest`].
+pub(crate) fn tap_request(body: &[u8]) -> Result<(bool, Option<String>), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((true, None));
+    }
+    let b: TapRequest =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((b.present.unwrap_or(true), b.reader))
 }
 
 fn not_found_error() -> ApiError {

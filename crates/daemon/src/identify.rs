@@ -192,6 +192,16 @@ impl Identification {
     }
 }
 
+/// What an identification request is checked for before the gateway is asked: the
+/// identification, its registration block and the patient it gives (feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn check_identify_request(req: &IdentifyRequest) -> Result<(), ApiError> {
+    let who = identification(req)?;
+    let _ = who.registration();
+    let _ = who.card_number();
+    who.patient(req.registered_facility.as_deref()).map(drop)
+}
+
 #[utoipa::path(post, path = "/v1/identify", tag = "cards", security(("bearer" = [])),
     request_body = IdentifyRequest,
     responses(

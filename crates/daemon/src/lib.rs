@@ -42,6 +42,8 @@ mod credential;
 pub mod demo;
 mod error;
 pub mod events;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod identify;
 mod insurance;
 pub mod metrics;

@@ -21,6 +21,8 @@ mod codes;
 mod copayment;
 mod decision;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod patient;
 pub mod private_file;
 mod probe;

@@ -535,6 +535,26 @@ impl CardSecureMessaging {
         dos.extend_from_slice(&response.sw.to_bytes());
         Ok(dos)
     }
+
+    /// Authenticates data objects the caller wrote itself (ICAO 9303-11 §9.8.5.2 seen from the
+    /// chip; SSC incremented first): `data_objects ‖ DO'8E ‖ SW1 SW2`, the MAC over the objects
+    /// exactly as given. A genuine chip answers with [`Self::wrap_response`]; this is for test
+    /// chips that answer what a genuine one would not (an unknown tag, DO'87 without its padding
+    /// indicator, a DO'99 of the wrong length) with a valid MAC, so that the terminal's handling
+    /// of what comes after the MAC check is exercised (the fuzz targets).
+    pub fn authenticate_response(
+        &mut self,
+        data_objects: &[u8],
+        sw: StatusWord,
+    ) -> Result<Vec<u8>, SmFailure> {
+        let state = &mut self.state;
+        state.increment()?;
+        let mut out = data_objects.to_vec();
+        let mac = state.mac(data_objects)?;
+        push_do(&mut out, 0x8E, &[&mac]);
+        out.extend_from_slice(&sw.to_bytes());
+        Ok(out)
+    }
 }
 
 impl fmt::Debug for CardSecureMessaging {

@@ -147,26 +147,28 @@ pub(crate) fn operator(
     given: Option<&OperatorJson>,
 ) -> Result<Option<Operator>, ApiError> {
     match given {
-        Some(o) => {
-            if o.name.trim().is_empty() {
-                return Err(bad(
-                    "bad-operator",
-                    "operator.name is empty: give the staff member's full name",
-                ));
-            }
-            IdNumber::new(o.id.trim())
-                .map_err(|e| bad("bad-operator", format!("operator.id: {e}")))?;
-            Ok(Some(Operator {
-                name: o.name.trim().to_owned(),
-                id_number: o.id.trim().to_owned(),
-            }))
-        }
+        Some(o) => operator_given(o).map(Some),
         None if facility.default_operator.is_none() => Err(bad(
             "operator-required",
             "no operator: name the staff member doing the lookup in operator {name, id}, or configure the facility's operator_name and operator_id",
         )),
         None => Ok(None),
     }
+}
+
+/// The operator a request names: a name and a 12-digit ID number (`bad-operator` otherwise).
+pub(crate) fn operator_given(o: &OperatorJson) -> Result<Operator, ApiError> {
+    if o.name.trim().is_empty() {
+        return Err(bad(
+            "bad-operator",
+            "operator.name is empty: give the staff member's full name",
+        ));
+    }
+    IdNumber::new(o.id.trim()).map_err(|e| bad("bad-operator", format!("operator.id: {e}")))?;
+    Ok(Operator {
+        name: o.name.trim().to_owned(),
+        id_number: o.id.trim().to_owned(),
+    })
 }
 
 #[cfg(test)]

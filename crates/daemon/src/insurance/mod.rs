@@ -18,6 +18,8 @@ use axum::http::StatusCode;
 use eligibility::{Category, CheckRequest, RecheckQueue, RecheckState};
 use serde::Serialize;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use input::operator_given;
 pub(crate) use input::{OperatorJson, PatientFields, facility, operator, patient, refused};
 
 use crate::audit::AuditRecord;

@@ -51,6 +51,24 @@ pub(crate) struct EligibilityRequest {
     operator: Option<OperatorJson>,
 }
 
+impl EligibilityRequest {
+    /// What the request says about the patient, for [`super::patient`].
+    pub(crate) fn patient_fields(&self) -> PatientFields<'_> {
+        PatientFields {
+            card: self.card.as_deref(),
+            id: self.id.as_deref(),
+            name: &self.name,
+            dob: &self.dob,
+            registered_facility: self.registered_facility.as_deref(),
+        }
+    }
+
+    /// The operator the request names, if any.
+    pub(crate) fn operator(&self) -> Option<&OperatorJson> {
+        self.operator.as_ref()
+    }
+}
+
 /// The answer of a check: the decision's fields, who asked, and the re-check queued when the
 /// gateway gave no answer.
 #[derive(Serialize)]
@@ -103,15 +121,9 @@ pub(crate) async fn eligibility_check(
 
 async fn check_inner(st: &AppState, req: &EligibilityRequest) -> Result<super::Checked, ApiError> {
     let service = service(st)?;
-    let patient = super::patient(&PatientFields {
-        card: req.card.as_deref(),
-        id: req.id.as_deref(),
-        name: &req.name,
-        dob: &req.dob,
-        registered_facility: req.registered_facility.as_deref(),
-    })?;
+    let patient = super::patient(&req.patient_fields())?;
     let facility = super::facility(&service, req.facility.as_deref())?;
-    let operator = super::operator(facility, req.operator.as_ref())?;
+    let operator = super::operator(facility, req.operator())?;
     let request = CheckRequest {
         facility: facility.code.clone(),
         patient,
@@ -140,6 +152,19 @@ pub(crate) struct CopaymentRequestJson {
     registered_facility: Option<String>,
     /// Ask the gateway even when an answer younger than 15 minutes is kept (default false).
     refresh: Option<bool>,
+}
+
+impl CopaymentRequestJson {
+    /// What the request says about the patient, for [`super::patient`].
+    pub(crate) fn patient_fields(&self) -> PatientFields<'_> {
+        PatientFields {
+            card: self.card.as_deref(),
+            id: self.id.as_deref(),
+            name: &self.name,
+            dob: &self.dob,
+            registered_facility: self.registered_facility.as_deref(),
+        }
+    }
 }
 
 /// The answer of a co-payment lookup: its fields and who asked.
@@ -186,13 +211,7 @@ async fn copayment_inner(
     req: &CopaymentRequestJson,
 ) -> Result<CopaymentAnswer, ApiError> {
     let service = service(st)?;
-    let patient = super::patient(&PatientFields {
-        card: req.card.as_deref(),
-        id: req.id.as_deref(),
-        name: &req.name,
-        dob: &req.dob,
-        registered_facility: req.registered_facility.as_deref(),
-    })?;
+    let patient = super::patient(&req.patient_fields())?;
     let facility = super::facility(&service, req.facility.as_deref())?;
     let request = CopaymentRequest {
         facility: facility.code.clone(),

@@ -148,14 +148,14 @@ impl CardQuery {
 }
 
 #[derive(Clone)]
-struct Token {
+pub(crate) struct Token {
     access: Secret,
     id: Secret,
     expires_at: Timestamp,
 }
 
 /// What came back from one POST.
-enum Answer {
+pub(crate) enum Answer {
     /// A JSON object (keys lower-cased) with a result code other than 401.
     Json(Map<String, Value>),
     /// HTTP 401, or `maKetQua` 401 in any body: the token (or login) was refused.
@@ -423,32 +423,7 @@ impl GatewayClient {
             Err(Error::Forbidden { .. }) => return Err(refused("HTTP 403".into())),
             Err(e) => return Err(e),
         };
-        let code = result_code(&m).unwrap_or_default();
-        if code == "500" {
-            return Err(Error::ServerError(code));
-        }
-        if code != "200" {
-            return Err(refused(code));
-        }
-        let key = match m.get("apikey") {
-            Some(Value::Object(k)) => k,
-            _ => return Err(Error::BadResponse("login answer without APIKey".into())),
-        };
-        let (Some(access), Some(id)) = (field(key, "access_token"), field(key, "id_token")) else {
-            return Err(Error::BadResponse("login answer without tokens".into()));
-        };
-        let now = self.clock.now();
-        let expires_at = parse_expiry(key.get("expires_in"), now);
-        tracing::debug!(
-            account = %self.username,
-            valid_for_s = now.duration_until(expires_at).as_secs(),
-            "BHXH gateway: token taken"
-        );
-        Ok(Token {
-            access: Secret::new(access),
-            id: Secret::new(id),
-            expires_at,
-        })
+        token_of(&m, self.clock.now(), &self.username)
     }
 
     /// One POST. The URL is used only to send: logs and errors name `path`.
@@ -510,39 +485,14 @@ impl GatewayClient {
             .await
             .map_err(|e| self.transport(e, timeout))?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        let parsed = serde_json::from_slice::<Value>(&body).map(lowercase_keys);
-        let object = match &parsed {
-            Ok(Value::Object(m)) => Some(m),
-            _ => None,
-        };
-        let code = object.and_then(result_code);
-        tracing::debug!(
+        read_answer(
             path,
-            status = status.as_u16(),
-            result_code = code.as_deref().unwrap_or("-"),
+            status,
+            &content_type,
+            &body,
             elapsed_ms,
-            bytes = body.len(),
-            "BHXH gateway answered"
-        );
-        if status == StatusCode::UNAUTHORIZED || code.as_deref() == Some("401") {
-            return Ok(Answer::Unauthorized);
-        }
-        if status == StatusCode::FORBIDDEN {
-            return Err(Error::Forbidden {
-                account: self.username.clone(),
-            });
-        }
-        match (parsed, code) {
-            (Ok(Value::Object(m)), Some(_)) => Ok(Answer::Json(m)),
-            _ if !status.is_success() => Err(Error::HttpStatus(status.as_u16())),
-            (Ok(_), _) => Err(Error::BadResponse("JSON without a result code".into())),
-            (Err(e), _) => Err(Error::BadResponse(format!(
-                "not JSON (content type {:?}, {} bytes): {}",
-                content_type.split(';').next().unwrap_or(""),
-                body.len(),
-                e.classify_name()
-            ))),
-        }
+            &self.username,
+        )
     }
 
     /// A reqwest error without its URL (which holds the credentials), with its causes.
@@ -567,6 +517,93 @@ impl GatewayClient {
         };
         Error::Unreachable(text)
     }
+}
+
+/// What one answer of the gateway says, from its HTTP status, content type and body (`path`,
+/// `elapsed_ms` and the body's size are logged, never the body): a JSON object with a result
+/// code is the gateway's answer whatever the HTTP status (4xx and 5xx bodies carry `maKetQua`
+/// too, §2); HTTP 401 or `maKetQua` 401 is a refused token; HTTP 403 a refused right of
+/// `account`. A 5xx without the gateway's JSON (`HttpStatus`) is what a proxy in front of the
+/// gateway sends.
+pub(crate) fn read_answer(
+    path: &'static str,
+    status: StatusCode,
+    content_type: &str,
+    body: &[u8],
+    elapsed_ms: u64,
+    account: &str,
+) -> Result<Answer, Error> {
+    let parsed = serde_json::from_slice::<Value>(body).map(lowercase_keys);
+    let object = match &parsed {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    };
+    let code = object.and_then(result_code);
+    tracing::debug!(
+        path,
+        status = status.as_u16(),
+        result_code = code.as_deref().unwrap_or("-"),
+        elapsed_ms,
+        bytes = body.len(),
+        "BHXH gateway answered"
+    );
+    if status == StatusCode::UNAUTHORIZED || code.as_deref() == Some("401") {
+        return Ok(Answer::Unauthorized);
+    }
+    if status == StatusCode::FORBIDDEN {
+        return Err(Error::Forbidden {
+            account: account.to_owned(),
+        });
+    }
+    match (parsed, code) {
+        (Ok(Value::Object(m)), Some(_)) => Ok(Answer::Json(m)),
+        _ if !status.is_success() => Err(Error::HttpStatus(status.as_u16())),
+        (Ok(_), _) => Err(Error::BadResponse("JSON without a result code".into())),
+        (Err(e), _) => Err(Error::BadResponse(format!(
+            "not JSON (content type {:?}, {} bytes): {}",
+            content_type.split(';').next().unwrap_or(""),
+            body.len(),
+            e.classify_name()
+        ))),
+    }
+}
+
+/// The token of a login answer (§1): result code 200 and `APIKey` with `access_token`,
+/// `id_token` and `expires_in` (from `now`); 500 is the gateway's failure, any other code a
+/// refusal of `account`.
+pub(crate) fn token_of(
+    m: &Map<String, Value>,
+    now: Timestamp,
+    account: &str,
+) -> Result<Token, Error> {
+    let code = result_code(m).unwrap_or_default();
+    if code == "500" {
+        return Err(Error::ServerError(code));
+    }
+    if code != "200" {
+        return Err(Error::LoginRefused {
+            account: account.to_owned(),
+            code,
+        });
+    }
+    let key = match m.get("apikey") {
+        Some(Value::Object(k)) => k,
+        _ => return Err(Error::BadResponse("login answer without APIKey".into())),
+    };
+    let (Some(access), Some(id)) = (field(key, "access_token"), field(key, "id_token")) else {
+        return Err(Error::BadResponse("login answer without tokens".into()));
+    };
+    let expires_at = parse_expiry(key.get("expires_in"), now);
+    tracing::debug!(
+        %account,
+        valid_for_s = now.duration_until(expires_at).as_secs(),
+        "BHXH gateway: token taken"
+    );
+    Ok(Token {
+        access: Secret::new(access),
+        id: Secret::new(id),
+        expires_at,
+    })
 }
 
 /// Names a serde_json error's kind without its position or content.

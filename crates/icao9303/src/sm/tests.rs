@@ -224,6 +224,58 @@ fn transport_failure_loses_the_session() {
     sm.into_inner().finish().unwrap();
 }
 
+/// A card whose answers are data objects it wrote itself, MACed by
+/// [`CardSecureMessaging::authenticate_response`].
+struct Authenticating {
+    card: CardSecureMessaging,
+    answer: Vec<u8>,
+}
+
+impl CardTransaction for Authenticating {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.card.unwrap_command(command).unwrap();
+        Ok(self
+            .card
+            .authenticate_response(&self.answer, StatusWord::SUCCESS)
+            .unwrap())
+    }
+}
+
+#[test]
+fn self_written_objects_pass_the_mac_and_are_then_judged() {
+    for cipher in [Cipher::Tdes, Cipher::Aes128] {
+        let (keys, ssc) = pair(cipher);
+        let session = |answer: &str| {
+            let card = CardSecureMessaging::new(keys.clone(), &ssc).unwrap();
+            let answer = hx(answer);
+            SecureMessaging::new(Authenticating { card, answer }, keys.clone(), &ssc).unwrap()
+        };
+        let cmd = Command::new(0, 0xB0, 0, 0).with_ne(4);
+        // DO'99 alone is a valid protected answer without data.
+        let r = session("99026A82").send(&cmd).unwrap();
+        assert_eq!(r, Response::status(StatusWord(0x6A82)));
+        // Past the MAC, what a genuine chip never sends is malformed, not a bad MAC.
+        for (answer, want) in [
+            (
+                "9901909000",
+                SmFailure::Malformed("DO'99 must hold 2 bytes"),
+            ),
+            (
+                "8002000099029000",
+                SmFailure::Malformed("unexpected data object in the response"),
+            ),
+            (
+                "870102990290009000",
+                SmFailure::Malformed("DO'87 without the 01 padding indicator"),
+            ),
+            ("", SmFailure::MissingObject("DO'99")),
+        ] {
+            let mut sm = session(answer);
+            assert_eq!(sm.send(&cmd), Err(Error::SmSessionLost(want)), "{answer}");
+        }
+    }
+}
+
 #[test]
 fn card_rejects_tampered_commands() {
     let (keys, ssc) = pair(Cipher::Aes128);
