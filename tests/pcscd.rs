@@ -213,7 +213,9 @@ fn every_profile_starts_on_pcscd() {
         let sws: Vec<&str> = (0..4)
             .map(|i| v["exchanges"][i]["sw"].as_str().unwrap())
             .collect();
-        let want = if option("access").is_some_and(|a| a.as_str() == Some("bac")) {
+        let no_file = option("access").is_some_and(|a| a.as_str() == Some("bac"))
+            || option("card_access_file").is_some_and(|f| f.as_bool() == Some(false));
+        let want = if no_file {
             ["6A82", "6A82", "6986", "9000"]
         } else if option("card_access_sfi").is_some_and(|s| s.as_bool() == Some(false)) {
             ["6A82", "9000", "9000", "9000"]
