@@ -144,7 +144,7 @@ fn bad_chip_options_are_refused_with_the_reason() {
     let dir = std::env::temp_dir().join(format!("card-sim-dump-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("EF_COM.bin"), lds::ef_com(&[1])).unwrap();
-    let dump = format!("[dump]\ndir = \"{}\"\ncan = \"123456\"\n", dir.display());
+    let dump = format!("[dump]\ndir = '{}'\ncan = \"123456\"\n", dir.display());
     let e = Profile::parse(
         &format!("{dump}[chip]\nabsent = [2]\n"),
         Path::new("p.toml"),
